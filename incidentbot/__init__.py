@@ -1,0 +1,1 @@
+"""incidentbot: a read-only incident assistant."""

@@ -1,0 +1,52 @@
+"""The one change model every source fills.
+
+Deploys, config edits, flag flips and infra work come from many systems; the
+ranking and the renderers only ever see this shape, so adding a source never
+touches them.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ChangeKind = Literal["deploy", "config", "feature_flag", "infra", "schema", "rollback", "manual", "dependency"]
+CHANGE_KINDS: tuple[str, ...] = ("deploy", "config", "feature_flag", "infra", "schema", "rollback", "manual", "dependency")
+
+
+class Change(BaseModel):
+    """One change event, whatever system recorded it."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str
+    timestamp: datetime = Field(alias="@timestamp")
+    kind: ChangeKind
+    service: str
+    title: str
+    description: str | None = None
+    author: str | None = None
+    source: str | None = None
+    url: str | None = None
+    version: str | None = None
+    previous_version: str | None = None
+    files: list[str] = Field(default_factory=list)
+    config_keys: list[str] = Field(default_factory=list)
+    environment: str | None = None
+
+    def to_json(self) -> dict:
+        """The contract's JSON shape (`@timestamp` in UTC with a Z)."""
+        d = self.model_dump(by_alias=True, exclude_none=True)
+        d["@timestamp"] = self.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return d
+
+
+class SourceStatus(BaseModel):
+    """What one change source did for one answer: read fine, or failed and why."""
+
+    name: str
+    ok: bool
+    error: str | None = None
+    count: int = 0
+
