@@ -1,0 +1,58 @@
+"""The answer: every finding with its id, so the summary can cite and a reader can check."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from incidentbot.changes.model import Change, SourceStatus
+from incidentbot.evidence.model import LogEvidence
+from incidentbot.question.intent import Intent
+from incidentbot.ranking.score import Suspect
+from incidentbot.timeutil import iso
+
+
+@dataclass
+class Answer:
+    question: str
+    at: datetime
+    mode: str
+    intent: Intent
+    evidence: LogEvidence
+    changes: list[Change]
+    suspects: list[Suspect]
+    summary: str
+    sources: list[SourceStatus]
+    timing_ms: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    def ids(self) -> set[str]:
+        ev = self.evidence
+        return ({q.id for q in ev.queries} | {p.id for p in ev.patterns} | {e.id for e in ev.lines}
+                | {s.id for s in self.suspects})
+
+    def to_json(self) -> dict[str, Any]:
+        ev = self.evidence
+        onset = ev.onset
+        return {
+            "question": self.question,
+            "at": iso(self.at),
+            "mode": self.mode,
+            "intent": self.intent.to_json(),
+            "log_query": ev.main.to_json(),
+            "onset": iso(onset.at) if onset else None,
+            "onset_detail": ({"rate_before_per_min": round(onset.rate_before, 2),
+                              "rate_after_per_min": round(onset.rate_after, 2),
+                              "llr": round(onset.llr, 1), "source": "Q2"} if onset else None),
+            "affected_services": ev.affected_services,
+            "patterns": [p.to_json() for p in ev.patterns],
+            "evidence": [e.to_json() for e in ev.lines],
+            "concentrations": [c.to_json() for c in ev.concentrations],
+            "suspects": [s.to_json() for s in self.suspects],
+            "changes": [c.to_json() for c in self.changes],
+            "summary": self.summary,
+            "queries": [q.to_json() for q in ev.queries[1:]],
+            "sources": [s.model_dump(exclude_none=True) for s in self.sources],
+            "notes": self.notes,
+            "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
+        }

@@ -1,0 +1,197 @@
+"""The command line (../shared/CONTRACT.md): load, ask, whatchanged, demo, patterns.
+
+Exit status: 0 answered (also "nothing found" and partial answers), 2 usage or
+configuration error or a question that cannot be answered as asked, 3 the
+log store cannot be reached. With --json, standard output carries one JSON
+object and nothing else; notices go to standard error.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from incidentbot.errors import IncidentBotError, UsageError
+
+log = logging.getLogger("incidentbot")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors already; keep its message to one clear line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"incidentbot: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("where the data is")
+    g.add_argument("--es-url", help="Elasticsearch URL (env INCIDENTBOT_ES_URL; default http://localhost:9200)")
+    g.add_argument("--logs-index", help="logs index pattern (env INCIDENTBOT_LOGS_INDEX; default logs-*)")
+    g.add_argument("--changes-index", help="changes index pattern (env INCIDENTBOT_CHANGES_INDEX; default changes-*)")
+    g.add_argument("--catalog", help="service catalog JSON (env INCIDENTBOT_CATALOG)")
+    g.add_argument("--at", help="pretend the question is asked at this ISO time (env INCIDENTBOT_NOW)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(prog="incidentbot", description="A read-only incident assistant: ask the logs why, see what changed.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("ask", parents=[common], help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("whatchanged", parents=[common], help="list the changes in a window, newest first")
+    p.add_argument("text", nargs="?", default="", help='what you would type after /whatchanged: "payments 2h"')
+    p.add_argument("--service")
+    p.add_argument("--since", help="a duration such as 2h or 30m")
+    p.add_argument("--start")
+    p.add_argument("--end")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("load", parents=[common], help="index a scenario folder (a demo and test tool; it writes)")
+    p.add_argument("scenario")
+
+    p = sub.add_parser("demo", parents=[common], help="start an embedded search server, load the demo, answer")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("patterns", help="mine the error patterns of raw log lines (file or stdin)")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _settings(args: argparse.Namespace, **extra: object):
+    from incidentbot.config import settings_from
+
+    return settings_from(es_url=getattr(args, "es_url", None), logs_index=getattr(args, "logs_index", None),
+                         changes_index=getattr(args, "changes_index", None), catalog_path=getattr(args, "catalog", None),
+                         at=getattr(args, "at", None), **extra)
+
+
+def _emit_json(obj: dict) -> None:
+    from incidentbot.render.json_out import dumps
+
+    sys.stdout.write(dumps(obj) + "\n")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from incidentbot.pipeline import Runtime, investigate
+    from incidentbot.render.terminal import render_answer
+
+    rt = Runtime.create(_settings(args))
+    answer = investigate(args.question, rt)
+    if args.json:
+        _emit_json(answer.to_json())
+    else:
+        print(render_answer(answer))
+    return 0
+
+
+def cmd_whatchanged(args: argparse.Namespace) -> int:
+    from incidentbot.pipeline import Runtime, what_changed
+    from incidentbot.render.terminal import render_changes
+
+    rt = Runtime.create(_settings(args))
+    report = what_changed(rt, args.text, service=args.service, since=args.since, start=args.start, end=args.end)
+    if args.json:
+        _emit_json(report.to_json())
+    else:
+        print(render_changes(report))
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from incidentbot.scenario import load_scenario, read_scenario
+
+    settings = _settings(args)
+    scenario = read_scenario(args.scenario)
+    counts = load_scenario(scenario, settings.es_url)
+    for index, n in counts.items():
+        print(f"loaded {n} documents into {index}", file=sys.stderr)
+    return 0
+
+
+def demo_scenario_path() -> Path:
+    return Path(str(resources.files("incidentbot") / "data" / "demo"))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import json
+    import urllib.request
+
+    from incidentbot.embedded import EmbeddedSearchServer, cache_dir
+    from incidentbot.pipeline import Runtime, investigate
+    from incidentbot.render.terminal import render_answer
+    from incidentbot.scenario import load_scenario, read_scenario
+
+    scenario = read_scenario(demo_scenario_path())
+    question = args.question or scenario.questions[0]["ask"]
+    print(f"starting the embedded search server (data in {cache_dir() / 'noida'}) ...", file=sys.stderr)
+    with EmbeddedSearchServer(cache_dir() / "noida") as server:
+        try:
+            with urllib.request.urlopen(f"{server.url}/{scenario.logs_index}/_count", timeout=30) as resp:
+                loaded = json.loads(resp.read()).get("count") == len(scenario.logs)
+        except OSError:
+            loaded = False
+        if not loaded:
+            print(f"loading the demo scenario {scenario.name!r} ({len(scenario.logs)} log lines) ...", file=sys.stderr)
+            load_scenario(scenario, server.url)
+        catalog = str(scenario.catalog_path) if scenario.catalog_path else None
+        from incidentbot.config import settings_from
+
+        settings = settings_from(es_url=server.url, logs_index=scenario.logs_index,
+                                 changes_index=scenario.changes_index, catalog_path=catalog,
+                                 at=args.at or scenario.now)
+        rt = Runtime.create(settings, env={})
+        print(f"asking as of {scenario.now}: {question}\n", file=sys.stderr)
+        answer = investigate(question, rt)
+        if args.json:
+            _emit_json(answer.to_json())
+        else:
+            print(render_answer(answer))
+    return 0
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    from incidentbot.patterns_command import run
+
+    return run(args.file, args.json, sys.stdin.buffer, sys.stdout, sys.stderr)
+
+
+COMMANDS = {"ask": cmd_ask, "whatchanged": cmd_whatchanged, "load": cmd_load, "demo": cmd_demo,
+            "patterns": cmd_patterns}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="incidentbot: %(levelname)s: %(message)s", stream=sys.stderr)
+    for noisy in ("elastic_transport", "elasticsearch", "urllib3", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except IncidentBotError as exc:
+        sys.stderr.write(f"incidentbot: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("incidentbot: interrupted\n")
+        return 130
+    except Exception as exc:  # a bug of ours: one line, the traceback only on request
+        if os.environ.get("INCIDENTBOT_DEBUG"):
+            raise
+        sys.stderr.write(f"incidentbot: internal error: {type(exc).__name__}: {exc} "
+                         "(set INCIDENTBOT_DEBUG=1 for the traceback)\n")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""The failures a door (CLI, Slack) must tell apart, each with its exit status.
+
+A person in an incident needs to know which part failed and what to do; a
+traceback tells them neither, so every expected failure is one of these.
+"""
+from __future__ import annotations
+
+
+class IncidentBotError(Exception):
+    """Base of the failures we expect and explain."""
+
+    exit_code = 1
+
+
+class UsageError(IncidentBotError):
+    """Bad options, bad configuration, or a question that cannot be answered as asked (exit 2)."""
+
+    exit_code = 2
+
+
+class StoreUnreachable(IncidentBotError):
+    """The log store cannot be reached, so no answer is possible (exit 3)."""
+
+    exit_code = 3
+
+
+class UnsafeCredentials(UsageError):
+    """The configured credentials could write to the indices the bot reads; it refuses to start."""

@@ -1,0 +1,298 @@
+"""Collecting the log evidence for one question, in a fixed, small number of requests.
+
+Statistics before samples: (1) one msearch for the failing-rate histograms
+(the symptom asked about, and every service's failing lines for the blast
+radius); the onset and the window follow from them; (2) one msearch for the
+main count, a bounded sample of failing lines in the window and one before
+it, with their breakdowns; the miner groups the sample into templates;
+(3) one msearch that probes the top templates for their exact counts, first
+lines and cited examples. However large the index, that is three requests.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from elasticsearch.dsl import Q
+from elasticsearch.dsl.query import Query
+
+from incidentbot.answer.mask import mask_secrets
+from incidentbot.catalog import Catalog
+from incidentbot.config import Settings
+from incidentbot.evidence.model import (
+    Concentration, EvidenceLine, Histogram, LogEvidence, Pattern, QueryRecord,
+)
+from incidentbot.evidence.onset import Onset, detect_onset
+from incidentbot.evidence.patterns import mine_patterns
+from incidentbot.gateway import ReadOnlyGateway
+from incidentbot.query import compile as qc
+from incidentbot.question.fields import FieldMap
+from incidentbot.question.intent import Intent
+from incidentbot.timeutil import floor_minute, iso, parse_instant
+
+ANALYSIS_SPAN = timedelta(hours=3)
+MAX_BUCKETS = 360
+ONSET_LEAD = timedelta(minutes=15)
+DEFAULT_WINDOW = timedelta(hours=1)
+
+
+@dataclass
+class Plan:
+    """The ranges one answer looks at."""
+
+    range_start: datetime
+    range_end: datetime
+    bucket_s: int
+
+
+def plan_ranges(intent: Intent) -> Plan:
+    """The histogram covers the window and a baseline before it, in at most MAX_BUCKETS buckets."""
+    end = intent.end
+    span = max(end - intent.start, timedelta(minutes=30))
+    start = min(intent.start - span, end - ANALYSIS_SPAN)
+    start = floor_minute(start)
+    total_s = (end - start).total_seconds()
+    bucket_s = 60
+    for candidate in (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400):
+        bucket_s = candidate
+        if total_s / candidate <= MAX_BUCKETS:
+            break
+    start = datetime.fromtimestamp(math.floor(start.timestamp() / bucket_s) * bucket_s, tz=start.tzinfo)
+    return Plan(start, end, bucket_s)
+
+
+def _buckets(resp: dict[str, Any], service_breakdown: bool) -> tuple[list[datetime], list[int], list[int], dict[str, list[int]]]:
+    buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", [])
+    times, totals, failing = [], [], []
+    per_service: dict[str, list[int]] = {}
+    for i, b in enumerate(buckets):
+        times.append(parse_instant(b["key_as_string"]) if "key_as_string" in b else
+                     datetime.fromtimestamp(b["key"] / 1000, tz=parse_instant("2000-01-01T00:00:00Z").tzinfo))
+        totals.append(int(b.get("doc_count", 0)))
+        errors = b.get("errors", {})
+        failing.append(int(errors.get("doc_count", 0)))
+        if service_breakdown:
+            for sb in errors.get("services", {}).get("buckets", []):
+                per_service.setdefault(str(sb["key"]), [0] * len(buckets))[i] = int(sb["doc_count"])
+    for series in per_service.values():
+        series.extend([0] * (len(times) - len(series)))
+    return times, totals, failing, per_service
+
+
+def _check(resp: dict[str, Any], what: str) -> dict[str, Any]:
+    if "error" in resp:
+        reason = resp["error"].get("reason") if isinstance(resp["error"], dict) else str(resp["error"])
+        raise RuntimeError(f"{what} failed on the log store: {reason}")
+    return resp
+
+
+def _rise(series: list[int], onset_index: int, bucket_s: int) -> tuple[float, float]:
+    per_min = 60.0 / bucket_s
+    before = series[:onset_index] or [0]
+    after = series[onset_index:] or [0]
+    return sum(before) / len(before) * per_min, sum(after) / len(after) * per_min
+
+
+def affected_services(per_service: dict[str, list[int]], onset: Onset | None, bucket_s: int) -> tuple[list[str], dict[str, tuple[float, float]]]:
+    """Services whose failing rate rose at the onset, most risen first: the blast radius."""
+    rates = {name: _rise(series, onset.index, bucket_s) if onset else _rise(series, 0, bucket_s)
+             for name, series in per_service.items()}
+    if onset is None:
+        return [], rates
+    risen = [name for name, (b, a) in rates.items() if a - b >= 0.5 and (b == 0 or a / b >= 2.0)]
+    return sorted(risen, key=lambda n: rates[n][1] - rates[n][0], reverse=True), rates
+
+
+def _source_get(source: dict[str, Any], dotted: str | None) -> Any:
+    if not dotted:
+        return None
+    if dotted in source:
+        return source[dotted]
+    node: Any = source
+    for part in dotted.removesuffix(".keyword").split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _line(hit: dict[str, Any], fm: FieldMap, ev_id: str, pattern_id: str | None) -> EvidenceLine:
+    src = hit.get("_source", {})
+    status = _source_get(src, fm.status)
+    ts = _source_get(src, fm.timestamp)
+    return EvidenceLine(
+        id=ev_id, index=hit["_index"], doc_id=hit["_id"], timestamp=str(ts) if ts is not None else "",
+        service=_opt(_source_get(src, fm.service)), message=mask_secrets(str(_source_get(src, fm.message) or ""))[:1000],
+        level=_opt(_source_get(src, fm.level)), status=int(status) if isinstance(status, (int, float)) else None,
+        host=_opt(_source_get(src, fm.host)), version=_opt(_source_get(src, fm.version)), pattern_id=pattern_id)
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _concentrations(window_aggs: dict[str, Any], base_aggs: dict[str, Any], window_total: int,
+                    base_total: int, fields: dict[str, str]) -> list[Concentration]:
+    out = []
+    for label, name in fields.items():
+        buckets = window_aggs.get(f"by_{name}", {}).get("buckets", [])
+        base = {b["key"]: b["doc_count"] for b in base_aggs.get(f"by_{name}", {}).get("buckets", [])}
+        if len(buckets) < 1 or window_total == 0:
+            continue
+        for b in buckets[:3]:
+            share = b["doc_count"] / window_total
+            base_share = base.get(b["key"], 0) / base_total if base_total else 0.0
+            distinct = len(buckets) > 1 or base_total > 0
+            if share >= 0.5 and share - base_share >= 0.25 and distinct:
+                out.append(Concentration(label, str(b["key"]), share, base_share))
+    return out
+
+
+def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings: Settings,
+                     catalog: Catalog, index: str) -> tuple[Intent, LogEvidence]:
+    """Run the three requests and turn their answers into typed findings (and the final intent)."""
+    timeout = settings.search_timeout
+    plan = plan_ranges(intent)
+    asked = intent.services
+    symptom_signal = qc.symptom_query(intent, fm, services=[], default_to_errors=True)
+    scope_asked = qc.services_filter(fm, asked) or Q("match_all")
+    scope_all = Q("match_all")
+    h_asked = qc.histogram_query(scope_asked, fm, symptom_signal, plan.range_start, plan.range_end, plan.bucket_s, timeout)
+    h_all = qc.histogram_query(scope_all, fm, qc.error_signal(fm), plan.range_start, plan.range_end, plan.bucket_s, timeout)
+    r_asked, r_all = gw.msearch([(index, h_asked), (index, h_all)])
+    times, totals, failing, _ = _buckets(_check(r_asked, "the rate histogram"), False)
+    _, _, _, per_service = _buckets(_check(r_all, "the per-service histogram"), True)
+    onset = detect_onset([float(c) for c in failing], times, plan.bucket_s) if times else None
+    if onset is not None and onset.at < intent.start - timedelta(hours=12):
+        onset = None
+    histogram = Histogram(plan.range_start, plan.bucket_s, times, totals, failing, per_service, "Q2")
+    risen, rates = affected_services(per_service, onset, plan.bucket_s)
+
+    # the window: as asked, else from shortly before the onset, else the last hour
+    if not intent.window_named:
+        start = (onset.at - ONSET_LEAD) if onset else intent.end - DEFAULT_WINDOW
+        note = (f"no window named: searched from 15 minutes before the onset ({iso(onset.at)})" if onset
+                else "no window named: searched the last hour")
+        intent = intent.model_copy(update={"start": max(start, intent.end - timedelta(days=7)),
+                                           "notes": [*intent.notes, note]})
+    if intent.ask == "investigate":
+        widened = list(asked)
+        related: set[str] = set()
+        for name in asked:
+            related.update(catalog.dependencies(name, depth=2))
+            related.update(catalog.dependents(name))
+        for name in risen:
+            if name not in widened and (not asked or name in related or len(risen) <= 6):
+                widened.append(name)
+        if widened != asked:
+            intent = intent.model_copy(update={"services": widened, "asked_services": list(asked)})
+
+    window = (intent.start, intent.end)
+    baseline_end = min(intent.start, onset.at) if onset else intent.start
+    baseline_start = min(plan.range_start, baseline_end - timedelta(minutes=30))
+    baseline = (baseline_start, baseline_end)
+
+    main_body = qc.main_query(intent, fm, index, timeout)
+    if intent.ask == "investigate":
+        asked_symptom = qc.symptom_query(intent, fm, services=intent.asked_services or asked, default_to_errors=True)
+        wide_errors = Q("bool", filter=[c for c in (qc.services_filter(fm, intent.services),) if c is not None] + [qc.error_signal(fm)])
+        sample_scope: Query = Q("bool", should=[asked_symptom, wide_errors], minimum_should_match=1)
+    else:
+        sample_scope = qc.symptom_query(intent, fm)
+    breakdown = {k: v for k, v in (("service", fm.service), ("version", fm.version), ("host", fm.host),
+                                   ("path", fm.path)) if v}
+    half = max(settings.sample_size // 2, 5)
+    s_first = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, False, list(breakdown.values()))
+    s_last = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, True)
+    s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, list(breakdown.values()))
+    r_main, r_first, r_last, r_base = gw.msearch([(index, main_body), (index, s_first), (index, s_last), (index, s_base)])
+    hits = int(_check(r_main, "the main query")["hits"]["total"]["value"])
+    main = QueryRecord("Q1", index, main_body, hits, "the question's filters in its window",
+                       kibana_url=None)
+
+    seen: set[tuple[str, str]] = set()
+    window_hits: list[dict[str, Any]] = []
+    for resp in (_check(r_first, "the window sample"), _check(r_last, "the window sample")):
+        for hit in resp["hits"]["hits"]:
+            key = (hit["_index"], hit["_id"])
+            if key not in seen:
+                seen.add(key)
+                window_hits.append(hit)
+    base_hits = _check(r_base, "the baseline sample")["hits"]["hits"]
+    window_total = int(r_first["hits"]["total"]["value"])
+    base_total = int(r_base["hits"]["total"]["value"])
+    concentrations = _concentrations(r_first.get("aggregations", {}), r_base.get("aggregations", {}),
+                                     window_total, base_total, breakdown)
+
+    messages = [str(_source_get(h.get("_source", {}), fm.message) or "") for h in window_hits + base_hits]
+    mined, assignment = mine_patterns(messages) if messages else ([], [])
+    in_window = [0] * len(mined)
+    for i, a in enumerate(assignment[:len(window_hits)]):
+        if a is not None:
+            in_window[a] += 1
+    order = sorted((i for i in range(len(mined)) if in_window[i] > 0), key=lambda i: -in_window[i])
+    top = order[: settings.max_patterns]
+
+    patterns: list[Pattern] = []
+    lines: list[EvidenceLine] = []
+    probe_scope = qc.symptom_query(intent, fm, services=intent.services, default_to_errors=False) \
+        if intent.ask != "investigate" else sample_scope
+    if top:
+        probes = [(index, qc.pattern_probe(probe_scope, fm, mined[i].template, window, baseline,
+                                           settings.evidence_per_pattern, timeout)) for i in top]
+        responses = gw.msearch(probes)
+        window_min = max((window[1] - window[0]).total_seconds() / 60, 1.0)
+        base_min = max((baseline[1] - baseline[0]).total_seconds() / 60, 1.0)
+        staged = []
+        for i, resp in zip(top, responses):
+            if "error" in resp:
+                continue
+            aggs = resp.get("aggregations", {})
+            w = aggs.get("window", {})
+            count = int(w.get("doc_count", 0))
+            if count == 0:
+                continue
+            base_count = int(aggs.get("baseline", {}).get("doc_count", 0))
+            examples = w.get("examples", {}).get("hits", {}).get("hits", [])
+            last = w.get("last", {}).get("hits", {}).get("hits", [])
+            first_seen = _ts(examples[0], fm) if examples else None
+            last_seen = _ts(last[0], fm) if last else None
+            expected = base_count / base_min * window_min
+            new = base_count == 0 or (base_count / base_min) * 10 <= count / window_min
+            svc = [str(b["key"]) for b in w.get("services", {}).get("buckets", [])]
+            staged.append((mined[i].template, count, base_count, new, first_seen, last_seen, svc,
+                           count - expected, examples))
+        staged.sort(key=lambda s: (-s[7], -s[1]))
+        for n, (template, count, base_count, new, first_seen, last_seen, svc, excess, examples) in enumerate(staged, 1):
+            pid = f"P{n}"
+            ev_ids = []
+            for hit in examples[: settings.evidence_per_pattern]:
+                ev_id = f"E{len(lines) + 1}"
+                lines.append(_line(hit, fm, ev_id, pid))
+                ev_ids.append(ev_id)
+            precursor = bool(onset and new and first_seen and parse_instant(first_seen) < onset.at - timedelta(minutes=2))
+            patterns.append(Pattern(pid, mask_secrets(template), count, base_count, new, first_seen, last_seen, svc,
+                                    round(excess, 1), ev_ids, precursor))
+    if not lines and window_hits:
+        for hit in window_hits[: settings.evidence_per_pattern * 2]:
+            lines.append(_line(hit, fm, f"E{len(lines) + 1}", None))
+
+    queries = [main, QueryRecord("Q2", index, h_asked, sum(failing), "failing lines per bucket, asked services"),
+               QueryRecord("Q3", index, h_all, sum(sum(s) for s in per_service.values()), "failing lines per service"),
+               QueryRecord("Q4", index, s_first, window_total, "sample of the window's lines")]
+    evidence = LogEvidence(main, histogram, onset, risen, rates, patterns, lines, concentrations, queries, baseline)
+    return intent, evidence
+
+
+def _ts(hit: dict[str, Any], fm: FieldMap) -> str | None:
+    value = _source_get(hit.get("_source", {}), fm.timestamp)
+    if value is None and hit.get("sort"):
+        value = hit["sort"][0]
+    if value is None:
+        return None
+    try:
+        return iso(parse_instant(str(value)))
+    except ValueError:
+        return str(value)

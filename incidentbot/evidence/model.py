@@ -1,0 +1,118 @@
+"""The typed findings from the logs: the numbers first, then a few cited lines."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from incidentbot.evidence.onset import Onset
+
+
+@dataclass
+class Histogram:
+    """Failing lines (and all lines) per bucket over the analysed range."""
+
+    start: datetime
+    bucket_s: int
+    times: list[datetime]
+    totals: list[int]
+    failing: list[int]
+    per_service: dict[str, list[int]] = field(default_factory=dict)
+    query_id: str = "Q2"
+
+
+@dataclass
+class EvidenceLine:
+    """One real log document, cited by id; `index` + `doc_id` fetch it."""
+
+    id: str
+    index: str
+    doc_id: str
+    timestamp: str
+    service: str | None
+    message: str
+    level: str | None = None
+    status: int | None = None
+    host: str | None = None
+    version: str | None = None
+    pattern_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "index": self.index, "doc_id": self.doc_id,
+                               "@timestamp": self.timestamp, "service": self.service, "message": self.message}
+        for key in ("level", "status", "host", "version", "pattern_id"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass
+class Pattern:
+    """An error template with its exact counts in the window and before it."""
+
+    id: str
+    template: str
+    count: int
+    baseline_count: int
+    new: bool
+    first_seen: str | None
+    last_seen: str | None
+    services: list[str]
+    excess: float
+    evidence_ids: list[str] = field(default_factory=list)
+    precursor: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "template": self.template, "count": self.count, "new": self.new,
+                "first_seen": self.first_seen, "last_seen": self.last_seen, "baseline_count": self.baseline_count,
+                "services": self.services, "precursor": self.precursor, "evidence": self.evidence_ids}
+
+
+@dataclass
+class Concentration:
+    """Where the failing lines sit, compared with before: "92% of errors are on version 2.31.0"."""
+
+    field: str
+    value: str
+    share: float
+    baseline_share: float
+
+    def describe(self) -> str:
+        return f"{self.share:.0%} of failing lines have {self.field} {self.value} (before: {self.baseline_share:.0%})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "value": self.value, "share": round(self.share, 3),
+                "baseline_share": round(self.baseline_share, 3)}
+
+
+@dataclass
+class QueryRecord:
+    """A query the answer ran, quoted exactly, with its exact total."""
+
+    id: str
+    index: str
+    body: dict[str, Any]
+    hits: int
+    purpose: str
+    kibana_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "index": self.index, "body": self.body, "hits": self.hits,
+                "purpose": self.purpose, "kibana_url": self.kibana_url}
+
+
+@dataclass
+class LogEvidence:
+    """Everything the logs said for one question."""
+
+    main: QueryRecord
+    histogram: Histogram | None
+    onset: Onset | None
+    affected_services: list[str]
+    service_rates: dict[str, tuple[float, float]]
+    patterns: list[Pattern]
+    lines: list[EvidenceLine]
+    concentrations: list[Concentration]
+    queries: list[QueryRecord]
+    baseline: tuple[datetime, datetime] | None = None

@@ -1,0 +1,211 @@
+"""investigate(): the one entry point every door calls (CLI, Slack, benchmarks).
+
+question -> intent -> query -> evidence -> changes -> ranking -> answer.
+Each stage is a function of typed values; I/O happens only in the gateway and
+the change sources. A failing change source or LLM never sinks the answer:
+it is listed in `sources` and the rest is answered.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from incidentbot.answer.model import Answer
+from incidentbot.answer.summary import template_summary
+from incidentbot.answer.verify import verify_summary
+from incidentbot.catalog import Catalog
+from incidentbot.changes.gather import gather_changes
+from incidentbot.changes.model import Change, SourceStatus
+from incidentbot.changes.sources import sources_from_env
+from incidentbot.changes.sources.es_index import ElasticsearchChanges
+from incidentbot.changes.window import parse_change_query
+from incidentbot.config import Settings
+from incidentbot.errors import UsageError
+from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
+from incidentbot.gateway import ReadOnlyGateway
+from incidentbot.question.fields import FIELD_CACHE, FieldMap
+from incidentbot.question.intent import Intent
+from incidentbot.question.parse import parse_question
+from incidentbot.ranking.factors import Context
+from incidentbot.ranking.score import rank_changes
+from incidentbot.timeutil import iso, now_utc, parse_instant
+
+log = logging.getLogger(__name__)
+CHANGE_LOOKBACK = timedelta(hours=6)
+Progress = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class Runtime:
+    """What the pipeline needs between questions: settings, the gateway, the catalog, the change sources."""
+
+    settings: Settings
+    gateway: ReadOnlyGateway
+    catalog: Catalog
+    change_sources: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> "Runtime":
+        gateway = ReadOnlyGateway(settings)
+        if check:
+            gateway.check_privileges()
+        catalog = Catalog.load(settings.catalog_path)
+        import os
+
+        sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index)]
+        try:
+            sources.extend(sources_from_env(os.environ if env is None else env))
+        except ValueError as exc:
+            raise UsageError(f"change sources: {exc}") from None
+        return cls(settings, gateway, catalog, sources)
+
+    def at(self, at: datetime | None = None) -> datetime:
+        return at or self.settings.at or now_utc()
+
+    def fields(self) -> FieldMap:
+        return FIELD_CACHE.get(self.gateway, self.settings.es_url, self.settings.logs_index, self.settings.fields)
+
+
+def _no_progress(stage: str, info: dict[str, Any]) -> None:
+    return None
+
+
+def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime) -> Intent:
+    """Parse a question into an intent, or explain why it cannot be answered as asked."""
+    text = (question or "").strip()
+    if not text or not any(ch.isalnum() for ch in text):
+        raise UsageError("the question is empty: ask something like \"why is checkout throwing 500s since 14:05?\"")
+    parsed = parse_question(text, at, fm.services, rt.catalog)
+    known = sorted(set(fm.services) | rt.catalog.names())
+    if parsed.unknown_services and not parsed.services:
+        shown = ", ".join(known[:30]) or "none found"
+        raise UsageError(f"no service named {', '.join(repr(u) for u in parsed.unknown_services)} in "
+                         f"{rt.settings.logs_index}; services seen: {shown}")
+    notes = []
+    for word, names in parsed.ambiguous.items():
+        notes.append(f"\"{word}\" matches {', '.join(names)}: searched all of them")
+    if parsed.window:
+        start, end, named = parsed.window.start, parsed.window.end, True
+        if parsed.window.capped:
+            notes.append("window capped at 30 days")
+        if start > at:
+            raise UsageError(f"the window \"{parsed.window.phrase}\" lies wholly in the future (asked at {iso(at)})")
+        if end < start:
+            raise UsageError(f"the window \"{parsed.window.phrase}\" ends before it starts")
+    else:
+        start, end, named = at - DEFAULT_WINDOW, at, False
+    return Intent(question=text, ask=parsed.ask, services=parsed.services, asked_services=list(parsed.services),
+                  start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
+                  exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, notes=notes)
+
+
+def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
+    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
+
+
+def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None) -> Answer:
+    """Answer one question: the only entry point the doors call."""
+    progress = progress or _no_progress
+    clock = time.perf_counter()
+    timing: dict[str, float] = {}
+
+    def mark(stage: str) -> None:
+        timing[stage] = (time.perf_counter() - clock) * 1000
+
+    at = rt.at(at)
+    fm = rt.fields()
+    intent = build_intent(question, rt, fm, at)
+    mark("intent")
+    progress("intent", {"intent": intent})
+    intent, evidence = collect_evidence(rt.gateway, fm, intent, rt.settings, rt.catalog, rt.settings.logs_index)
+    mark("evidence")
+    progress("evidence", {"hits": evidence.main.hits, "onset": evidence.onset})
+    anchor = evidence.onset.at if evidence.onset else intent.start
+    changes, sources = read_changes(rt, min(anchor, intent.start) - CHANGE_LOOKBACK, intent.end)
+    mark("changes")
+    suspects = []
+    if intent.ask == "investigate":
+        ctx = Context(onset=evidence.onset.at if evidence.onset else None,
+                      asked_services=intent.asked_services or intent.services,
+                      failing_services=evidence.affected_services, patterns=evidence.patterns,
+                      concentrations=evidence.concentrations, catalog=rt.catalog,
+                      service_rates=evidence.service_rates)
+        suspects = rank_changes(changes, ctx)
+    mark("ranking")
+    progress("ranking", {"suspects": suspects})
+    draft = template_summary(intent, evidence, suspects, changes)
+    answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
+                    changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
+                    suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes))
+    summary, dropped = verify_summary(draft, answer.ids())
+    if dropped:
+        log.warning("summary sentences dropped by the verifier: %s", dropped)
+    answer.summary = summary
+    for status in sources:
+        if not status.ok:
+            answer.notes.append(f"change source {status.name} failed: {status.error}")
+    mark("total")
+    return answer
+
+
+@dataclass
+class ChangeReport:
+    start: datetime
+    end: datetime
+    services: list[str]
+    changes: list[Change]
+    sources: list[SourceStatus]
+    notes: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": iso(self.start), "end": iso(self.end), "services": self.services,
+                "changes": [c.to_json() for c in self.changes],
+                "sources": [s.model_dump(exclude_none=True) for s in self.sources], "notes": self.notes}
+
+
+def what_changed(rt: Runtime, text: str = "", service: str | None = None, since: str | None = None,
+                 start: str | None = None, end: str | None = None, at: datetime | None = None) -> ChangeReport:
+    """The changes in a window, newest first, optionally for some services."""
+    at = rt.at(at)
+    try:
+        log_services = rt.fields().services
+    except UsageError:
+        log_services = []
+    if start or end:
+        if not (start and end):
+            raise UsageError("--start and --end go together")
+        try:
+            win_start, win_end = parse_instant(start), parse_instant(end)
+        except ValueError:
+            raise UsageError("--start / --end must be ISO 8601 times") from None
+        query_text = text
+    else:
+        query_text = " ".join(x for x in (text, f"last {since}" if since else "") if x)
+        win_start = win_end = None
+    cq = parse_change_query(query_text, at, log_services, rt.catalog)
+    if win_start is not None and win_end is not None:
+        cq.start, cq.end = win_start, win_end
+    if cq.start > at:
+        raise UsageError("the window lies wholly in the future")
+    changes, sources = read_changes(rt, cq.start, cq.end)
+    services = list(cq.services)
+    if cq.unknown and not services:
+        from incidentbot.question.services import match_services
+
+        sm = match_services(" ".join(cq.unknown), sorted({c.service for c in changes}), rt.catalog)
+        services = sm.services
+        if not services:
+            known = sorted(set(log_services) | rt.catalog.names() | {c.service for c in changes})
+            raise UsageError(f"no service named {', '.join(repr(u) for u in cq.unknown)}; services known: "
+                             + (", ".join(known[:30]) or "none"))
+    if service:
+        services.append(service)
+    if services:
+        changes = [c for c in changes if c.service in services]
+    changes.sort(key=lambda c: c.timestamp, reverse=True)
+    notes = cq.notes + [f"change source {s.name} failed: {s.error}" for s in sources if not s.ok]
+    return ChangeReport(cq.start, cq.end, services, changes, sources, notes)

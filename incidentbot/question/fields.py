@@ -1,0 +1,148 @@
+"""Field discovery: which fields of an index hold the timestamp, service, level, message...
+
+Teams name fields their own way (ECS `service.name`, or `service`, `app`,
+`level`, `severity`, `msg`...). The bot reads the mapping through field_caps,
+picks ECS names first and then the common alternatives, and reads the level
+and service values from the data, so it can query indices it did not create.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from incidentbot.config import FieldOverrides
+from incidentbot.gateway import ReadOnlyGateway
+
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "timestamp": ("@timestamp", "timestamp", "time", "ts", "date"),
+    "service": ("service.name", "service", "app", "application", "app.name", "kubernetes.labels.app",
+                "kubernetes.labels.app_kubernetes_io/name", "kubernetes.container.name", "container.name",
+                "serviceName", "service_name", "component"),
+    "level": ("log.level", "level", "severity", "loglevel", "log_level", "levelname", "lvl", "severity_text"),
+    "message": ("message", "msg", "log", "event.original", "log.message", "text", "body"),
+    "status": ("http.response.status_code", "status", "status_code", "http.status_code", "http_status",
+               "response_code", "statusCode", "response.status"),
+    "host": ("host.name", "host", "hostname", "kubernetes.pod.name", "pod", "host.hostname", "container.id"),
+    "path": ("url.path", "path", "http.path", "request_path", "url", "http.url", "endpoint", "route"),
+    "version": ("service.version", "version", "app_version", "kubernetes.labels.version", "image.tag"),
+    "trace": ("trace.id", "trace_id", "traceId", "traceid", "trace"),
+}
+# A level spelled any way maps to one canonical name. "errors" means error, not fatal or critical.
+LEVEL_ALIASES: dict[str, str] = {
+    "error": "error", "err": "error", "e": "error", "eror": "error", "errors": "error", "severe": "error",
+    "warn": "warn", "warning": "warn", "w": "warn", "warnings": "warn",
+    "info": "info", "information": "info", "informational": "info", "notice": "info", "i": "info",
+    "debug": "debug", "d": "debug", "dbg": "debug", "fine": "debug",
+    "trace": "trace", "finest": "trace", "verbose": "trace",
+    "fatal": "fatal", "critical": "fatal", "crit": "fatal", "panic": "fatal", "emerg": "fatal",
+    "emergency": "fatal", "alert": "fatal", "f": "fatal",
+}
+_KEYWORDISH = {"keyword", "constant_keyword", "wildcard"}
+
+
+def canonical_level(value: str) -> str | None:
+    return LEVEL_ALIASES.get(str(value).strip().lower())
+
+
+@dataclass
+class FieldMap:
+    """The discovered field names of a logs index, and the values that matter for questions."""
+
+    timestamp: str = "@timestamp"
+    service: str | None = None
+    level: str | None = None
+    message: str | None = None
+    message_is_text: bool = True
+    status: str | None = None
+    host: str | None = None
+    path: str | None = None
+    version: str | None = None
+    trace: str | None = None
+    level_values: dict[str, list[str]] = field(default_factory=dict)
+    services: list[str] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+
+    def level_terms(self, canonical: list[str]) -> list[str]:
+        """The values in the data for these canonical levels, all spellings included."""
+        out: list[str] = []
+        for name in canonical:
+            values = self.level_values.get(name)
+            if values:
+                out.extend(values)
+            else:  # nothing seen yet: ask for the usual spellings
+                spellings = [k for k, v in LEVEL_ALIASES.items() if v == name and len(k) > 1]
+                out.extend(sorted({s for s in spellings} | {s.upper() for s in spellings} | {s.title() for s in spellings}))
+        return sorted(set(out))
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("timestamp", "service", "level", "message", "status", "host",
+                                               "path", "version", "trace")}
+
+
+def _pick(caps: dict[str, dict[str, Any]], names: tuple[str, ...], want_keyword: bool) -> str | None:
+    for name in names:
+        types = caps.get(name)
+        if not types:
+            continue
+        kinds = set(types)
+        if want_keyword:
+            if kinds & _KEYWORDISH:
+                return name
+            if "text" in kinds and f"{name}.keyword" in caps:
+                return f"{name}.keyword"
+            continue
+        return name
+    return None
+
+
+def discover_fields(gateway: ReadOnlyGateway, index: str, overrides: FieldOverrides | None = None) -> FieldMap:
+    """One field_caps and one msearch (level and service values) per index pattern."""
+    caps = gateway.field_caps(index).get("fields", {})
+    overrides = overrides or FieldOverrides()
+    fm = FieldMap()
+    fm.types = {name: next(iter(types)) for name, types in caps.items() if types}
+    fm.timestamp = overrides.timestamp or _pick(caps, CANDIDATES["timestamp"], False) or "@timestamp"
+    fm.service = overrides.service or _pick(caps, CANDIDATES["service"], True)
+    fm.level = overrides.level or _pick(caps, CANDIDATES["level"], True)
+    fm.message = overrides.message or _pick(caps, CANDIDATES["message"], False)
+    fm.message_is_text = bool(fm.message and "text" in (caps.get(fm.message) or {}))
+    for key in ("status", "host", "path", "version", "trace"):
+        setattr(fm, key, getattr(overrides, key) or _pick(caps, CANDIDATES[key], key != "status"))
+    aggs: dict[str, Any] = {}
+    if fm.level:
+        aggs["levels"] = {"terms": {"field": fm.level, "size": 100}}
+    if fm.service:
+        aggs["services"] = {"terms": {"field": fm.service, "size": 1000}}
+    if aggs:
+        resp = gateway.search(index, {"size": 0, "aggs": aggs, "timeout": "10s"})
+        for bucket in resp.get("aggregations", {}).get("levels", {}).get("buckets", []):
+            canon = canonical_level(bucket["key"])
+            if canon:
+                fm.level_values.setdefault(canon, []).append(str(bucket["key"]))
+        fm.services = sorted(str(b["key"]) for b in resp.get("aggregations", {}).get("services", {}).get("buckets", []))
+    return fm
+
+
+class FieldCache:
+    """Discovered fields per (cluster, index pattern), refreshed after a while: mappings rarely change."""
+
+    def __init__(self, ttl_s: float = 300.0) -> None:
+        self._ttl = ttl_s
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[float, FieldMap]] = {}
+
+    def get(self, gateway: ReadOnlyGateway, url: str, index: str, overrides: FieldOverrides | None) -> FieldMap:
+        key = (url, index)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit and time.monotonic() - hit[0] < self._ttl:
+                return hit[1]
+        fm = discover_fields(gateway, index, overrides)
+        with self._lock:
+            self._entries[key] = (time.monotonic(), fm)
+        return fm
+
+
+FIELD_CACHE = FieldCache()

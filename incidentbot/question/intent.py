@@ -1,0 +1,68 @@
+"""The typed intent: what a question asks, in a form our code compiles.
+
+Neither the parser nor an LLM ever hands the gateway a query; both fill this
+type, and only `query.compile` turns it into the query DSL. That is what
+keeps model output from ever running as a query.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from incidentbot.timeutil import iso
+
+CANONICAL_LEVELS: tuple[str, ...] = ("fatal", "error", "warn", "info", "debug", "trace")
+
+Ask = Literal["investigate", "count", "list"]
+
+
+class StatusFilter(BaseModel):
+    """An HTTP status code or class: 502 is (502, 502), 5xx is (500, 599)."""
+
+    low: int
+    high: int
+
+    @property
+    def label(self) -> str:
+        if self.low == self.high:
+            return str(self.low)
+        if self.high - self.low == 99 and self.low % 100 == 0:
+            return f"{self.low // 100}xx"
+        return f"{self.low}-{self.high}"
+
+
+class Intent(BaseModel):
+    """What the question means: services, window, levels, text, status and the kind of ask."""
+
+    question: str
+    ask: Ask = "investigate"
+    services: list[str] = Field(default_factory=list)
+    asked_services: list[str] = Field(default_factory=list)
+    start: datetime
+    end: datetime
+    window_named: bool = False
+    levels: list[str] = Field(default_factory=list)
+    text: list[str] = Field(default_factory=list)
+    exclude_text: list[str] = Field(default_factory=list)
+    status: list[StatusFilter] = Field(default_factory=list)
+    hosts: list[str] = Field(default_factory=list)
+    unknown_services: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "ask": self.ask,
+            "services": list(self.services),
+            "asked_services": list(self.asked_services),
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "window_named": self.window_named,
+            "levels": list(self.levels),
+            "text": list(self.text),
+            "exclude_text": list(self.exclude_text),
+            "status": [s.label for s in self.status],
+            "hosts": list(self.hosts),
+            "notes": list(self.notes),
+        }

@@ -1,0 +1,99 @@
+"""The deterministic parser: a question in plain words -> the parts of an intent.
+
+It works with no LLM at all, and the LLM path is checked against it. It reads
+what people actually type in incidents: windows, levels, status codes and
+classes, quoted text, words to exclude, and whether they want a count or an
+investigation.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from incidentbot.catalog import Catalog
+from incidentbot.question.intent import Ask, StatusFilter
+from incidentbot.question.services import match_services
+from incidentbot.question.timewords import Window, parse_window, strip_window
+
+MAX_QUESTION = 4000
+
+_QUOTED = re.compile(r"\"([^\"]{1,200})\"|“([^”]{1,200})”|`([^`]{1,200})`|(?<![\w])'([^']{2,200})'(?![\w])")
+_LEVEL_WORDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(?:errors?|err|erroring|errored)\b", re.I), "error"),
+    (re.compile(r"\b(?:warnings?|warns?|warn-level)\b", re.I), "warn"),
+    (re.compile(r"\b(?:fatals?|fatal errors?|critical|crits?|panics?)\b", re.I), "fatal"),
+    (re.compile(r"\b(?:info|info-level)\s+(?:logs?|lines?|messages?)\b", re.I), "info"),
+    (re.compile(r"\bdebug\s+(?:logs?|lines?|messages?)\b", re.I), "debug"),
+]
+_STATUS_CLASS = re.compile(r"(?<![\w])([1-5])xx(?:s)?\b", re.I)
+_STATUS_PLURAL = re.compile(r"(?<![\w.:/-])([1-5][0-9]{2})s\b")
+_STATUS_CONTEXT = re.compile(
+    r"\b(?:status|code|http|returned|returning|returns|return|throwing|throws|got|getting|serving)\s*(?:code\s*)?[=:]?\s*([1-5][0-9]{2})\b"
+    r"|(?<![\w.:/-])([45][0-9]{2})\s+(?:errors?|responses?|status|codes?)\b", re.I)
+_COUNT = re.compile(r"\b(?:how many|how much|count|number of|total|tally)\b", re.I)
+_MENTION = re.compile(r"\b(?:mentioning|containing|contains|with the (?:word|text)|matching|that say|saying)\s+([\w./:-]{3,80})", re.I)
+_EXCLUDE = re.compile(r"\b(?:excluding|except(?: for)?|without|ignoring|ignore|not)\s+(\"[^\"]+\"|/[\w./-]+|health ?checks?)", re.I)
+_HOST = re.compile(r"\b(?:on|from)\s+(?:host|pod|node)\s+([\w.-]+)", re.I)
+_HEALTH_PATHS = ["/health", "/healthz", "/ready", "/readyz", "/livez"]
+
+
+@dataclass
+class ParsedQuestion:
+    """What the deterministic parser read; the pipeline turns it into an Intent."""
+
+    text: str
+    ask: Ask = "investigate"
+    window: Window | None = None
+    services: list[str] = field(default_factory=list)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    unknown_services: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    status: list[StatusFilter] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+
+
+def parse_question(text: str, at: datetime, known_services: list[str], catalog: Catalog) -> ParsedQuestion:
+    """Read a question; never raises on odd text (the caller rejects empty questions)."""
+    text = text[:MAX_QUESTION]
+    out = ParsedQuestion(text=text)
+    phrases = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    out.phrases = [p.strip() for p in phrases if p and p.strip()]
+    unquoted = _QUOTED.sub(" ", text)
+    for m in _EXCLUDE.finditer(unquoted):
+        value = m.group(1).strip('"')
+        if value.lower().startswith("health"):
+            out.exclude.extend(_HEALTH_PATHS)
+        else:
+            out.exclude.append(value)
+    unquoted = _EXCLUDE.sub(" ", unquoted)
+    for m in _MENTION.finditer(unquoted):
+        word = m.group(1).strip(".,:;?!")
+        if word and word.lower() not in {"the", "a", "an"}:
+            out.phrases.append(word)
+    out.hosts = [m.group(1) for m in _HOST.finditer(unquoted)]
+    out.window = parse_window(unquoted, at)
+    rest = strip_window(unquoted)
+    for m in _STATUS_CLASS.finditer(rest):
+        base = int(m.group(1)) * 100
+        out.status.append(StatusFilter(low=base, high=base + 99))
+    codes = {int(m.group(1)) for m in _STATUS_PLURAL.finditer(rest)}
+    codes |= {int(m.group(1) or m.group(2)) for m in _STATUS_CONTEXT.finditer(rest)}
+    for code in sorted(codes):
+        if 100 <= code <= 599:
+            out.status.append(StatusFilter(low=code, high=code))
+    for pattern, level in _LEVEL_WORDS:
+        if pattern.search(rest) and level not in out.levels:
+            out.levels.append(level)
+    # "5xx errors" are HTTP errors, not error-level logs; "fatal errors" are fatal, not error
+    if out.status and out.levels == ["error"]:
+        out.levels = []
+    if "fatal" in out.levels and "error" in out.levels and not re.search(r"\berrors?\b(?!\s*$)", re.sub(r"\bfatal errors?\b", "", rest, flags=re.I), re.I):
+        out.levels.remove("error")
+    if _COUNT.search(unquoted):
+        out.ask = "count"
+    sm = match_services(rest, known_services, catalog)
+    out.services, out.ambiguous, out.unknown_services = sm.services, sm.ambiguous, sm.unknown
+    return out

@@ -1,0 +1,181 @@
+"""Windows in people's words: "last 30 minutes", "since 14:05", "between 13:00 and 13:30 CET".
+
+Times without a date mean the most recent such time not after the moment the
+question is asked; times without a zone are UTC. A window runs from its first
+named instant to its last, both included.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from incidentbot.timeutil import UTC
+
+ZONES: dict[str, float] = {
+    "utc": 0, "gmt": 0, "z": 0, "zulu": 0, "wet": 0, "bst": 1, "west": 1, "cet": 1, "cest": 2, "met": 1,
+    "eet": 2, "eest": 3, "msk": 3, "ist": 5.5, "sgt": 8, "hkt": 8, "jst": 9, "kst": 9, "aest": 10, "aedt": 11,
+    "nzst": 12, "nzdt": 13, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7,
+    "et": -5, "pt": -8,
+}
+_ZONE = r"(?:\s*(?P<{n}>utc|gmt|zulu|z\b|[a-z]{{2,4}}t\b|[+-]\d{{1,2}}(?::?\d{{2}})?))?"
+_CLOCK = r"(?P<{n}h>\d{{1,2}})(?::(?P<{n}m>\d{{2}}))?(?::(?P<{n}s>\d{{2}}))?\s*(?P<{n}ap>am|pm)?"
+_ISO = r"(?P<{n}iso>\d{{4}}-\d{{2}}-\d{{2}}[t ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:z|[+-]\d{{2}}:?\d{{2}})?)"
+
+
+def _instant(n: str) -> str:
+    return "(?:" + _ISO.format(n=n) + "|" + _CLOCK.format(n=n) + ")" + _ZONE.format(n=n + "z")
+
+
+UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
+         "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400,
+         "days": 86400, "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800, "y": 31536000, "yr": 31536000,
+         "year": 31536000, "years": 31536000}
+_UNIT = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|hr|h|days?|d|weeks?|wks?|w|years?|yrs?|y)\b"
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10,
+                 "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "few": 3,
+                 "couple": 2, "half": 0.5}
+
+RANGE = re.compile(r"\b(?:between|from)\s+" + _instant("a") + r"\s*(?:and|to|until|till|-|–)\s*" + _instant("b"), re.I)
+SINCE = re.compile(r"\b(?:since|after|starting(?: at)?|from)\s+" + _instant("a"), re.I)
+AROUND = re.compile(r"\b(?:around|about|near|circa|~|at)\s+" + _instant("a"), re.I)
+RELATIVE = re.compile(
+    r"\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:last|past|previous|prev|recent)\s+"
+    r"(?P<num>\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty|fifty|sixty|few|couple(?: of)?|half(?: an?)?)?\s*"
+    + _UNIT, re.I)
+BARE_RELATIVE = re.compile(
+    r"(?<![\w:./-])(?P<num>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|hr|h|days?|d|weeks?|wks?|w)\b(?:\s+ago)?(?![\w.-])", re.I)
+TODAY = re.compile(r"\btoday\b|\bthis morning\b|\bthis afternoon\b|\byesterday\b", re.I)
+
+
+@dataclass
+class Window:
+    start: datetime
+    end: datetime
+    phrase: str
+    capped: bool = False
+
+
+def _zone(token: str | None) -> timezone:
+    if not token:
+        return UTC
+    low = token.strip().lower()
+    if low in ZONES:
+        hours = ZONES[low]
+        return timezone(timedelta(minutes=int(hours * 60)))
+    m = re.fullmatch(r"([+-])(\d{1,2})(?::?(\d{2}))?", low)
+    if m:
+        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        return timezone(timedelta(minutes=minutes if m.group(1) == "+" else -minutes))
+    return UTC
+
+
+def _known_zone(token: str | None) -> bool:
+    if not token:
+        return True
+    low = token.strip().lower()
+    return low in ZONES or bool(re.fullmatch(r"[+-]\d{1,2}(?::?\d{2})?", low))
+
+
+def _resolve(m: re.Match[str], n: str, at: datetime, default_zone: timezone | None = None) -> datetime | None:
+    """The instant named by group set `n`: an ISO time, or a clock time on the latest day not after `at`."""
+    iso_text = m.group(n + "iso")
+    if iso_text:
+        from incidentbot.timeutil import parse_instant
+
+        try:
+            return parse_instant(iso_text.upper().replace(" ", "T"))
+        except ValueError:
+            return None
+    hour = int(m.group(n + "h"))
+    minute = int(m.group(n + "m") or 0)
+    second = int(m.group(n + "s") or 0)
+    ampm = (m.group(n + "ap") or "").lower()
+    if not m.group(n + "m") and not ampm:
+        return None  # a bare number is not a clock time
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    if ampm == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    zone_token = m.group(n + "z")
+    zone = _zone(zone_token) if zone_token else (default_zone or UTC)
+    local_at = at.astimezone(zone)
+    moment = local_at.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    return moment.astimezone(UTC)
+
+
+def _before_at(moment: datetime, at: datetime) -> datetime:
+    """A clock time with no date means the latest such time not after the question."""
+    while moment > at + timedelta(minutes=1):
+        moment -= timedelta(days=1)
+    return moment
+
+
+MAX_WINDOW = timedelta(days=30)
+
+
+def parse_window(text: str, at: datetime) -> Window | None:
+    """The window a question names, or None when it names none."""
+    m = RANGE.search(text)
+    if m and (m.group("biso") or m.group("bm") or m.group("bap")):
+        zone_b = m.group("bz")
+        default = _zone(zone_b) if zone_b and _known_zone(zone_b) else None
+        start = _resolve(m, "a", at, default)
+        end = _resolve(m, "b", at, default)
+        if start and end:
+            explicit_date = bool(m.group("aiso") or m.group("biso"))
+            if not explicit_date:
+                end = _before_at(end, at) if start > at else end
+                start = _before_at(start, at)
+                while end < start:
+                    end += timedelta(days=1)
+                if start > at:
+                    start -= timedelta(days=1)
+                    end -= timedelta(days=1)
+            return Window(start, end, m.group(0).strip())
+    m = SINCE.search(text)
+    if m and (m.group("aiso") or m.group("am") or m.group("aap")):
+        start = _resolve(m, "a", at)
+        if start:
+            if not m.group("aiso"):
+                start = _before_at(start, at)
+            return Window(start, at, m.group(0).strip())
+    m = RELATIVE.search(text) or BARE_RELATIVE.search(text)
+    if m:
+        raw = (m.group("num") or "1").lower().replace(" of", "").replace(" an", "").replace(" a", "")
+        amount = float(_NUMBER_WORDS.get(raw, raw)) if raw.replace(".", "", 1).isdigit() or raw in _NUMBER_WORDS else 1.0
+        seconds = amount * UNITS[m.group("unit").lower()]
+        span = timedelta(seconds=seconds)
+        capped = span > MAX_WINDOW
+        if capped:
+            span = MAX_WINDOW
+        return Window(at - span, at, m.group(0).strip(), capped)
+    m = AROUND.search(text)
+    if m and (m.group("aiso") or m.group("am") or m.group("aap")):
+        center = _resolve(m, "a", at)
+        if center:
+            if not m.group("aiso"):
+                center = _before_at(center, at)
+            return Window(center - timedelta(minutes=15), center + timedelta(minutes=15), m.group(0).strip())
+    m = TODAY.search(text)
+    if m:
+        word = m.group(0).lower()
+        midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+        if word == "yesterday":
+            return Window(midnight - timedelta(days=1), midnight, word)
+        if word == "this morning":
+            return Window(midnight, min(at, midnight + timedelta(hours=12)), word)
+        if word == "this afternoon":
+            return Window(midnight + timedelta(hours=12), min(at, midnight + timedelta(hours=18)), word)
+        return Window(midnight, at, word)
+    return None
+
+
+def strip_window(text: str) -> str:
+    """The question without its window phrase, so numbers in it are not read as status codes."""
+    for pattern in (RANGE, SINCE, RELATIVE, BARE_RELATIVE, AROUND):
+        text = pattern.sub(" ", text)
+    return text

@@ -1,0 +1,165 @@
+"""The ranking factors: each a small named function of one change and the evidence.
+
+A factor returns a value in [0, 1] and the reason a responder would read
+("deployed 2m 20s before the onset"). The score is a documented combination
+of them (see score.py), so every suspect's place can be explained and checked.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from incidentbot.catalog import Catalog
+from incidentbot.changes.model import Change
+from incidentbot.evidence.model import Concentration, Pattern
+from incidentbot.timeutil import human_duration
+
+TIME_HALF_LIFE = timedelta(minutes=20)
+AFTER_ONSET_GRACE = timedelta(seconds=90)
+KIND_PRIOR = {"deploy": 1.0, "config": 0.95, "feature_flag": 0.9, "infra": 0.9, "schema": 0.85, "manual": 0.8,
+              "dependency": 0.75, "rollback": 0.2}
+_GENERIC = {
+    "the", "and", "for", "from", "with", "into", "onto", "after", "before", "when", "while", "this", "that", "to",
+    "of", "in", "on", "at", "by", "an", "a", "is", "are", "was", "be", "not", "no", "new", "old", "all", "per",
+    "error", "errors", "failed", "fail", "failure", "exception", "service", "request", "requests", "response",
+    "production", "prod", "staging", "release", "version", "update", "updated", "bump", "change", "changes",
+    "fix", "fixes", "add", "adds", "added", "remove", "removes", "use", "uses", "move", "moves", "get", "post",
+    "put", "delete", "patch", "http", "https", "api", "status", "code", "returned", "return", "returns", "ms",
+    "users", "user", "enable", "enabled", "disable", "disabled", "flag", "config", "deploy", "rollout", "rolled",
+    "true", "false", "null", "none", "value", "values", "default", "max", "min", "size", "set", "from", "via",
+}
+
+
+@dataclass
+class Context:
+    """What every factor may look at."""
+
+    onset: datetime | None
+    asked_services: list[str]
+    failing_services: list[str]
+    patterns: list[Pattern]
+    concentrations: list[Concentration]
+    catalog: Catalog
+    service_rates: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass
+class FactorResult:
+    name: str
+    value: float
+    reason: str | None = None
+
+
+def words(text: str) -> set[str]:
+    """Distinctive lower-case words of a text (no numbers, no generic words)."""
+    return {w for w in re.findall(r"[a-z][a-z0-9]{2,}", text.lower()) if w not in _GENERIC and not w.isdigit()}
+
+
+def change_words(change: Change) -> dict[str, str]:
+    """word -> where in the change it came from."""
+    out: dict[str, str] = {}
+    for key in change.config_keys:
+        for w in words(key.replace(".", " ").replace("_", " ")):
+            out.setdefault(w, f"config key {key}")
+    for path in change.files:
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        for w in words(stem.replace("_", " ").replace("-", " ")):
+            out.setdefault(w, f"file {path}")
+    for w in words(change.title):
+        out.setdefault(w, "its title")
+    for w in words(change.description or ""):
+        out.setdefault(w, "its description")
+    return out
+
+
+def timing(change: Change, ctx: Context) -> FactorResult:
+    """Nearer before the onset is likelier; after the onset it cannot be the cause."""
+    if ctx.onset is None:
+        return FactorResult("timing", 0.3, None)
+    gap = ctx.onset - change.timestamp
+    if gap < -AFTER_ONSET_GRACE:
+        return FactorResult("timing", 0.0, f"came {human_duration(-gap)} after the onset, so it did not start it")
+    gap = max(gap, timedelta(0))
+    value = math.exp(-math.log(2) * gap / TIME_HALF_LIFE)
+    return FactorResult("timing", value, f"{_verb(change)} {human_duration(gap)} before the onset")
+
+
+def _verb(change: Change) -> str:
+    return {"deploy": "deployed", "config": "changed", "feature_flag": "flipped", "infra": "changed",
+            "schema": "migrated", "rollback": "rolled back", "manual": "run", "dependency": "changed"}.get(change.kind, "made")
+
+
+def service_relation(change: Change, ctx: Context) -> FactorResult:
+    """The changed service is failing, is asked about, or is something they depend on."""
+    svc = change.service
+    failing = set(ctx.failing_services)
+    if svc in failing and svc in ctx.asked_services:
+        return FactorResult("service", 1.0, f"changed {svc}, the service asked about, whose errors rose")
+    if svc in failing:
+        b, a = ctx.service_rates.get(svc, (0.0, 0.0))
+        return FactorResult("service", 1.0, f"errors in {svc} rose from {b:.1f}/min to {a:.1f}/min")
+    dependents = [s for s in (ctx.asked_services + ctx.failing_services) if ctx.catalog.distance(s, svc)]
+    if dependents:
+        nearest = min(dependents, key=lambda s: ctx.catalog.distance(s, svc) or 9)
+        dist = ctx.catalog.distance(nearest, svc) or 1
+        return FactorResult("service", 0.8 ** dist, f"{nearest} depends on {svc}" + ("" if dist == 1 else f" ({dist} hops)"))
+    if svc in ctx.asked_services:
+        return FactorResult("service", 0.7, f"changed {svc}, the service asked about")
+    return FactorResult("service", 0.1, None)
+
+
+def blast_radius(change: Change, ctx: Context) -> FactorResult:
+    """Several services failing at once points at what they share."""
+    failing = ctx.failing_services
+    if len(failing) < 2:
+        return FactorResult("blast_radius", 0.0, None)
+    users = [s for s in failing if ctx.catalog.distance(s, change.service)]
+    mentioned = [p for p in ctx.patterns if p.new and change.service.lower() in p.template.lower()]
+    if len(users) >= 2:
+        return FactorResult("blast_radius", 1.0, f"{len(users)} failing services ({', '.join(sorted(users)[:4])}) depend on {change.service}")
+    if change.kind == "infra" and change.service not in failing:
+        spread = {s for p in ctx.patterns if p.new for s in p.services}
+        if len(spread) >= 2 or mentioned:
+            return FactorResult("blast_radius", 0.8, f"{len(failing)} services began failing at once, as a shared-infrastructure change would cause")
+    return FactorResult("blast_radius", 0.0, None)
+
+
+def evidence_tie(change: Change, ctx: Context) -> FactorResult:
+    """New error patterns or concentrations that mention what the change touched."""
+    vocab = change_words(change)
+    best = 0.0
+    reason = None
+    for p in ctx.patterns:
+        if not p.new:
+            continue
+        tpl = " ".join(t for t in p.template.lower().split() if "/" not in t)  # API paths are not mentions
+        tpl_words = words(tpl)
+        hits = sorted(w for w in vocab if w in tpl_words and w not in {s.lower() for s in p.services})
+        svc_named = bool(re.search(rf"(?<![\w-]){re.escape(change.service.lower())}(?![\w-])", tpl)) \
+            and change.service not in p.services
+        score = min(1.0, 0.35 * len(hits) + (0.5 if svc_named else 0.0))
+        if score > best:
+            best = score
+            bits = []
+            if svc_named:
+                bits.append(f"names {change.service}")
+            if hits:
+                where = vocab[hits[0]]
+                bits.append(f"shares {', '.join(repr(h) for h in hits[:3])} with {where}")
+            reason = f"new error [{p.id}] {' and '.join(bits)}"
+    for c in ctx.concentrations:
+        if c.field == "version" and change.version and c.value == change.version:
+            return FactorResult("evidence", 1.0, f"{c.share:.0%} of failing lines run version {c.value}, which it shipped")
+        if c.field == "service" and c.value == change.service and best < 0.2:
+            best, reason = 0.2, f"{c.share:.0%} of failing lines come from {c.value}"
+    return FactorResult("evidence", best, reason)
+
+
+def kind_prior(change: Change, ctx: Context) -> FactorResult:
+    """Deploys and config changes break things more often than, say, a rollback."""
+    return FactorResult("kind", KIND_PRIOR.get(change.kind, 0.5), None)
+
+
+FACTORS = (timing, service_relation, blast_radius, evidence_tie, kind_prior)

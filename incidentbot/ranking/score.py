@@ -1,0 +1,88 @@
+"""Combining the factors into a score, a rank and a confidence, and abstaining.
+
+score = 0.30 timing + 0.25 service + 0.30 evidence + 0.10 blast radius + 0.05 kind,
+with two rules: a change after the onset (beyond a short grace) or a rollback
+scores at most 0.1, since it cannot have started the symptom; and without an
+onset every score is halved, since there is no step for a change to explain.
+
+Confidence: high needs a score of at least 0.6, timing that fits, evidence
+tying the change to the symptom (an error that names what it touched, or a
+concentration on its version), and a lead of 0.1 over the next suspect; only
+the first can be high. Medium needs 0.35; the rest are low. So when
+no change explains the symptom, none is high: the bot abstains instead of
+guessing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from incidentbot.changes.model import Change
+from incidentbot.ranking.factors import FACTORS, Context, FactorResult
+
+WEIGHTS = {"timing": 0.30, "service": 0.25, "evidence": 0.30, "blast_radius": 0.10, "kind": 0.05}
+HIGH = 0.6
+MEDIUM = 0.35
+HIGH_MARGIN = 0.1
+MAX_SUSPECTS = 5
+
+
+@dataclass
+class Suspect:
+    id: str
+    rank: int
+    change: Change
+    score: float
+    confidence: str
+    factors: dict[str, float]
+    reasons: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.change
+        return {"id": self.id, "rank": self.rank, "change_id": c.id, "confidence": self.confidence,
+                "score": round(self.score, 3), "reasons": self.reasons,
+                "factors": {k: round(v, 3) for k, v in self.factors.items()},
+                "kind": c.kind, "service": c.service, "title": c.title, "@timestamp": c.to_json()["@timestamp"],
+                "url": c.url, "author": c.author}
+
+
+def score_change(change: Change, ctx: Context) -> tuple[float, list[FactorResult]]:
+    results = [f(change, ctx) for f in FACTORS]
+    by = {r.name: r for r in results}
+    score = sum(WEIGHTS[r.name] * r.value for r in results)
+    if (ctx.onset is not None and by["timing"].value == 0.0) or change.kind == "rollback":
+        score = min(score, 0.1)
+    if ctx.onset is None:
+        score *= 0.5
+    return score, results
+
+
+def confidence(score: float, results: list[FactorResult], ctx: Context) -> str:
+    by = {r.name: r.value for r in results}
+    if ctx.onset is not None and score >= HIGH and by["timing"] >= 0.2 and (by["evidence"] >= 0.35 or by["blast_radius"] >= 0.8):
+        return "high"
+    if score >= MEDIUM:
+        return "medium"
+    return "low"
+
+
+def rank_changes(changes: list[Change], ctx: Context, limit: int = MAX_SUSPECTS) -> list[Suspect]:
+    """Every change scored; the best few returned with their reasons, ties broken by nearness in time."""
+    scored = []
+    for change in changes:
+        score, results = score_change(change, ctx)
+        scored.append((score, change, results))
+    scored.sort(key=lambda s: (-s[0], -s[1].timestamp.timestamp(), s[1].id))
+    out = []
+    for rank, (score, change, results) in enumerate(scored[:limit], 1):
+        reasons = [r.reason for r in sorted(results, key=lambda r: -WEIGHTS[r.name] * r.value) if r.reason]
+        if change.kind == "rollback":
+            reasons.insert(0, "a rollback: a mitigation, not a cause")
+        out.append(Suspect(f"C{rank}", rank, change, score, confidence(score, results, ctx),
+                           {r.name: r.value for r in results}, reasons))
+    # one high at most, and only with a clear lead: two near-equal suspects are a guess
+    for i, suspect in enumerate(out):
+        runner_up = scored[i + 1][0] if i + 1 < len(scored) else 0.0
+        if suspect.confidence == "high" and (i > 0 or suspect.score - runner_up < HIGH_MARGIN):
+            suspect.confidence = "medium"
+    return out

@@ -1,0 +1,55 @@
+"""Time helpers: every instant inside the bot is a UTC-aware datetime.
+
+Logs, questions and change feeds spell time many ways; converting once at the
+edges keeps windows and comparisons exact everywhere else.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+UTC = timezone.utc
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 instant (a trailing Z allowed); a naive time is taken as UTC."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def iso(moment: datetime | None, millis: bool = False) -> str | None:
+    """Format as ISO 8601 UTC with a Z, to the second (or millisecond)."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    if millis:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def floor_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def human_duration(delta: timedelta) -> str:
+    """'2m 20s', '1h 5m', '45s': how responders say a gap."""
+    seconds = int(abs(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
+    return f"{secs}s"
+
+
+def hhmm(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%H:%M")
