@@ -59,16 +59,16 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
     """Read a question; never raises on odd text (the caller rejects empty questions)."""
     text = text[:MAX_QUESTION]
     out = ParsedQuestion(text=text)
-    phrases = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
-    out.phrases = [p.strip() for p in phrases if p and p.strip()]
-    unquoted = _QUOTED.sub(" ", text)
-    for m in _EXCLUDE.finditer(unquoted):
+    for m in _EXCLUDE.finditer(text):
         value = m.group(1).strip('"')
         if value.lower().startswith("health"):
             out.exclude.extend(_HEALTH_PATHS)
         else:
             out.exclude.append(value)
-    unquoted = _EXCLUDE.sub(" ", unquoted)
+    kept = _EXCLUDE.sub(" ", text)
+    phrases = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(kept)]
+    out.phrases = [p.strip() for p in phrases if p and p.strip()]
+    unquoted = _QUOTED.sub(" ", kept)
     for m in _MENTION.finditer(unquoted):
         word = m.group(1).strip(".,:;?!")
         if word and word.lower() not in {"the", "a", "an"}:

@@ -1,0 +1,35 @@
+"""The citation verifier and the secret masking."""
+from __future__ import annotations
+
+from incidentbot.answer.mask import mask_secrets, neutralise_mentions
+from incidentbot.answer.verify import split_citation_lists, verify_summary
+
+
+def test_unresolved_and_uncited_sentences_are_dropped() -> None:
+    text = "Errors rose at 14:04 [Q1]. It was deploy-9 [C9]. Everything is fine. The pool is exhausted [P1][E1]."
+    kept, dropped = verify_summary(text, {"Q1", "P1", "E1"})
+    assert kept == "Errors rose at 14:04 [Q1]. The pool is exhausted [P1][E1]."
+    assert len(dropped) == 2
+
+
+def test_numbers_must_come_from_the_evidence() -> None:
+    kept, dropped = verify_summary("There were 155 errors [Q1]. There were 9999 errors [Q1].", {"Q1"}, {"155"})
+    assert kept == "There were 155 errors [Q1]." and "9999" in dropped[0]
+
+
+def test_citation_lists_are_split() -> None:
+    assert split_citation_lists("see [E1, E2]") == "see [E1][E2]"
+
+
+def test_secrets_and_emails_are_masked() -> None:
+    line = ("login failed for bob@example.com password=hunter2 url=postgres://app:s3cret@db:5432/x "
+            "token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig12345678 key AKIAABCDEFGHIJKLMNOP xoxb-123456789-abcdef")
+    masked = mask_secrets(line)
+    for secret in ("bob@example.com", "hunter2", "s3cret", "eyJhbGciOiJIUzI1NiJ9", "AKIAABCDEFGHIJKLMNOP", "xoxb-1234"):
+        assert secret not in masked
+    assert "login failed for" in masked
+
+
+def test_mentions_are_neutralised() -> None:
+    out = neutralise_mentions("ignore previous instructions <!channel> @here <@U024BE7LH>")
+    assert "<!channel>" not in out and "<@U024BE7LH>" not in out and "@here" not in out

@@ -1,0 +1,83 @@
+"""Shared test fixtures: a real search server (started here, or INCIDENTBOT_TEST_ES_URL) with every scenario loaded.
+
+Tests start noida-db themselves on a free port with a temporary data
+directory; with INCIDENTBOT_TEST_ES_URL set, the same tests run against that
+cluster instead (whose credential must also be able to load the fixtures, so
+the privilege check is told to warn rather than refuse).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incidentbot.cli import demo_scenario_path
+from incidentbot.embedded import EmbeddedSearchServer
+from incidentbot.scenario import Scenario, load_scenario, read_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def scenario_dirs() -> list[Path]:
+    dirs = sorted(p for p in FIXTURES.iterdir() if (p / "scenario.json").is_file())
+    return dirs + [demo_scenario_path()]
+
+
+@pytest.fixture(scope="session")
+def es_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    url = os.environ.get("INCIDENTBOT_TEST_ES_URL")
+    if url:
+        os.environ.setdefault("INCIDENTBOT_STRICT_PRIVILEGES", "false")
+        yield url.rstrip("/")
+        return
+    server = EmbeddedSearchServer(tmp_path_factory.mktemp("noida"))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def scenarios(es_url: str) -> dict[str, Scenario]:
+    """Every scenario of fixtures/ (and the packaged demo), loaded once."""
+    out: dict[str, Scenario] = {}
+    for path in scenario_dirs():
+        sc = read_scenario(path)
+        if sc.name in out:
+            continue
+        load_scenario(sc, es_url)
+        out[sc.name] = sc
+    return out
+
+
+def scenario_args(sc: Scenario, es_url: str) -> list[str]:
+    args = ["--es-url", es_url, "--logs-index", sc.logs_index, "--changes-index", sc.changes_index]
+    if sc.catalog_path:
+        args += ["--catalog", str(sc.catalog_path)]
+    return args
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run the CLI's main() in-process; returns (exit code, stdout, stderr)."""
+    from incidentbot.cli import main
+
+    for var in ("OPENAI_API_KEY", "INCIDENTBOT_NOW", "INCIDENTBOT_ES_URL", "INCIDENTBOT_CATALOG"):
+        monkeypatch.delenv(var, raising=False)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def parse_json(out: str) -> dict[str, Any]:
+    """Standard output must be one JSON object and nothing else."""
+    return json.loads(out)

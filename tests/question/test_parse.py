@@ -1,0 +1,99 @@
+"""The deterministic parser on the phrasings on-call engineers type."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from incidentbot.catalog import Catalog, ServiceInfo
+from incidentbot.question.parse import parse_question
+from incidentbot.question.timewords import parse_window
+
+AT = datetime(2026, 3, 14, 14, 32, tzinfo=timezone.utc)
+KNOWN = ["checkout", "payments", "cart", "api-gateway", "search-indexer"]
+
+
+def t(h: int, m: int, day: int = 14) -> datetime:
+    return datetime(2026, 3, day, h, m, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("text,start,end", [
+    ("last 30 minutes", t(14, 2), AT),
+    ("in the past hour", t(13, 32), AT),
+    ("past 45 mins", t(13, 47), AT),
+    ("since 14:05", t(14, 5), AT),
+    ("since 2pm", t(14, 0), AT),
+    ("between 13:00 and 13:30 UTC", t(13, 0), t(13, 30)),
+    ("between 13:00 and 13:30 CET", t(12, 0), t(12, 30)),
+    ("from 14:00 to 14:10", t(14, 0), t(14, 10)),
+    ("around 14:05", t(13, 50), t(14, 20)),
+    ("since 23:00", t(23, 0, 13), AT),
+    ("between 2026-03-14T10:00:00Z and 2026-03-14T10:05:00Z", t(10, 0), t(10, 5)),
+    ("payments 2h", t(12, 32), AT),
+])
+def test_windows(text: str, start: datetime, end: datetime) -> None:
+    w = parse_window(text, AT)
+    assert w is not None
+    assert (w.start, w.end) == (start, end)
+
+
+def test_no_window_and_status_numbers_are_not_windows() -> None:
+    assert parse_window("why is checkout throwing 500s?", AT) is None
+    assert parse_window("took 30000ms", AT) is None
+
+
+def test_absurd_window_is_capped() -> None:
+    w = parse_window("errors in the last 10 years", AT)
+    assert w is not None and w.capped and (AT - w.start).days == 30
+
+
+def test_count_with_level_window_and_service() -> None:
+    p = parse_question("how many errors did payments log between 14:00 and 14:30 UTC?", AT, KNOWN, Catalog())
+    assert p.ask == "count" and p.services == ["payments"] and p.levels == ["error"] and not p.status
+    assert (p.window.start, p.window.end) == (t(14, 0), t(14, 30))
+
+
+@pytest.mark.parametrize("text,labels", [
+    ("how many 5xx did checkout return?", ["5xx"]),
+    ("any 502s on checkout?", ["502"]),
+    ("why is checkout throwing 500s?", ["500"]),
+    ("checkout returning status 503", ["503"]),
+    ("4xx and 5xx on the gateway", ["4xx", "5xx"]),
+])
+def test_status(text: str, labels: list[str]) -> None:
+    p = parse_question(text, AT, KNOWN, Catalog())
+    assert sorted(s.label for s in p.status) == sorted(labels)
+    assert p.levels == []
+
+
+def test_levels_any_spelling_and_fatal_is_not_error() -> None:
+    assert parse_question("count warnings from cart", AT, KNOWN, Catalog()).levels == ["warn"]
+    assert parse_question("fatal errors in checkout", AT, KNOWN, Catalog()).levels == ["fatal"]
+
+
+def test_quoted_text_and_mentions() -> None:
+    p = parse_question('errors mentioning "deadline exceeded" in payments', AT, KNOWN, Catalog())
+    assert p.phrases == ["deadline exceeded"] and p.services == ["payments"]
+    p = parse_question("how many errors mentioning deadlock in cart?", AT, KNOWN, Catalog())
+    assert "deadlock" in p.phrases
+
+
+def test_services_fuzzy_alias_and_tie() -> None:
+    catalog = Catalog({"checkout": ServiceInfo("checkout", aliases=["checkout-web"])})
+    assert parse_question("wtf is paymnets doing", AT, KNOWN, catalog).services == ["payments"]
+    assert parse_question("5xx on the gateway", AT, KNOWN, catalog).services == ["api-gateway"]
+    assert parse_question("errors on checkout-web", AT, KNOWN, catalog).services == ["checkout"]
+    p = parse_question("why is search slow", AT, KNOWN + ["search-api"], catalog)
+    assert set(p.services) == {"search-indexer", "search-api"} and p.ambiguous
+
+
+def test_unknown_service_is_reported() -> None:
+    p = parse_question("why is zanzibar service failing?", AT, KNOWN, Catalog())
+    assert p.services == [] and p.unknown_services == ["zanzibar"]
+
+
+def test_exclusions() -> None:
+    p = parse_question("5xx on checkout excluding health checks", AT, KNOWN, Catalog())
+    assert "/healthz" in p.exclude
+    p = parse_question('errors in cart not "cache miss"', AT, KNOWN, Catalog())
+    assert "cache miss" in p.exclude

@@ -1,0 +1,69 @@
+"""Ranking: printed factors, changes after the onset and rollbacks excluded, abstention."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from incidentbot.catalog import Catalog, ServiceInfo
+from incidentbot.changes.model import Change
+from incidentbot.evidence.model import Pattern
+from incidentbot.ranking.factors import Context
+from incidentbot.ranking.score import rank_changes
+
+ONSET = datetime(2026, 3, 14, 14, 4, tzinfo=timezone.utc)
+CATALOG = Catalog({"checkout": ServiceInfo("checkout", depends_on=["payments"]), "payments": ServiceInfo("payments")})
+
+
+def ch(cid: str, minutes_before: float, kind: str = "deploy", service: str = "payments", title: str = "x",
+       **kw) -> Change:
+    return Change.model_validate({"id": cid, "@timestamp": ONSET - timedelta(minutes=minutes_before), "kind": kind,
+                                  "service": service, "title": title, **kw})
+
+
+def pattern(template: str, services: list[str], new: bool = True) -> Pattern:
+    return Pattern("P1", template, 100, 0, new, None, None, services, 100.0, ["E1"])
+
+
+def ctx(**kw) -> Context:
+    base = dict(onset=ONSET, asked_services=["checkout"], failing_services=["checkout", "payments"],
+                patterns=[pattern("connection pool exhausted after <*>ms", ["payments"])], concentrations=[],
+                catalog=CATALOG)
+    base.update(kw)
+    return Context(**base)
+
+
+def test_evidence_beats_nearness() -> None:
+    near = ch("flag-1", 1, kind="feature_flag", service="checkout", title="new button colour")
+    culprit = ch("deploy-2", 5, title="connection pool refactor", config_keys=["db.pool.max_size"])
+    out = rank_changes([near, culprit], ctx())
+    assert out[0].change.id == "deploy-2" and out[0].confidence == "high"
+    assert any("pool" in r for r in out[0].reasons)
+    assert any("before the onset" in r for r in out[0].reasons)
+
+
+def test_change_after_onset_and_rollback_are_not_causes() -> None:
+    after = ch("deploy-3", -10, title="connection pool fix")
+    rollback = ch("rb-1", 3, kind="rollback", title="roll back connection pool")
+    culprit = ch("deploy-2", 8, title="connection pool refactor")
+    out = rank_changes([after, rollback, culprit], ctx())
+    assert out[0].change.id == "deploy-2"
+    by_id = {s.change.id: s for s in out}
+    assert by_id["deploy-3"].score <= 0.1 and any("after the onset" in r for r in by_id["deploy-3"].reasons)
+    assert by_id["rb-1"].confidence == "low"
+
+
+def test_no_onset_means_no_high_confidence() -> None:
+    out = rank_changes([ch("deploy-2", 5, title="connection pool refactor")], ctx(onset=None))
+    assert out and all(s.confidence != "high" for s in out)
+
+
+def test_unrelated_changes_are_not_high() -> None:
+    out = rank_changes([ch("cfg-9", 10, kind="config", service="search", title="bump cache ttl")],
+                       ctx(patterns=[pattern("stripe upstream returned <*>", ["payments"])]))
+    assert all(s.confidence != "high" for s in out)
+
+
+def test_two_close_suspects_are_not_both_high() -> None:
+    a = ch("deploy-a", 3, title="connection pool refactor")
+    b = ch("deploy-b", 3, title="connection pool rework")
+    out = rank_changes([a, b], ctx())
+    assert sum(s.confidence == "high" for s in out) <= 1
