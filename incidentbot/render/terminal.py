@@ -20,9 +20,9 @@ def render_answer(answer: Answer) -> str:
     out = [f"Q: {answer.question}", f"   as of {iso(answer.at)}, {answer.mode} mode, "
            f"{ev.main.hits} hits, {answer.timing_ms.get('total', 0):.0f} ms", "", "Summary", _wrap(answer.summary), ""]
     if ev.onset:
-        out.append(f"Onset: {iso(ev.onset.at)} ({ev.onset.describe()}) [Q2]")
+        out.append(f"Onset: {iso(ev.onset.at)} ({ev.onset.describe()})")
     else:
-        out.append("Onset: none found (the rate did not step up) [Q2]")
+        out.append("Onset: none found (the rate did not step up)")
     if ev.affected_services:
         out.append("Failing services: " + ", ".join(ev.affected_services))
     for c in ev.concentrations:
