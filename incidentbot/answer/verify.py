@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 CITATION = re.compile(r"\[([A-Z]\d+)\]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"(])")
+_SENTENCE = re.compile(r"\s+(?=[A-Z\u201c\"(])")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 
 
@@ -23,11 +23,28 @@ def split_citation_lists(text: str) -> str:
                   lambda m: "".join(f"[{x.strip()}]" for x in m.group(1).split(",")), text)
 
 
+def _sentences(text: str) -> list[str]:
+    """Split into sentences, never inside a quoted log template (“...”), which may hold full stops."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "\u201c":
+            depth += 1
+        elif ch == "\u201d":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and ch in ".!?" and i + 1 < len(text) and text[i + 1] == " " and _SENTENCE.match(text, i + 1):
+            out.append(text[start:i + 1].strip())
+            start = i + 1
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
 def verify_summary(text: str, ids: set[str], known_numbers: set[str] | None = None) -> tuple[str, list[str]]:
     """Keep the sentences whose citations all resolve (and whose numbers are known); report the rest."""
     text = split_citation_lists(text.strip())
     kept, dropped = [], []
-    for sentence in _SENTENCE.split(text):
+    for sentence in _sentences(text):
         cited = citations(sentence)
         if not cited:
             dropped.append(f"no citation: {sentence[:80]}")
