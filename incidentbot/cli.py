@@ -64,6 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("timeline", parents=[common], help="the incident timeline from a channel's history")
+    p.add_argument("--history", required=True, help="a conversations.history response (JSON file)")
+    p.add_argument("--channel", help="the channel id (for permalinks)")
+    p.add_argument("--markdown", action="store_true", help="print the retrospective Markdown export")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("serve", parents=[common], help="run the Slack bot")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--socket", action="store_true", help="Socket Mode (SLACK_APP_TOKEN)")
+    mode.add_argument("--http", action="store_true", help="serve Slack's HTTP requests at POST /slack/events")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    p.add_argument("--host", default="0.0.0.0")
+
     p = sub.add_parser("patterns", help="mine the error patterns of raw log lines (file or stdin)")
     p.add_argument("file", nargs="?")
     p.add_argument("--json", action="store_true")
@@ -168,8 +181,20 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     return run(args.file, args.json, sys.stdin.buffer, sys.stdout, sys.stderr)
 
 
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from incidentbot.timeline.command import run
+
+    return run(args, _settings(args))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from incidentbot.slack.serve import run
+
+    return run(args, _settings(args))
+
+
 COMMANDS = {"ask": cmd_ask, "whatchanged": cmd_whatchanged, "load": cmd_load, "demo": cmd_demo,
-            "patterns": cmd_patterns}
+            "patterns": cmd_patterns, "timeline": cmd_timeline, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
