@@ -74,13 +74,19 @@ def _no_progress(stage: str, info: dict[str, Any]) -> None:
     return None
 
 
-def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime) -> Intent:
-    """Parse a question into an intent, or explain why it cannot be answered as asked."""
+def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context: Intent | None = None) -> Intent:
+    """Parse a question into an intent, or explain why it cannot be answered as asked.
+
+    `context` is the intent of an earlier question in the same thread: a
+    follow-up keeps its services and window unless it names its own.
+    """
     text = (question or "").strip()
     if not text or not any(ch.isalnum() for ch in text):
         raise UsageError("the question is empty: ask something like \"why is checkout throwing 500s since 14:05?\"")
     parsed = parse_question(text, at, fm.services, rt.catalog)
     known = sorted(set(fm.services) | rt.catalog.names())
+    if context is not None and not parsed.services and not parsed.unknown_services:
+        parsed.services = list(context.asked_services or context.services)
     if parsed.unknown_services and not parsed.services:
         shown = ", ".join(known[:30]) or "none found"
         raise UsageError(f"no service named {', '.join(repr(u) for u in parsed.unknown_services)} in "
@@ -96,6 +102,9 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime) -> Inte
             raise UsageError(f"the window \"{parsed.window.phrase}\" lies wholly in the future (asked at {iso(at)})")
         if end < start:
             raise UsageError(f"the window \"{parsed.window.phrase}\" ends before it starts")
+    elif context is not None and context.window_named:
+        start, end, named = context.start, context.end, True
+        notes.append("window kept from the thread's first question")
     else:
         start, end, named = at - DEFAULT_WINDOW, at, False
     return Intent(question=text, ask=parsed.ask, services=parsed.services, asked_services=list(parsed.services),
@@ -107,8 +116,14 @@ def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Chan
     return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
 
 
-def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None) -> Answer:
-    """Answer one question: the only entry point the doors call."""
+def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
+                context: Intent | None = None) -> Answer:
+    """Answer one question: the only entry point the doors call.
+
+    `progress(stage, info)` is called as stages finish ("intent", "evidence",
+    "ranking"), so a door can show progress; `context` is a thread's earlier
+    intent, for follow-ups.
+    """
     progress = progress or _no_progress
     clock = time.perf_counter()
     timing: dict[str, float] = {}
@@ -118,7 +133,7 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
 
     at = rt.at(at)
     fm = rt.fields()
-    intent = build_intent(question, rt, fm, at)
+    intent = build_intent(question, rt, fm, at, context)
     mark("intent")
     progress("intent", {"intent": intent})
     intent, evidence = collect_evidence(rt.gateway, fm, intent, rt.settings, rt.catalog, rt.settings.logs_index)
