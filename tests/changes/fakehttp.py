@@ -1,0 +1,160 @@
+"""A tiny HTTP server that replays vendor API responses and records every request.
+
+Change sources must only ever GET; the server accepts every verb so a stray
+POST would be recorded (and a test would see it) instead of failing obscurely.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+
+    def arg(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+Handler = Callable[[Request, "FakeServer"], Reply]
+
+
+def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None, delay_s: float = 0.0) -> Reply:
+    return Reply(status, body, dict(headers or {}), delay_s)
+
+
+class FakeServer:
+    """Routes by path; each route replays its replies in order, repeating the last one."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Reply | Handler]] = {}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            wbufsize = 65536  # one write per reply: no Nagle/delayed-ACK stall per request
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def _any(self) -> None:
+                fake._serve(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def route(self, path: str, *replies: Reply | Handler) -> None:
+        self.routes[path] = list(replies)
+
+    def methods(self) -> set[str]:
+        return {r.method for r in self.requests}
+
+    def hits(self, path: str) -> list[Request]:
+        return [r for r in self.requests if r.path == path]
+
+    def _next(self, path: str) -> Reply | Handler | None:
+        with self._lock:
+            replies = self.routes.get(path)
+            if not replies:
+                return None
+            return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        if length:
+            handler.rfile.read(length)
+        request = Request(handler.command, parts.path, parse_qs(parts.query),
+                          {k.lower(): v for k, v in handler.headers.items()})
+        with self._lock:
+            self.requests.append(request)
+        reply = self._next(parts.path)
+        if callable(reply):
+            reply = reply(request, self)
+        if reply is None:
+            reply = Reply(404, {"message": "Not Found"})
+        if reply.delay_s:
+            time.sleep(reply.delay_s)
+        body = reply.body
+        data = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+        try:
+            handler.send_response(reply.status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            for key, value in reply.headers.items():
+                handler.send_header(key, value)
+            handler.end_headers()
+            if handler.command != "HEAD":
+                handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def start(self) -> FakeServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def refused_url() -> str:
+    """An address where nothing listens: bind a port, then free it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+# Fixtures live here, not in a conftest.py: tests/ already has a top-level
+# conftest module that other tests import by name, and a second one would shadow it.
+# Test modules import them: `from fakehttp import fake_env, server`.
+
+@pytest.fixture(autouse=True)
+def fake_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy in the environment must not swallow requests meant for 127.0.0.1."""
+    for key in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    """A started fake API, stopped after the test."""
+    fake = FakeServer().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
