@@ -1,0 +1,297 @@
+"""Turning raw log lines, as people paste or pipe them, into messages.
+
+`kubectl logs`, a file copied off a host, a terminal scroll-back: the lines
+carry a prefix (timestamp, level, thread, logger) that differs on every line
+and would drown the template, JSON documents whose message sits in one of a
+few well-known keys, and multi-line messages (stack traces) whose
+continuation lines are not messages of their own. This module strips the
+prefix, keeps the level in canonical lower case, and attaches continuation
+lines to the message above, so that the miner sees one text per message.
+
+Input is untrusted: bytes are decoded as UTF-8 with replacement, a single
+line is cut at `MAX_LINE_BYTES`, and at most `max_lines` lines are read, so
+neither binary junk nor a 10 GB line without a newline can exhaust memory.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable, Iterator
+
+MAX_LINE_BYTES = 64 * 1024
+MAX_LINES = 1_000_000
+_READ_CHUNK = 64 * 1024
+
+_LEVELS = {
+    "trace": "debug", "debug": "debug", "dbg": "debug", "fine": "debug", "finer": "debug", "finest": "debug",
+    "info": "info", "inf": "info", "log": "info", "information": "info", "informational": "info", "notice": "info",
+    "warn": "warn", "warning": "warn", "wrn": "warn",
+    "error": "error", "err": "error", "erro": "error", "severe": "error",
+    "fatal": "fatal", "critical": "fatal", "crit": "fatal", "panic": "fatal", "emerg": "fatal",
+    "emergency": "fatal", "alert": "fatal",
+}
+_KLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
+_SEVERITY = {"debug": 0, "info": 1, "warn": 2, "error": 3, "fatal": 4}
+
+
+@dataclass
+class RawMessage:
+    """One log message: the text of its first line without prefix, its level, where it starts."""
+
+    text: str
+    level: str | None
+    line_index: int
+
+
+def canonical_level(value: object) -> str | None:
+    """The canonical lower-case level for whatever the source spells (`ERR`, `Warning`, `crit`, 3)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        # syslog severities 0..7 (and bunyan/pino's 10..60 levels)
+        if value >= 10:
+            return {10: "debug", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal"}.get(value)
+        return ["fatal", "fatal", "fatal", "error", "warn", "info", "info", "debug"][value] if 0 <= value <= 7 else None
+    if not isinstance(value, str):
+        return None
+    return _LEVELS.get(value.strip().strip("[]<>:").lower())
+
+
+def severity(level: str | None) -> int:
+    """An order on levels (fatal highest); unknown levels rank lowest."""
+    return _SEVERITY.get(level or "", -1)
+
+
+# --- reading bytes -----------------------------------------------------------------
+
+def read_lines(stream: BinaryIO, *, max_line_bytes: int = MAX_LINE_BYTES,
+               max_lines: int = MAX_LINES) -> Iterator[str]:
+    """Yield decoded lines from a binary stream, each cut at `max_line_bytes`.
+
+    The rest of an over-long line is read and dropped in chunks, never held,
+    so memory stays bounded whatever the input.
+    """
+    count = 0
+    while count < max_lines:
+        chunk = stream.readline(max_line_bytes)
+        if not chunk:
+            return
+        if not chunk.endswith(b"\n") and len(chunk) >= max_line_bytes:
+            # skip the remainder of an over-long line
+            while True:
+                rest = stream.readline(_READ_CHUNK)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        count += 1
+        yield chunk.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def _cap_lines(lines: Iterable[str | bytes], max_line_bytes: int, max_lines: int) -> Iterator[str]:
+    for count, line in enumerate(lines):
+        if count >= max_lines:
+            return
+        if isinstance(line, (bytes, bytearray)):
+            line = bytes(line[:max_line_bytes]).decode("utf-8", errors="replace")
+        elif len(line) > max_line_bytes // 4:
+            # cheap bound first, then the exact one in bytes
+            encoded = line.encode("utf-8", errors="replace")
+            if len(encoded) > max_line_bytes:
+                line = encoded[:max_line_bytes].decode("utf-8", errors="ignore")
+        yield line.rstrip("\r\n")
+
+
+# --- prefixes ----------------------------------------------------------------------
+
+_LEVEL_WORDS = "|".join(sorted(_LEVELS, key=len, reverse=True))
+_TS = (
+    r"(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
+    r"|\d{4}/\d{2}/\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+    r"|(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2}"
+    r"(?: \d{4})? \d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: \d{4})?"
+    r"|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+    r"|\d{10}(?:\.\d+)?)"
+)
+# `<34>1 ` or `<34>` syslog priority, then the timestamp, bare or in brackets
+_TS_PREFIX = re.compile(r"^(?:<\d{1,3}>\d? ?)?\[?" + _TS + r"\]?[:,]?\s+")
+_KERNEL_TS = re.compile(r"^\[\s*\d+\.\d+\]\s*")
+_KLOG = re.compile(r"^([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\s\]]+:\d+\] ?")
+_LEVEL_PREFIX = re.compile(r"^(?:[\w-]{1,40}\.)?[\[<(]?(" + _LEVEL_WORDS + r")[\]>)]?(?::\s*|\s+|$)", re.IGNORECASE)
+_RFC5424 = re.compile(r"^<(\d{1,3})>1 \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?")
+# syslog after its timestamp: `host app[pid]: `
+_SYSLOG_SOURCE = re.compile(r"^[\w.-]+ [\w./@-]+(?:\[\d+\])?: ")
+_PID = re.compile(r"^(?:\d+(?:#\d+)?:?|---)\s+")
+_BRACKETED = re.compile(r"^\[[^\]\s]{0,80}(?: [^\]]{0,40})?\]:?\s+")
+# a logger after the level: `com.x.Y - msg`, `c.x.Y : msg`, `root:msg`
+_LOGGER = re.compile(r"^[\w$.\-]{1,120}(?:\s+-\s+|\s+:\s+|:(?=\S))")
+_LEVEL_AFTER = re.compile(r"^(?:\S+\s+){1,3}?(" + _LEVEL_WORDS + r"):\s+", re.IGNORECASE)
+# Detail lines that databases log under the statement they explain (PostgreSQL's DETAIL/HINT/STATEMENT)
+_DETAIL = re.compile(r"^(?:\S+\s+){0,2}?(?:DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION):\s")
+_ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]]+\] "(?:[A-Z]+ [^"]*|-)" (\d{3}) ')
+_LOGFMT_MSG = re.compile(r'(?:^|\s)(?:msg|message)=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+_LOGFMT_LEVEL = re.compile(r"(?:^|\s)(?:level|lvl|severity)=\"?(\w+)")
+
+
+def _strip_prefix(line: str) -> tuple[str, str | None, bool]:
+    """Return (message, level, had_prefix) for one non-JSON line."""
+    match = _ACCESS.match(line)
+    if match:
+        status = int(match.group(1))
+        return line, "error" if status >= 500 else "warn" if status >= 400 else "info", True
+    match = _KLOG.match(line)
+    if match:
+        return line[match.end():], _KLOG_LEVELS[match.group(1)], True
+    if "=" in line and ("msg=" in line or "message=" in line):
+        msg = _LOGFMT_MSG.search(line)
+        if msg:
+            text = msg.group(1) if msg.group(1) is not None else msg.group(2)
+            lvl = _LOGFMT_LEVEL.search(line)
+            return text.replace('\\"', '"'), canonical_level(lvl.group(1)) if lvl else None, True
+
+    match = _RFC5424.match(line)
+    if match:
+        return line[match.end():].strip(), canonical_level(int(match.group(1)) % 8), True
+
+    rest = line
+    had_ts = False
+    match = _TS_PREFIX.match(rest)
+    if match:
+        rest = rest[match.end():]
+        had_ts = True
+        source = _SYSLOG_SOURCE.match(rest)
+        if source and not _LEVEL_PREFIX.match(rest):
+            rest = rest[source.end():]
+    match = _KERNEL_TS.match(rest)
+    if match:
+        rest = rest[match.end():]
+        had_ts = True
+
+    level: str | None = None
+    # up to a few prefix elements in any order: level, [thread], pid, `---`
+    for _ in range(4):
+        match = _LEVEL_PREFIX.match(rest) if level is None else None
+        if match and (had_ts or _looks_like_level(match.group(0))):
+            level = canonical_level(match.group(1))
+            rest = rest[match.end():]
+            continue
+        if had_ts or level:
+            match = _BRACKETED.match(rest) or _PID.match(rest)
+            if match:
+                rest = rest[match.end():]
+                continue
+        break
+    if level is None and had_ts:
+        # a level a few fields in: `[1234] app@orders ERROR:  msg`
+        match = _LEVEL_AFTER.match(rest)
+        if match:
+            level = canonical_level(match.group(1))
+            rest = rest[match.end():]
+    if level is not None:
+        match = _LOGGER.match(rest)
+        if match and rest[match.end():].strip():
+            rest = rest[match.end():]
+    return rest.strip(), level, had_ts or level is not None
+
+
+def _looks_like_level(prefix: str) -> bool:
+    """Without a timestamp, only a marked level counts: `[warn]`, `ERROR:`, `ERROR ` (not "error connecting")."""
+    word = prefix.strip()
+    return word[:1] in "[<(" or word.endswith(":") or word.isupper()
+
+
+def _from_json(line: str) -> tuple[str, str | None] | None:
+    """Message and level from a JSON log document, or None when it is not one."""
+    stripped = line.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}")):
+        return None
+    try:
+        doc = json.loads(stripped)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    nested_log = doc.get("log") if isinstance(doc.get("log"), dict) else {}
+    text: object = None
+    for key in ("message", "msg", "@message", "event"):
+        if isinstance(doc.get(key), str):
+            text = doc[key]
+            break
+    if text is None and isinstance(nested_log.get("message"), str):
+        text = nested_log["message"]
+    level: str | None = None
+    for value in (doc.get("log.level"), nested_log.get("level"), doc.get("level"), doc.get("severity"),
+                  doc.get("loglevel"), doc.get("levelname")):
+        level = canonical_level(value)
+        if level:
+            break
+    if text is None and isinstance(doc.get("log"), str):
+        # Docker's json-file driver: the raw line, prefix and all, sits in "log"
+        inner, inner_level, _ = _strip_prefix(doc["log"].rstrip("\r\n"))
+        return inner, level or inner_level
+    if text is None:
+        return stripped, level
+    return str(text).split("\n", 1)[0].strip(), level
+
+
+# --- continuation lines ------------------------------------------------------------
+
+_CONTINUATION_START = re.compile(
+    r"^(?:Caused by:|Suppressed:|Traceback \(most recent call last\)|During handling of the above exception|"
+    r"The above exception was the direct cause|\.\.\. ?\d+ (?:more|common frames omitted)|goroutine \d+ \[)"
+)
+_EXCEPTION_LINE = re.compile(
+    r"^(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Exit|Interrupt|Warning|Throwable|Fault)\b(?::.*)?$"
+)
+_FRAME_LINE = re.compile(r"^(?:at |[\w$./*()-]+\(.*\)(?: \+0x[0-9a-f]+)?$|created by )")
+
+
+def _is_continuation(line: str, current_had_prefix: bool, previous_was_continuation: bool) -> bool:
+    if line[:1] in (" ", "\t"):
+        return True
+    if _CONTINUATION_START.match(line):
+        return True
+    if current_had_prefix or previous_was_continuation:
+        # the exception header under a prefixed log line, or the last line of a traceback
+        if _EXCEPTION_LINE.match(line):
+            return not (_TS_PREFIX.match(line) or _LEVEL_PREFIX.match(line))
+        if previous_was_continuation and _FRAME_LINE.match(line):
+            return True
+    return False
+
+
+def split_messages(lines: Iterable[str | bytes], *, max_lines: int = MAX_LINES,
+                   max_line_bytes: int = MAX_LINE_BYTES) -> tuple[list[RawMessage], list[int | None]]:
+    """Split raw lines into messages.
+
+    Returns the messages and, for each input line read, the index of the
+    message it belongs to (None for a blank line). At most `max_lines` lines
+    are read; each is cut at `max_line_bytes` bytes.
+    """
+    messages: list[RawMessage] = []
+    line_map: list[int | None] = []
+    current_had_prefix = False
+    previous_was_continuation = False
+    for index, line in enumerate(_cap_lines(lines, max_line_bytes, max_lines)):
+        if not line.strip():
+            line_map.append(None)
+            continue
+        if messages and _is_continuation(line, current_had_prefix, previous_was_continuation):
+            line_map.append(len(messages) - 1)
+            previous_was_continuation = True
+            continue
+        previous_was_continuation = False
+        parsed = _from_json(line)
+        if parsed is not None:
+            text, level = parsed
+            current_had_prefix = True
+        else:
+            text, level, current_had_prefix = _strip_prefix(line)
+        if not text:
+            text = line.strip()
+        if messages and _DETAIL.match(text):
+            line_map.append(len(messages) - 1)
+            previous_was_continuation = True
+            continue
+        line_map.append(len(messages))
+        messages.append(RawMessage(text=text, level=level, line_index=index))
+    return messages, line_map
