@@ -41,6 +41,7 @@ class Settings(BaseModel):
     es_username: str | None = None
     es_password: str | None = None
     es_verify_certs: bool = True
+    backend: str = "auto"
     logs_index: str = "logs-*"
     changes_index: str = "changes-*"
     catalog_path: Path | None = None
@@ -85,6 +86,7 @@ def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "changes_index": "INCIDENTBOT_CHANGES_INDEX",
         "catalog_path": "INCIDENTBOT_CATALOG",
         "kibana_url": "KIBANA_URL",
+        "backend": "INCIDENTBOT_BACKEND",
         "openai_api_key": "OPENAI_API_KEY",
         "openai_base_url": "OPENAI_BASE_URL",
         "llm_model": "INCIDENTBOT_LLM_MODEL",
@@ -110,6 +112,8 @@ def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> 
             values["at"] = parse_instant(str(values["at"]))
         except ValueError:
             raise UsageError(f"--at / INCIDENTBOT_NOW must be an ISO 8601 time, not {values['at']!r}") from None
+    if values.get("backend", "auto") not in ("auto", "elasticsearch", "opensearch"):
+        raise UsageError(f"INCIDENTBOT_BACKEND must be auto, elasticsearch or opensearch, not {values['backend']!r}")
     url = str(values.get("es_url", DEFAULT_ES_URL))
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--es-url / INCIDENTBOT_ES_URL must start with http:// or https://, not {url!r}")

@@ -93,3 +93,36 @@ class EmbeddedSearchServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+class EmbeddedOpenSearch:
+    """An osmem-server process (an in-memory OpenSearch stand-in) on a free loopback port.
+
+    Used by the tests and the benchmark, so that the OpenSearch backend runs
+    against a server that speaks OpenSearch's API, as real OpenSearch does.
+    """
+
+    def __init__(self) -> None:
+        self._server = None
+        self.url = ""
+
+    def start(self) -> "EmbeddedOpenSearch":
+        try:
+            from osmem_server import OsmemServer
+        except ImportError:
+            raise UsageError("osmem-server is not installed: pip install 'incidentbot[test]'") from None
+        self._server = OsmemServer.start(japanese=False)
+        self.url = self._server.url
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def __enter__(self) -> "EmbeddedOpenSearch":
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from incidentbot.cli import demo_scenario_path
-from incidentbot.embedded import EmbeddedSearchServer
+from incidentbot.embedded import EmbeddedOpenSearch, EmbeddedSearchServer
 from incidentbot.scenario import Scenario, load_scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,14 +27,23 @@ def scenario_dirs() -> list[Path]:
     return dirs + [demo_scenario_path()]
 
 
-@pytest.fixture(scope="session")
-def es_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    url = os.environ.get("INCIDENTBOT_TEST_ES_URL")
-    if url:
+def _servers() -> list[str]:
+    """Which servers the integration tests run on: a given cluster, else noida-db and osmem-server."""
+    if os.environ.get("INCIDENTBOT_TEST_ES_URL"):
+        return ["given"]
+    wanted = os.environ.get("INCIDENTBOT_TEST_SERVERS", "noida,osmem")
+    return [s.strip() for s in wanted.split(",") if s.strip()]
+
+
+@pytest.fixture(scope="session", params=_servers())
+def es_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A search server: Elasticsearch's API (noida-db), OpenSearch's (osmem-server), or a real cluster."""
+    if request.param == "given":
         os.environ.setdefault("INCIDENTBOT_STRICT_PRIVILEGES", "false")
-        yield url.rstrip("/")
+        yield os.environ["INCIDENTBOT_TEST_ES_URL"].rstrip("/")
         return
-    server = EmbeddedSearchServer(tmp_path_factory.mktemp("noida"))
+    server: Any = (EmbeddedSearchServer(tmp_path_factory.mktemp("noida")) if request.param == "noida"
+                   else EmbeddedOpenSearch())
     server.start()
     try:
         yield server.url

@@ -1,25 +1,27 @@
-"""The read-only gateway: the only code in the bot that talks to Elasticsearch.
+"""The read-only gateway: the only code in the bot that talks to Elasticsearch or OpenSearch.
 
 It exposes read verbs and nothing else (search, count, msearch, field_caps,
 mappings, get), checks every index name against the configured patterns, and
 refuses to start when the credentials could write to what it reads. The
-client object stays private, so no other module can reach a write verb.
+client stays private inside a backend, so no other module can reach a write
+verb. The backend (elasticsearch-py or opensearch-py) is chosen by
+configuration or detected from the root endpoint, on first use.
 """
 from __future__ import annotations
 
 import fnmatch
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, TransportError
-from elasticsearch import ConnectionError as ESConnectionError
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from incidentbot.config import Settings
 from incidentbot.errors import StoreUnreachable, UnsafeCredentials, UsageError
+from incidentbot.gateway.backends import Backend, BackendApiError, BackendConnectionError, make_backend
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ class RequestRecord:
     body: Any
     took_ms: float
     server_ms: float | None = None
+    bytes_out: int = 0
+    bytes_in: int = 0
 
 
 @dataclass
@@ -47,40 +51,56 @@ class RequestLog:
 
 def _transient(exc: BaseException) -> bool:
     """Connection trouble and overload are worth another try; a bad request is not."""
-    if isinstance(exc, (ESConnectionError, TransportError)) and not isinstance(exc, ApiError):
+    if isinstance(exc, BackendConnectionError):
         return True
-    return isinstance(exc, ApiError) and getattr(exc, "status_code", None) in (429, 502, 503, 504)
+    return isinstance(exc, BackendApiError) and exc.status_code in (429, 502, 503, 504)
 
 
-_retry = retry(
-    retry=retry_if_exception(_transient),
-    stop=stop_after_attempt(3),
-    wait=wait_exponential(multiplier=0.2, max=2),
-    reraise=True,
-)
+_retry = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
+               wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
+
+
+def _size(obj: Any) -> int:
+    import json
+
+    try:
+        return len(json.dumps(obj, default=str))
+    except (TypeError, ValueError):
+        return 0
 
 
 class ReadOnlyGateway:
     """Read verbs over one cluster, limited to the configured index patterns."""
 
-    def __init__(self, settings: Settings, *, patterns: Sequence[str] | None = None) -> None:
+    def __init__(self, settings: Settings, *, patterns: Sequence[str] | None = None,
+                 measure_bytes: bool = False) -> None:
         self._settings = settings
         self._patterns = tuple(patterns or (settings.logs_index, settings.changes_index))
-        auth: dict[str, Any] = {}
-        if settings.es_api_key:
-            auth["api_key"] = settings.es_api_key
-        elif settings.es_username:
-            auth["basic_auth"] = (settings.es_username, settings.es_password or "")
-        self._client = Elasticsearch(
-            settings.es_url,
-            request_timeout=settings.request_timeout_s,
-            max_retries=0,
-            retry_on_timeout=False,
-            verify_certs=settings.es_verify_certs,
-            **auth,
-        )
+        self._backend: Backend | None = None
+        self._lock = threading.Lock()
+        self._checked: str | None = None
+        self._measure = measure_bytes
         self.requests = RequestLog()
-        self._checked = False
+
+    @property
+    def flavour(self) -> str:
+        return self._client().flavour
+
+    def _client(self) -> Backend:
+        with self._lock:
+            if self._backend is None:
+                try:
+                    self._backend = _retry(lambda: make_backend(self._settings))()
+                except BackendConnectionError as exc:
+                    raise StoreUnreachable(self._unreachable(str(exc))) from None
+                except BackendApiError as exc:
+                    raise StoreUnreachable(f"the log store at {self._settings.es_url} answered {exc.status_code} "
+                                           "at its root endpoint; check the URL and credentials") from None
+            return self._backend
+
+    def _unreachable(self, detail: str) -> str:
+        return (f"cannot reach the log store at {self._settings.es_url}: {detail}; "
+                "check --es-url / INCIDENTBOT_ES_URL and that the cluster is up")
 
     # -- guards -----------------------------------------------------------------------------
     def _allowed(self, index: str) -> str:
@@ -92,68 +112,63 @@ class ReadOnlyGateway:
         return index
 
     def _call(self, verb: str, index: str, body: Any, fn: Any) -> Any:
+        client = self._client()
         started = time.perf_counter()
         try:
-            result = _retry(fn)()
-        except ESConnectionError as exc:
-            raise StoreUnreachable(
-                f"cannot reach the log store at {self._settings.es_url}: {_short(exc)}; "
-                "check --es-url / INCIDENTBOT_ES_URL and that the cluster is up"
-            ) from None
-        except ApiError as exc:
+            result = _retry(lambda: fn(client))()
+        except BackendConnectionError as exc:
+            raise StoreUnreachable(self._unreachable(str(exc))) from None
+        except BackendApiError as exc:
             if exc.status_code in (401, 403):
-                raise StoreUnreachable(f"the log store at {self._settings.es_url} refused our credentials ({exc.status_code})") from None
+                raise StoreUnreachable(f"the log store at {self._settings.es_url} refused our credentials "
+                                       f"({exc.status_code}: {exc})") from None
             if exc.status_code == 404 and verb in ("search", "count", "msearch", "field_caps", "mapping"):
-                raise UsageError(f"no index matches {index!r} at {self._settings.es_url}; check --logs-index / --changes-index") from None
+                raise UsageError(f"no index matches {index!r} at {self._settings.es_url}; "
+                                 "check --logs-index / --changes-index") from None
             raise
-        except TransportError as exc:
-            raise StoreUnreachable(f"the log store at {self._settings.es_url} did not answer: {_short(exc)}") from None
-        body_out = getattr(result, "body", result)
-        server_ms = body_out.get("took") if isinstance(body_out, dict) else None
-        self.requests.add(RequestRecord(verb, index, body, (time.perf_counter() - started) * 1000, server_ms))
-        return body_out
+        server_ms = result.get("took") if isinstance(result, dict) else None
+        record = RequestRecord(verb, index, body, (time.perf_counter() - started) * 1000, server_ms)
+        if self._measure:
+            record.bytes_out, record.bytes_in = _size(body), _size(result)
+        self.requests.add(record)
+        return result
 
     # -- start-up check ---------------------------------------------------------------------
     def check_privileges(self) -> str:
         """Refuse credentials that could change the indices we read; say so once where no security API exists."""
         if self._checked:
-            return "checked"
-        self._checked = True
+            return self._checked
+        client = self._client()
         try:
-            resp = self._call("ping", "", None, lambda: self._client.info())
-        except StoreUnreachable:
-            raise
-        del resp
-        try:
-            result = _retry(lambda: self._client.security.has_privileges(
-                index=[{"names": list(self._patterns), "privileges": list(WRITE_PRIVILEGES)}]))()
-        except ESConnectionError as exc:
-            raise StoreUnreachable(f"cannot reach the log store at {self._settings.es_url}: {_short(exc)}") from None
-        except ApiError as exc:
+            body = _retry(lambda: client.has_privileges(list(self._patterns), list(WRITE_PRIVILEGES)))()
+        except BackendConnectionError as exc:
+            raise StoreUnreachable(self._unreachable(str(exc))) from None
+        except BackendApiError as exc:
             log.warning("the cluster at %s has no security API (%s): privileges not checked",
                         self._settings.es_url, exc.status_code)
-            return "no-security-api"
-        body = getattr(result, "body", result)
+            self._checked = "no-security-api"
+            return self._checked
         granted = sorted({f"{idx}:{priv}" for idx, privs in (body.get("index") or {}).items()
                           for priv, ok in privs.items() if ok})
         if granted:
-            message = ("the Elasticsearch credentials may change the indices the bot reads ("
+            message = ("the search credentials may change the indices the bot reads ("
                        + ", ".join(granted) + "); give it a read-only role")
             if self._settings.strict_privileges:
                 raise UnsafeCredentials(message + " (or set INCIDENTBOT_STRICT_PRIVILEGES=false to only warn)")
             log.warning("%s", message)
-            return "may-write"
-        return "read-only"
+            self._checked = "may-write"
+            return self._checked
+        self._checked = "read-only"
+        return self._checked
 
     # -- read verbs -------------------------------------------------------------------------
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         self._allowed(index)
-        return self._call("search", index, body, lambda: self._client.search(index=index, body=body))
+        return self._call("search", index, body, lambda c: c.search(index, body))
 
     def count(self, index: str, body: dict[str, Any]) -> int:
         self._allowed(index)
-        out = self._call("count", index, body, lambda: self._client.count(index=index, body=body))
-        return int(out["count"])
+        return int(self._call("count", index, body, lambda c: c.count(index, body))["count"])
 
     def msearch(self, searches: Sequence[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         """Several searches in one round trip; a failed one comes back as a dict with an "error" key."""
@@ -161,32 +176,26 @@ class ReadOnlyGateway:
         for index, body in searches:
             self._allowed(index)
             lines.extend(({"index": index}, body))
-        out = self._call("msearch", ",".join(i for i, _ in searches), lines,
-                         lambda: self._client.msearch(searches=lines))
+        out = self._call("msearch", ",".join(i for i, _ in searches), lines, lambda c: c.msearch(lines))
         return list(out["responses"])
 
     def field_caps(self, index: str, fields: str = "*") -> dict[str, Any]:
         self._allowed(index)
-        return self._call("field_caps", index, None,
-                          lambda: self._client.field_caps(index=index, fields=fields, ignore_unavailable=True))
+        return self._call("field_caps", index, None, lambda c: c.field_caps(index, fields))
 
     def get_mapping(self, index: str) -> dict[str, Any]:
         self._allowed(index)
-        return self._call("mapping", index, None, lambda: self._client.indices.get_mapping(index=index))
+        return self._call("mapping", index, None, lambda c: c.get_mapping(index))
 
     def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
         self._allowed(index)
         try:
-            return self._call("get", index, None, lambda: self._client.get(index=index, id=doc_id))
-        except ApiError as exc:
+            return self._call("get", index, None, lambda c: c.get(index, doc_id))
+        except BackendApiError as exc:
             if exc.status_code == 404:
                 return None
             raise
 
     def close(self) -> None:
-        self._client.close()
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
+        if self._backend is not None:
+            self._backend.close()
