@@ -28,6 +28,7 @@ from incidentbot.evidence.onset import Onset, detect_onset
 from incidentbot.evidence.patterns import mine_patterns
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.query import compile as qc
+from incidentbot.query.kibana import discover_url
 from incidentbot.question.fields import FieldMap
 from incidentbot.question.intent import Intent
 from incidentbot.timeutil import floor_minute, iso, parse_instant
@@ -210,7 +211,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     r_main, r_first, r_last, r_base = gw.msearch([(index, main_body), (index, s_first), (index, s_last), (index, s_base)])
     hits = int(_check(r_main, "the main query")["hits"]["total"]["value"])
     main = QueryRecord("Q1", index, main_body, hits, "the question's filters in its window",
-                       kibana_url=None)
+                       kibana_url=discover_url(settings.kibana_url, intent, fm, index))
 
     seen: set[tuple[str, str]] = set()
     window_hits: list[dict[str, Any]] = []
