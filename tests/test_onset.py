@@ -48,3 +48,16 @@ def test_rise_then_recovery_reports_the_rise() -> None:
 def test_all_zero_gives_none() -> None:
     assert detect_onset([0.0] * 180, TIMES, 60) is None
     assert median_step_onset([0.0] * 180, TIMES, 60) is None
+
+
+def test_busy_baseline_step_is_found_and_slow_drift_is_not() -> None:
+    hits = drifts = 0
+    for seed in range(10):
+        rng = random.Random(seed)
+        busy = [_poisson(rng, 20 if i < 120 else 45) for i in range(180)]
+        onset = detect_onset([float(c) for c in busy], TIMES, 60)
+        hits += onset is not None and abs(onset.index - 120) <= 2
+        drift = [_poisson(rng, 1.0 + i * 0.8 / 180) for i in range(180)]
+        drifts += detect_onset([float(c) for c in drift], TIMES, 60) is not None
+    assert hits == 10
+    assert drifts <= 1

@@ -1,0 +1,40 @@
+"""Shared by the benchmarks: start a search server, load the fixtures, ask through the real pipeline."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from incidentbot.config import settings_from  # noqa: E402
+from incidentbot.embedded import EmbeddedOpenSearch, EmbeddedSearchServer  # noqa: E402
+from incidentbot.pipeline import Runtime  # noqa: E402
+from incidentbot.scenario import Scenario, load_scenario, read_scenario  # noqa: E402
+
+
+def fixture_scenarios() -> list[Scenario]:
+    return [read_scenario(p) for p in sorted((ROOT / "fixtures").iterdir()) if (p / "scenario.json").is_file()]
+
+
+@contextmanager
+def server(kind: str = "noida") -> Iterator[str]:
+    srv = EmbeddedOpenSearch() if kind == "osmem" else EmbeddedSearchServer()
+    srv.start()
+    try:
+        yield srv.url
+    finally:
+        srv.stop()
+
+
+def runtime_for(sc: Scenario, url: str, at: str | None = None, **kw: object) -> Runtime:
+    settings = settings_from(env={}, es_url=url, logs_index=sc.logs_index, changes_index=sc.changes_index,
+                             catalog_path=str(sc.catalog_path) if sc.catalog_path else None, at=at or sc.now)
+    return Runtime.create(settings, env={}, **kw)
+
+
+def load_all(url: str, scenarios: list[Scenario]) -> None:
+    for sc in scenarios:
+        load_scenario(sc, url)
