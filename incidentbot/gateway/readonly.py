@@ -127,6 +127,8 @@ class ReadOnlyGateway:
                                  "check --logs-index / --changes-index") from None
             raise
         server_ms = result.get("took") if isinstance(result, dict) else None
+        if isinstance(result, dict) and "responses" in result:  # msearch: the searches' own times
+            server_ms = sum(r.get("took", 0) for r in result["responses"] if isinstance(r, dict))
         record = RequestRecord(verb, index, body, (time.perf_counter() - started) * 1000, server_ms)
         if self._measure:
             record.bytes_out, record.bytes_in = _size(body), _size(result)

@@ -1,0 +1,119 @@
+"""How the cost of one answer grows with the log index: 30k, 100k, 300k documents on osmem-server.
+
+The demo incident is replicated (timestamps jittered, hosts renamed) to each
+size, so the shape of the incident stays and only the volume grows. For each
+size it asks the demo's first question and prints, per stage: requests,
+bytes sent and received, the server's own time (`took`), the round-trip
+time, and our own time (the stage's wall time minus its round trips).
+
+    python bench/scale.py [30000 100000 300000] [--server osmem|noida]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import time
+import urllib.request
+from datetime import timedelta
+
+from _harness import ROOT, server
+
+from incidentbot.config import settings_from
+from incidentbot.pipeline import Runtime, investigate
+from incidentbot.scenario import changes_mapping, logs_mapping, read_scenario
+from incidentbot.timeutil import iso, parse_instant
+
+
+def _http(method: str, url: str, body: str | None = None, ndjson: bool = False) -> dict:
+    headers = {"Content-Type": "application/x-ndjson" if ndjson else "application/json"} if body else {}
+    req = urllib.request.Request(url, data=body.encode() if body else None, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=600) as resp:
+        return json.loads(resp.read() or b"{}")
+
+
+def build_index(url: str, index: str, docs: list[dict], size: int, fields: str) -> float:
+    rng = random.Random(size)
+    try:
+        _http("DELETE", f"{url}/{index}")
+    except Exception:
+        pass
+    _http("PUT", f"{url}/{index}", json.dumps({"mappings": logs_mapping(fields)}))
+    started = time.perf_counter()
+    batch: list[str] = []
+    for i in range(size):
+        base = dict(docs[i % len(docs)])
+        copy = i // len(docs)
+        ts = parse_instant(base["@timestamp"]) + timedelta(milliseconds=rng.randint(-20000, 20000))
+        base["@timestamp"] = iso(ts, millis=True)
+        if copy and isinstance(base.get("host"), dict):
+            base["host"] = {"name": f"{base['host'].get('name')}-r{copy}"}
+        batch.append('{"index":{}}\n' + json.dumps(base) + "\n")
+        if len(batch) == 5000 or i == size - 1:
+            out = _http("POST", f"{url}/{index}/_bulk", "".join(batch), ndjson=True)
+            assert not out.get("errors"), str(out)[:300]
+            batch = []
+    _http("POST", f"{url}/{index}/_refresh")
+    return time.perf_counter() - started
+
+
+def measure(url: str, index: str, changes_index: str, catalog: str | None, question: str, at: str) -> list[dict]:
+    settings = settings_from(env={}, es_url=url, logs_index=index, changes_index=changes_index,
+                             catalog_path=catalog, at=at)
+    rt = Runtime.create(settings, env={})
+    rt.gateway._measure = True  # noqa: SLF001 (the benchmark counts bytes)
+    marks: list[tuple[str, float, int]] = [("start", time.perf_counter(), 0)]
+
+    def progress(stage: str, info: dict) -> None:
+        marks.append((stage, time.perf_counter(), len(rt.gateway.requests.records)))
+
+    answer = investigate(question, rt, progress=progress)
+    marks.append(("answer", time.perf_counter(), len(rt.gateway.requests.records)))
+    rows = []
+    records = rt.gateway.requests.records
+    for (_, t0, n0), (stage, t1, n1) in zip(marks, marks[1:]):
+        recs = records[n0:n1]
+        round_trip = sum(r.took_ms for r in recs)
+        rows.append({"stage": {"intent": "discover+parse", "evidence": "evidence", "ranking": "changes+ranking",
+                               "answer": "summary"}.get(stage, stage),
+                     "requests": len(recs), "bytes_out": sum(r.bytes_out for r in recs),
+                     "bytes_in": sum(r.bytes_in for r in recs), "server_ms": sum(r.server_ms or 0 for r in recs),
+                     "round_trip_ms": round_trip, "ours_ms": (t1 - t0) * 1000 - round_trip})
+    rows.append({"stage": "TOTAL", **{k: sum(r[k] for r in rows) for k in rows[0] if k != "stage"}})
+    rows[-1]["hits"] = answer.evidence.main.hits
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sizes", nargs="*", type=int, default=[30000, 100000, 300000])
+    ap.add_argument("--server", default="osmem", choices=["osmem", "noida"])
+    args = ap.parse_args()
+    logging.disable(logging.WARNING)
+    demo = read_scenario(ROOT / "incidentbot" / "data" / "demo")
+    question = demo.questions[0]["ask"]
+    with server(args.server) as url:
+        changes_index = "changes-scale"
+        _http("PUT", f"{url}/{changes_index}", json.dumps({"mappings": changes_mapping()}))
+        _http("POST", f"{url}/{changes_index}/_bulk",
+              "".join('{"index":{}}\n' + json.dumps(c) + "\n" for c in demo.changes), ndjson=True)
+        _http("POST", f"{url}/{changes_index}/_refresh")
+        print(f"server: {args.server}; question: {question!r}\n")
+        print(f"{'docs':>8} {'stage':<16} {'req':>4} {'KB out':>7} {'KB in':>7} {'server ms':>10} "
+              f"{'round trip':>10} {'ours ms':>8} {'ours/server':>11}")
+        for size in args.sizes:
+            index = f"logs-scale-{size}"
+            load_s = build_index(url, index, demo.logs, size, demo.fields)
+            measure(url, index, changes_index, str(demo.catalog_path), question, demo.now)  # warm caches
+            rows = measure(url, index, changes_index, str(demo.catalog_path), question, demo.now)
+            for r in rows:
+                ratio = r["ours_ms"] / r["server_ms"] if r["server_ms"] else float("nan")
+                print(f"{size:>8} {r['stage']:<16} {r['requests']:>4} {r['bytes_out'] / 1024:>7.1f} "
+                      f"{r['bytes_in'] / 1024:>7.1f} {r['server_ms']:>10.0f} {r['round_trip_ms']:>10.0f} "
+                      f"{r['ours_ms']:>8.0f} {ratio:>11.2f}")
+            print(f"{'':>8} (loaded in {load_s:.0f}s; main query hits {rows[-1]['hits']})")
+
+
+if __name__ == "__main__":
+    main()
