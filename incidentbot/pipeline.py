@@ -27,6 +27,7 @@ from incidentbot.config import Settings
 from incidentbot.errors import UsageError
 from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
 from incidentbot.gateway import ReadOnlyGateway
+from incidentbot.llm.wiring import refine_intent, write_summary
 from incidentbot.question.fields import FIELD_CACHE, FieldMap
 from incidentbot.question.intent import Intent
 from incidentbot.question.parse import parse_question
@@ -85,13 +86,14 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
         raise UsageError("the question is empty: ask something like \"why is checkout throwing 500s since 14:05?\"")
     parsed = parse_question(text, at, fm.services, rt.catalog)
     known = sorted(set(fm.services) | rt.catalog.names())
+    parsed, llm_notes = refine_intent(parsed, text, at, fm, known, rt.settings)
     if context is not None and not parsed.services and not parsed.unknown_services:
         parsed.services = list(context.asked_services or context.services)
     if parsed.unknown_services and not parsed.services:
         shown = ", ".join(known[:30]) or "none found"
         raise UsageError(f"no service named {', '.join(repr(u) for u in parsed.unknown_services)} in "
                          f"{rt.settings.logs_index}; services seen: {shown}")
-    notes = []
+    notes = list(llm_notes)
     for word, names in parsed.ambiguous.items():
         notes.append(f"\"{word}\" matches {', '.join(names)}: searched all of them")
     if parsed.window:
@@ -160,6 +162,8 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     if dropped:
         log.warning("summary sentences dropped by the verifier: %s", dropped)
     answer.summary = summary
+    answer.summary, answer.mode, llm_notes = write_summary(answer, rt.settings)
+    answer.notes.extend(llm_notes)
     for status in sources:
         if not status.ok:
             answer.notes.append(f"change source {status.name} failed: {status.error}")

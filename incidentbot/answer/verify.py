@@ -10,7 +10,7 @@ import re
 
 CITATION = re.compile(r"\[([A-Z]\d+)\]")
 _SENTENCE = re.compile(r"\s+(?=[A-Z\u201c\"(])")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 
 
 def citations(text: str) -> list[str]:
@@ -23,7 +23,7 @@ def split_citation_lists(text: str) -> str:
                   lambda m: "".join(f"[{x.strip()}]" for x in m.group(1).split(",")), text)
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
     """Split into sentences, never inside a quoted log template (“...”), which may hold full stops."""
     out, start, depth = [], 0, 0
     for i, ch in enumerate(text):
@@ -44,7 +44,7 @@ def verify_summary(text: str, ids: set[str], known_numbers: set[str] | None = No
     """Keep the sentences whose citations all resolve (and whose numbers are known); report the rest."""
     text = split_citation_lists(text.strip())
     kept, dropped = [], []
-    for sentence in _sentences(text):
+    for sentence in sentences(text):
         cited = citations(sentence)
         if not cited:
             dropped.append(f"no citation: {sentence[:80]}")
@@ -55,7 +55,7 @@ def verify_summary(text: str, ids: set[str], known_numbers: set[str] | None = No
             continue
         if known_numbers is not None:
             bare = CITATION.sub("", sentence)
-            unknown = [n for n in _NUMBER.findall(bare) if n not in known_numbers]
+            unknown = [n for n in NUMBER.findall(bare) if n not in known_numbers]
             if unknown:
                 dropped.append(f"number not in the evidence {', '.join(unknown)}: {sentence[:80]}")
                 continue

@@ -1,0 +1,84 @@
+"""The LLM-phrased summary: the model phrases, the verifier decides what stays.
+
+The model sees only the evidence pack (facts with ids, untrusted text between
+markers). Its text is then checked sentence by sentence: every citation must
+resolve to an id of the answer, every number must be in the pack, and a
+sentence naming a change must cite that change's suspect. Whatever fails is
+dropped; if nothing is left, or the model failed, `error` says why and the
+caller keeps the templated summary. So an instruction planted in a log line
+can at most make the model write a sentence the verifier then removes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from incidentbot.answer.mask import mask_secrets, neutralise_mentions
+from incidentbot.answer.model import Answer
+from incidentbot.answer.pack import evidence_pack, known_numbers, render_pack
+from incidentbot.answer.verify import sentences, citations, verify_summary
+from incidentbot.config import Settings
+from incidentbot.llm.client import LLMError, call_llm, load_prompt
+
+MAX_SUMMARY = 2000
+_INERT_MENTION = re.compile("@\u200b" + r"\S*\s*")
+
+
+@dataclass
+class LLMSummaryResult:
+    """The verified text, or None with the reason; `dropped` lists what the verifier removed and why."""
+
+    text: str | None = None
+    error: str | None = None
+    dropped: list[str] = field(default_factory=list)
+
+
+def _content(message: object) -> str:
+    """The text of a chat answer, whether the server sent a string or content parts."""
+    content = getattr(message, "content", message)
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return str(content or "")
+
+
+def _unsupported_change_names(text: str, answer: Answer) -> tuple[str, list[str]]:
+    """Drop sentences that name a change without citing that change's suspect id.
+
+    Citations and numbers can both be right while the sentence blames the
+    wrong change ("deploy-1 is the culprit [C1]" when C1 is deploy-8841); this
+    catches that for every change the answer knows of.
+    """
+    suspect_of = {s.id: s.change.id for s in answer.suspects}
+    names = {c.id for c in answer.changes} | set(suspect_of.values())
+    kept, dropped = [], []
+    for sentence in sentences(text):
+        cited = {suspect_of[c] for c in citations(sentence) if c in suspect_of}
+        named = {n for n in names if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", sentence)}
+        if named - cited:
+            dropped.append(f"names {', '.join(sorted(named - cited))} without citing it: {sentence[:80]}")
+        else:
+            kept.append(sentence)
+    return " ".join(kept), dropped
+
+
+def llm_summary(answer: Answer, settings: Settings) -> LLMSummaryResult:
+    """Ask the model for a summary of the evidence pack and keep only the sentences that verify."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    pack = evidence_pack(answer)
+    messages = [SystemMessage(load_prompt("summary")), HumanMessage(render_pack(pack))]
+    try:
+        reply = call_llm(settings, lambda model: model.invoke(messages))
+    except LLMError as exc:
+        return LLMSummaryResult(error=exc.reason)
+    raw = " ".join(_content(reply).split())[:MAX_SUMMARY]
+    if not raw:
+        return LLMSummaryResult(error="empty answer")
+    # a summary never pages anyone: mentions are made inert, then removed, before the sentences are checked
+    text = _INERT_MENTION.sub("", neutralise_mentions(mask_secrets(raw))).strip()
+    text, dropped = verify_summary(text, answer.ids(), known_numbers(pack))
+    text, wrong_change = _unsupported_change_names(text, answer)
+    dropped += wrong_change
+    if not text:
+        return LLMSummaryResult(error="no sentence survived verification", dropped=dropped)
+    return LLMSummaryResult(text=text, dropped=dropped)

@@ -1,0 +1,142 @@
+"""A local OpenAI-compatible chat-completions server with scripted answers, recording every request.
+
+The real `openai` and `langchain-openai` clients talk to it over HTTP, so the
+tests exercise the actual request the bot would send (model, messages, tools)
+and the actual parsing of OpenAI's documented response shape.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from incidentbot.config import Settings
+
+
+@dataclass
+class Scripted:
+    """One reply: an HTTP status, a JSON body, extra headers, and how long to stall first."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+@dataclass
+class Recorded:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    raw: str
+
+    def messages_text(self) -> str:
+        return "\n".join(str(m.get("content", "")) for m in self.body.get("messages", []))
+
+
+def completion(message: dict[str, Any], finish: str, model: str = "test-model") -> dict[str, Any]:
+    """The documented `chat.completion` object around one assistant message."""
+    return {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+
+
+def tool_call(name: str, arguments: dict[str, Any] | str, content: str | None = None) -> Scripted:
+    """A function-calling answer; `arguments` as a JSON string exactly as OpenAI sends them (or raw text)."""
+    args = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    message = {"role": "assistant", "content": content, "refusal": None,
+               "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": args}}]}
+    return Scripted(200, completion(message, "tool_calls"))
+
+
+def text_reply(text: str) -> Scripted:
+    return Scripted(200, completion({"role": "assistant", "content": text, "refusal": None}, "stop"))
+
+
+def error_reply(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> Scripted:
+    return Scripted(status, {"error": {"message": message, "type": kind, "param": None, "code": None}},
+                    dict(headers or {}))
+
+
+class FakeOpenAI:
+    """Replays `script` in order (the last reply repeats) on POST /v1/chat/completions."""
+
+    def __init__(self) -> None:
+        self.script: list[Scripted] = []
+        self.requests: list[Recorded] = []
+        self._served = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8")
+                reply = fake._next(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                            json.loads(raw or "{}"), raw))
+                if reply.delay_s:
+                    fake._stop.wait(reply.delay_s)
+                data = json.dumps(reply.body).encode("utf-8")
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for key, value in reply.headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+                    pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    def _next(self, request: Recorded) -> Scripted:
+        with self._lock:
+            self.requests.append(request)
+            if not self.script:
+                return error_reply(500, "nothing scripted", "server_error")
+            reply = self.script[min(self._served, len(self.script) - 1)]
+            self._served += 1
+            return reply
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def settings(self, timeout_s: float = 1.0, model: str = "test-model") -> Settings:
+        return Settings(openai_api_key="sk-test-not-a-real-key", openai_base_url=self.url, llm_model=model,
+                        llm_timeout_s=timeout_s)
+
+    def start(self) -> "FakeOpenAI":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()
