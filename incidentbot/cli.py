@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common], help="answer one question")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--chart", metavar="FILE.png", help="also write the error-rate chart to this PNG")
 
     p = sub.add_parser("whatchanged", parents=[common], help="list the changes in a window, newest first")
     p.add_argument("text", nargs="?", default="", help='what you would type after /whatchanged: "payments 2h"')
@@ -103,6 +104,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     rt = Runtime.create(_settings(args))
     answer = investigate(args.question, rt)
+    if args.chart:
+        from incidentbot.render.chart import chart_data, render_png
+
+        try:
+            Path(args.chart).write_bytes(render_png(chart_data(answer, rt.gateway, rt.fields())))
+            print(f"chart written to {args.chart}", file=sys.stderr)
+        except OSError as exc:
+            raise UsageError(f"cannot write the chart to {args.chart}: {exc.strerror}") from None
     if args.json:
         _emit_json(answer.to_json())
     else:

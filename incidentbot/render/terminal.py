@@ -23,6 +23,11 @@ def render_answer(answer: Answer) -> str:
         out.append(f"Onset: {iso(ev.onset.at)} ({ev.onset.describe()})")
     else:
         out.append("Onset: none found (the rate did not step up)")
+    if ev.histogram and ev.histogram.failing:
+        from incidentbot.render.chart import sparkline
+
+        out.append(f"Rate:  {sparkline(ev.histogram.failing, ev.onset.index if ev.onset else None)}  "
+                   f"(failing lines per {ev.histogram.bucket_s // 60 or 1} min, | = onset)")
     if ev.affected_services:
         out.append("Failing services: " + ", ".join(ev.affected_services))
     for c in ev.concentrations:

@@ -1,0 +1,126 @@
+"""A picture of the incident: the failing-line rate with the onset and the suspect changes marked.
+
+Responders read a graph faster than a paragraph. The chart is built from the
+evidence already fetched (the histogram of the answer), plus at most one
+extra request: an msearch for the top new pattern's per-bucket counts.
+Colours are the Okabe-Ito palette (colour-blind safe); times are UTC; the
+size fits Slack's preview (800x320).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.dates import DateFormatter  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from incidentbot.answer.model import Answer  # noqa: E402
+from incidentbot.gateway import ReadOnlyGateway  # noqa: E402
+from incidentbot.query import compile as qc  # noqa: E402
+from incidentbot.question.fields import FieldMap  # noqa: E402
+
+ORANGE, SKY, GREEN, VERMILLION, BLUE, GREY = "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#999999"
+SIZE_IN = (8.0, 3.2)
+DPI = 100
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+@dataclass
+class ChartData:
+    """What the chart draws, in plain values (tests read these, not pixels)."""
+
+    title: str
+    times: list[datetime]
+    failing: list[int]
+    totals: list[int]
+    bucket_s: int
+    onset: datetime | None = None
+    pattern_label: str | None = None
+    pattern_counts: list[int] | None = None
+    changes: list[tuple[datetime, str]] = field(default_factory=list)
+
+
+def chart_data(answer: Answer, gateway: ReadOnlyGateway | None = None, fm: FieldMap | None = None) -> ChartData:
+    """The chart's values from the answer; one msearch for the top new pattern when a gateway is given."""
+    ev = answer.evidence
+    h = ev.histogram
+    intent = answer.intent
+    scope = ", ".join(intent.asked_services or intent.services) or "all services"
+    what = "failing lines" if intent.ask == "investigate" else "matching lines"
+    title = f"{what} per {h.bucket_s // 60 or 1} min in {scope} (UTC)" if h else what
+    data = ChartData(title, list(h.times) if h else [], list(h.failing) if h else [], list(h.totals) if h else [],
+                     h.bucket_s if h else 60, ev.onset.at if ev.onset else None)
+    data.changes = [(s.change.timestamp, f"{s.change.id} ({s.change.kind})") for s in answer.suspects[:3]]
+    top = next((p for p in ev.patterns if p.new), None)
+    if top is not None and gateway is not None and fm is not None and h is not None and h.times:
+        end = h.times[-1].timestamp() + h.bucket_s
+        from datetime import timezone
+
+        body = qc.histogram_query(qc.pattern_query(qc.services_filter(fm, intent.services) or qc.Q("match_all"), fm,
+                                                   top.template), fm, qc.Q("match_all"), h.times[0],
+                                  datetime.fromtimestamp(end, tz=timezone.utc), h.bucket_s, "10s", breakdown=False)
+        resp = gateway.msearch([(answer.evidence.main.index, body)])[0]
+        buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", []) if "error" not in resp else []
+        counts = [int(b.get("doc_count", 0)) for b in buckets][: len(data.times)]
+        if counts and counts != data.failing[: len(counts)]:
+            data.pattern_counts = counts + [0] * (len(data.times) - len(counts))
+            data.pattern_label = f"[{top.id}] {top.template[:50]}"
+    return data
+
+
+def build_figure(data: ChartData) -> Figure:
+    """The figure object (not yet rendered): failing rate, total rate on a second scale, markers."""
+    fig = Figure(figsize=SIZE_IN, dpi=DPI)
+    ax = fig.add_subplot(1, 1, 1)
+    width = data.bucket_s / 86400 * 0.9
+    ax.bar(data.times, data.failing, width=width, color=VERMILLION, label="failing", align="edge", gid="failing")
+    if data.pattern_counts is not None:
+        ax.plot(data.times, data.pattern_counts, color=BLUE, linewidth=1.5, label=data.pattern_label, gid="pattern")
+    ax.set_ylabel("failing / bucket", fontsize=8)
+    twin = ax.twinx()
+    twin.plot(data.times, data.totals, color=GREY, linewidth=1, label="all lines", gid="totals")
+    twin.set_ylabel("all lines / bucket", fontsize=8, color=GREY)
+    twin.tick_params(axis="y", labelsize=7, colors=GREY)
+    ax.set_zorder(twin.get_zorder() + 1)  # failing bars and markers above the total line
+    ax.patch.set_visible(False)
+    if data.onset is not None:
+        ax.axvline(data.onset, color=ORANGE, linewidth=2, linestyle="-", gid="onset")
+        ax.text(data.onset, 0.98, " onset " + data.onset.strftime("%H:%M"), transform=ax.get_xaxis_transform(),
+                rotation=90, va="top", ha="left", fontsize=7, color=ORANGE)
+    for i, (when, label) in enumerate(data.changes):
+        ax.axvline(when, color=GREEN if i == 0 else SKY, linewidth=1.5, linestyle="--", gid=f"change:{label}")
+        ax.text(when, 0.98, label + " ", transform=ax.get_xaxis_transform(), rotation=90, va="top", ha="right",
+                fontsize=7, color=GREEN if i == 0 else BLUE)
+    ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
+    ax.tick_params(axis="both", labelsize=7)
+    ax.set_title(data.title, fontsize=9)
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = twin.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles + h2, labels + l2, fontsize=7, loc="upper left", frameon=True, framealpha=0.8)
+    fig.tight_layout()
+    return fig
+
+
+def render_png(data: ChartData) -> bytes:
+    buf = io.BytesIO()
+    build_figure(data).savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def sparkline(values: list[int], mark: int | None = None, width: int = 60) -> str:
+    """A one-line picture of the rate; `|` marks the onset bucket."""
+    if not values:
+        return ""
+    step = max(1, -(-len(values) // width))
+    cells = [max(values[i:i + step]) for i in range(0, len(values), step)]
+    top = max(cells) or 1
+    chars = [SPARK[min(len(SPARK) - 1, int(c / top * (len(SPARK) - 1) + 0.5))] if c else " " for c in cells]
+    if mark is not None:
+        pos = min(mark // step, len(chars) - 1)
+        chars.insert(pos, "|")
+    return "".join(chars)
