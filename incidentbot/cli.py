@@ -1,4 +1,4 @@
-"""The command line (../shared/CONTRACT.md): load, ask, whatchanged, demo, patterns.
+"""The command line (../shared/CONTRACT.md): load, ask, whatchanged, demo, patterns, timeline, serve.
 
 Exit status: 0 answered (also "nothing found" and partial answers), 2 usage or
 configuration error or a question that cannot be answered as asked, 3 the
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", required=True, help="a conversations.history response (JSON file)")
     p.add_argument("--channel", help="the channel id (for permalinks)")
     p.add_argument("--markdown", action="store_true", help="print the retrospective Markdown export")
+    p.add_argument("--limit", type=int, default=1000, help="read at most N messages (phase markers always kept)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("serve", parents=[common], help="run the Slack bot")
