@@ -32,11 +32,13 @@ from incidentbot.question.fields import FIELD_CACHE, FieldMap
 from incidentbot.question.intent import Intent
 from incidentbot.question.parse import parse_question
 from incidentbot.ranking.factors import Context
+from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
 from incidentbot.timeutil import iso, now_utc, parse_instant
 
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)
+HISTORY = timedelta(days=14)
 Progress = Callable[[str, dict[str, Any]], None]
 
 
@@ -142,7 +144,9 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     mark("evidence")
     progress("evidence", {"hits": evidence.main.hits, "onset": evidence.onset})
     anchor = evidence.onset.at if evidence.onset else intent.start
-    changes, sources = read_changes(rt, min(anchor, intent.start) - CHANGE_LOOKBACK, intent.end)
+    history, sources = read_changes(rt, intent.end - HISTORY, intent.end)
+    since = min(anchor, intent.start) - CHANGE_LOOKBACK
+    changes = [c for c in history if c.timestamp >= since]
     mark("changes")
     suspects = []
     if intent.ask == "investigate":
@@ -150,7 +154,7 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
                       asked_services=intent.asked_services or intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
                       concentrations=evidence.concentrations, catalog=rt.catalog,
-                      service_rates=evidence.service_rates)
+                      service_rates=evidence.service_rates, priors=risk_priors(history))
         suspects = rank_changes(changes, ctx)
     mark("ranking")
     progress("ranking", {"suspects": suspects})
@@ -179,10 +183,15 @@ class ChangeReport:
     changes: list[Change]
     sources: list[SourceStatus]
     notes: list[str]
+    risks: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        def one(c: Change) -> dict[str, Any]:
+            risk, reason = self.risks.get(c.id, ("low", ""))
+            return {**c.to_json(), "risk": risk, "risk_reason": reason}
+
         return {"start": iso(self.start), "end": iso(self.end), "services": self.services,
-                "changes": [c.to_json() for c in self.changes],
+                "changes": [one(c) for c in self.changes],
                 "sources": [s.model_dump(exclude_none=True) for s in self.sources], "notes": self.notes}
 
 
@@ -210,7 +219,8 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
         cq.start, cq.end = win_start, win_end
     if cq.start > at:
         raise UsageError("the window lies wholly in the future")
-    changes, sources = read_changes(rt, cq.start, cq.end)
+    history, sources = read_changes(rt, min(cq.start, cq.end - HISTORY), cq.end)
+    changes = [c for c in history if cq.start <= c.timestamp <= cq.end]
     services = list(cq.services)
     if cq.unknown and not services:
         from incidentbot.question.services import match_services
@@ -227,4 +237,6 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
         changes = [c for c in changes if c.service in services]
     changes.sort(key=lambda c: c.timestamp, reverse=True)
     notes = cq.notes + [f"change source {s.name} failed: {s.error}" for s in sources if not s.ok]
-    return ChangeReport(cq.start, cq.end, services, changes, sources, notes)
+    priors = risk_priors(history)
+    return ChangeReport(cq.start, cq.end, services, changes, sources, notes,
+                        {c.id: risk_flag(c, priors) for c in changes})

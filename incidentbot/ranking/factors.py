@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from incidentbot.catalog import Catalog
 from incidentbot.changes.model import Change
 from incidentbot.evidence.model import Concentration, Pattern
+from incidentbot.ranking.history import NEUTRAL, Prior
 from incidentbot.timeutil import human_duration
 
 TIME_HALF_LIFE = timedelta(minutes=20)
@@ -43,6 +44,7 @@ class Context:
     concentrations: list[Concentration]
     catalog: Catalog
     service_rates: dict[str, tuple[float, float]] = field(default_factory=dict)
+    priors: dict[tuple[str, str], Prior] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,4 +164,12 @@ def kind_prior(change: Change, ctx: Context) -> FactorResult:
     return FactorResult("kind", KIND_PRIOR.get(change.kind, 0.5), None)
 
 
-FACTORS = (timing, service_relation, blast_radius, evidence_tie, kind_prior)
+def history(change: Change, ctx: Context) -> FactorResult:
+    """Services and kinds whose past changes were rolled back weigh more (the deployment-risk prior)."""
+    prior = ctx.priors.get((change.service, change.kind))
+    if prior is None:
+        return FactorResult("history", NEUTRAL, None)
+    return FactorResult("history", prior.value, prior.describe(change.service, change.kind))
+
+
+FACTORS = (timing, service_relation, blast_radius, evidence_tie, kind_prior, history)

@@ -1,6 +1,7 @@
 """Combining the factors into a score, a rank and a confidence, and abstaining.
 
-score = 0.30 timing + 0.25 service + 0.30 evidence + 0.10 blast radius + 0.05 kind,
+score = 0.30 timing + 0.25 service + 0.30 evidence + 0.10 blast radius + 0.05 kind
+        + 0.05 history (the share of such changes rolled back in the last two weeks),
 with two rules: a change after the onset (beyond a short grace) or a rollback
 scores at most 0.1, since it cannot have started the symptom; and without an
 onset every score is halved, since there is no step for a change to explain.
@@ -20,7 +21,7 @@ from typing import Any
 from incidentbot.changes.model import Change
 from incidentbot.ranking.factors import FACTORS, Context, FactorResult
 
-WEIGHTS = {"timing": 0.30, "service": 0.25, "evidence": 0.30, "blast_radius": 0.10, "kind": 0.05}
+WEIGHTS = {"timing": 0.30, "service": 0.25, "evidence": 0.30, "blast_radius": 0.10, "kind": 0.05, "history": 0.05}
 HIGH = 0.6
 MEDIUM = 0.35
 HIGH_MARGIN = 0.1

@@ -79,7 +79,11 @@ def render_changes(report: ChangeReport) -> str:
         out.append(service)
         for c in by_service[service]:
             author = f" by {c.author}" if c.author else ""
-            out.append(f"  {iso(c.timestamp)}  {c.kind:<12} {c.id:<16} {c.title}{author}")
+            risk, reason = report.risks.get(c.id, ("low", ""))
+            flag = {"high": "!!", "medium": "! "}.get(risk, "  ")
+            out.append(f"  {flag} {iso(c.timestamp)}  {c.kind:<12} {c.id:<16} {c.title}{author}")
+            if risk == "high" and reason:
+                out.append(f"  {'':23}  risk: {reason}")
             if c.url:
                 out.append(f"  {'':20}  {c.url}")
     for s in report.sources:

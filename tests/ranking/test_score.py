@@ -67,3 +67,22 @@ def test_two_close_suspects_are_not_both_high() -> None:
     b = ch("deploy-b", 3, title="connection pool rework")
     out = rank_changes([a, b], ctx())
     assert sum(s.confidence == "high" for s in out) <= 1
+
+
+def test_history_prior_weighs_services_that_were_rolled_back() -> None:
+    from incidentbot.ranking.history import risk_flag, risk_priors
+
+    past = []
+    for day in range(1, 4):
+        past.append(ch(f"deploy-old{day}", 60 * 24 * day, title="x"))
+        past.append(ch(f"rb-old{day}", 60 * 24 * day - 30, kind="rollback", title="revert"))
+    past.append(ch("deploy-cart", 60 * 24 * 2, service="cart", title="y"))
+    priors = risk_priors(past)
+    assert priors[("payments", "deploy")].rolled_back == 3
+    assert priors[("cart", "deploy")].rolled_back == 0
+    new = ch("deploy-new", 5, title="z")
+    flag, reason = risk_flag(new, priors)
+    assert flag == "high" and "3 of the last 3" in reason
+    ranked = rank_changes([new], ctx(priors=priors))
+    assert any("rolled back" in r for r in ranked[0].reasons)
+    assert ranked[0].factors["history"] > rank_changes([new], ctx())[0].factors["history"]
