@@ -26,3 +26,7 @@ class StoreUnreachable(IncidentBotError):
 
 class UnsafeCredentials(UsageError):
     """The configured credentials could write to the indices the bot reads; it refuses to start."""
+
+
+class StoreTimeout(StoreUnreachable):
+    """The log store is up but did not answer in time: the query may be too heavy for it."""

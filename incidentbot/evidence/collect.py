@@ -31,6 +31,7 @@ from incidentbot.query import compile as qc
 from incidentbot.query.kibana import discover_url
 from incidentbot.question.fields import FieldMap
 from incidentbot.question.intent import Intent
+from incidentbot.errors import StoreTimeout
 from incidentbot.timeutil import floor_minute, iso, parse_instant
 
 ANALYSIS_SPAN = timedelta(hours=3)
@@ -238,12 +239,18 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
 
     patterns: list[Pattern] = []
     lines: list[EvidenceLine] = []
+    notes: list[str] = []
     probe_scope = qc.symptom_query(intent, fm, services=intent.services, default_to_errors=False) \
         if intent.ask != "investigate" else sample_scope
     if top:
         probes = [(index, qc.pattern_probe(probe_scope, fm, mined[i].template, window, baseline,
                                            settings.evidence_per_pattern, timeout)) for i in top]
-        responses = gw.msearch(probes)
+        try:
+            responses = gw.msearch(probes)
+        except StoreTimeout as exc:
+            # the exact counts are a refinement: answer with the sample's estimates and say so
+            notes.append(f"pattern counts are estimates from a sample of {len(window_hits)} lines: {exc}")
+            responses = [_estimate(mined[i], assignment, window_hits, base_hits, fm, i) for i in top]
         window_min = max((window[1] - window[0]).total_seconds() / 60, 1.0)
         base_min = max((baseline[1] - baseline[0]).total_seconds() / 60, 1.0)
         staged = []
@@ -284,7 +291,21 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
                QueryRecord("Q3", index, h_all, sum(sum(s) for s in per_service.values()), "failing lines per service"),
                QueryRecord("Q4", index, s_first, window_total, "sample of the window's lines")]
     evidence = LogEvidence(main, histogram, onset, risen, rates, patterns, lines, concentrations, queries, baseline)
+    if notes:
+        intent = intent.model_copy(update={"notes": [*intent.notes, *notes]})
     return intent, evidence
+
+
+def _estimate(pattern: Any, assignment: list[int | None], window_hits: list[dict[str, Any]],
+              base_hits: list[dict[str, Any]], fm: FieldMap, index: int) -> dict[str, Any]:
+    """A probe's answer shape, built from the sample alone (when the exact probe timed out)."""
+    members_w = [window_hits[i] for i, a in enumerate(assignment[:len(window_hits)]) if a == index]
+    members_b = [base_hits[i] for i, a in enumerate(assignment[len(window_hits):]) if a == index]
+    members_w.sort(key=lambda h: str(_source_get(h.get("_source", {}), fm.timestamp)))
+    return {"aggregations": {
+        "window": {"doc_count": len(members_w), "examples": {"hits": {"hits": members_w[:5]}},
+                   "last": {"hits": {"hits": members_w[-1:]}}},
+        "baseline": {"doc_count": len(members_b)}}}
 
 
 def _ts(hit: dict[str, Any], fm: FieldMap) -> str | None:

@@ -20,6 +20,10 @@ class BackendConnectionError(Exception):
     """The cluster could not be reached (refused, timed out, DNS...)."""
 
 
+class BackendTimeout(BackendConnectionError):
+    """The cluster took longer than the request timeout to answer."""
+
+
 class BackendApiError(Exception):
     """The cluster answered with an error status."""
 
@@ -61,13 +65,15 @@ class ElasticsearchBackend:
                                      retry_on_timeout=False, verify_certs=settings.es_verify_certs, **auth)
 
     def _run(self, fn: Any) -> Any:
-        from elasticsearch import ApiError, TransportError
+        from elasticsearch import ApiError, ConnectionTimeout, TransportError
         from elasticsearch import ConnectionError as ESConnectionError
 
         try:
             return _body(fn())
         except ApiError as exc:
             raise BackendApiError(int(exc.status_code), _reason(exc)) from None
+        except ConnectionTimeout as exc:
+            raise BackendTimeout(_first_line(exc)) from None
         except (ESConnectionError, TransportError) as exc:
             raise BackendConnectionError(_first_line(exc)) from None
 
@@ -116,10 +122,12 @@ class OpenSearchBackend:
 
     def _run(self, fn: Any) -> Any:
         from opensearchpy.exceptions import ConnectionError as OSConnectionError
-        from opensearchpy.exceptions import TransportError
+        from opensearchpy.exceptions import ConnectionTimeout, TransportError
 
         try:
             return fn()
+        except ConnectionTimeout as exc:
+            raise BackendTimeout(_first_line(exc)) from None
         except OSConnectionError as exc:
             raise BackendConnectionError(_first_line(exc)) from None
         except TransportError as exc:

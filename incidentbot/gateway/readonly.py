@@ -20,8 +20,8 @@ from typing import Any
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from incidentbot.config import Settings
-from incidentbot.errors import StoreUnreachable, UnsafeCredentials, UsageError
-from incidentbot.gateway.backends import Backend, BackendApiError, BackendConnectionError, make_backend
+from incidentbot.errors import StoreTimeout, StoreUnreachable, UnsafeCredentials, UsageError
+from incidentbot.gateway.backends import Backend, BackendApiError, BackendConnectionError, BackendTimeout, make_backend
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,9 @@ class RequestLog:
 
 
 def _transient(exc: BaseException) -> bool:
-    """Connection trouble and overload are worth another try; a bad request is not."""
+    """Connection trouble and overload are worth another try; a bad request or a slow query is not."""
+    if isinstance(exc, BackendTimeout):
+        return False
     if isinstance(exc, BackendConnectionError):
         return True
     return isinstance(exc, BackendApiError) and exc.status_code in (429, 502, 503, 504)
@@ -116,6 +118,9 @@ class ReadOnlyGateway:
         started = time.perf_counter()
         try:
             result = _retry(lambda: fn(client))()
+        except BackendTimeout:
+            raise StoreTimeout(f"the log store at {self._settings.es_url} did not answer a {verb} within "
+                               f"{self._settings.request_timeout_s:.0f}s; narrow the window or the services") from None
         except BackendConnectionError as exc:
             raise StoreUnreachable(self._unreachable(str(exc))) from None
         except BackendApiError as exc:
