@@ -70,8 +70,8 @@ def _skeleton(token: str) -> str | None:
     process, a pool): Drain's tree keeps them apart because it routes on the
     first tokens, but they are one template.
     """
-    if WILDCARD not in token or token == WILDCARD:
-        return None
+    if WILDCARD not in token or token == WILDCARD or "/" in token:
+        return None  # a path's literal segments name the route: /api/orders/<*> is not /static/js/<*>
     return _RUNS.sub(WILDCARD, _WORD.sub(WILDCARD, token))
 
 

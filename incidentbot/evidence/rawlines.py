@@ -127,7 +127,7 @@ _LOGGER = re.compile(r"^[\w$.\-]{1,120}(?:\s+-\s+|\s+:\s+|:(?=\S))")
 _LEVEL_AFTER = re.compile(r"^(?:\S+\s+){1,3}?(" + _LEVEL_WORDS + r"):\s+", re.IGNORECASE)
 # Detail lines that databases log under the statement they explain (PostgreSQL's DETAIL/HINT/STATEMENT)
 _DETAIL = re.compile(r"^(?:\S+\s+){0,2}?(?:DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION):\s")
-_ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]]+\] "(?:[A-Z]+ [^"]*|-)" (\d{3}) ')
+_ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]]+\] "(?:([A-Z]+) (\S*)[^"]*|-)" (\d{3}) ')
 _LOGFMT_MSG = re.compile(r'(?:^|\s)(?:msg|message)=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 _LOGFMT_LEVEL = re.compile(r"(?:^|\s)(?:level|lvl|severity)=\"?(\w+)")
 
@@ -136,8 +136,11 @@ def _strip_prefix(line: str) -> tuple[str, str | None, bool]:
     """Return (message, level, had_prefix) for one non-JSON line."""
     match = _ACCESS.match(line)
     if match:
-        status = int(match.group(1))
-        return line, "error" if status >= 500 else "warn" if status >= 400 else "info", True
+        # An access line's message is its request and status: the client address, agent, size and
+        # time vary on every line and would merge every route into one pattern.
+        status = int(match.group(3))
+        request = f"{match.group(1)} {match.group(2)} {status}" if match.group(1) else f"- {status}"
+        return request, "error" if status >= 500 else "warn" if status >= 400 else "info", True
     match = _KLOG.match(line)
     if match:
         return line[match.end():], _KLOG_LEVELS[match.group(1)], True

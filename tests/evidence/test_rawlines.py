@@ -32,9 +32,11 @@ def test_prefixes(line: str, text: str, level: str | None) -> None:
     assert one(line) == (text, level)
 
 
-def test_access_line_is_its_own_message_with_level_from_status() -> None:
-    line = '10.0.0.1 - - [14/Mar/2026:14:04:07 +0000] "GET /x HTTP/1.1" 503 12 "-" "curl/8"'
-    assert one(line) == (line, "error")
+def test_access_line_message_is_request_and_status_with_level_from_status() -> None:
+    line = '10.0.0.1 - - [14/Mar/2026:14:04:07 +0000] "GET /x/12 HTTP/1.1" 503 12 "-" "curl/8"'
+    assert one(line) == ("GET /x/12 503", "error")
+    line = '10.0.0.2 - bob [14/Mar/2026:14:04:08 +0000] "-" 400 0 "-" "-"'
+    assert one(line) == ("- 400", "warn")
 
 
 @pytest.mark.parametrize("doc, text, level", [
