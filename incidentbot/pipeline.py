@@ -113,7 +113,8 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
         start, end, named = at - DEFAULT_WINDOW, at, False
     return Intent(question=text, ask=parsed.ask, services=parsed.services, asked_services=list(parsed.services),
                   start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
-                  exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, notes=notes)
+                  exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
+                  traces=parsed.traces, group_by=parsed.group_by, notes=notes)
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:

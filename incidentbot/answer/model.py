@@ -45,6 +45,9 @@ class Answer:
                               "rate_after_per_min": round(onset.rate_after, 2),
                               "llr": round(onset.llr, 1), "source": "Q2"} if onset else None),
             "affected_services": ev.affected_services,
+            "breakdown": ({"by": self.intent.group_by, "source": ev.main.id,
+                           "buckets": [{"key": k, "count": n} for k, n in ev.breakdown]}
+                          if self.intent.group_by else None),
             "patterns": [p.to_json() for p in ev.patterns],
             "evidence": [e.to_json() for e in ev.lines],
             "concentrations": [c.to_json() for c in ev.concentrations],

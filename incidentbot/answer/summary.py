@@ -42,6 +42,14 @@ def template_summary(intent: Intent, ev: LogEvidence, suspects: list[Suspect], c
         sentences.append(f"{ev.main.hits} {lines_word} from {', '.join(intent.services) or 'all services'} {window} [{ev.main.id}].")
     else:
         sentences.append(f"{ev.main.hits} {lines_word} in {', '.join(intent.services) or 'all services'} {window} [{ev.main.id}].")
+    if intent.group_by and ev.breakdown:
+        top = sorted(ev.breakdown, key=lambda kv: -kv[1])[:5] if intent.group_by != "minute" else ev.breakdown
+        if intent.group_by == "minute":
+            peak = max(ev.breakdown, key=lambda kv: kv[1])
+            sentences.append(f"Per minute, the peak was {peak[1]} at {hhmm_iso(peak[0])} [{ev.main.id}].")
+        else:
+            listed = ", ".join(f"{k} ({n})" for k, n in top if n)
+            sentences.append(f"By {intent.group_by}: {listed} [{ev.main.id}].")
     if ev.onset:
         rise = ev.onset.describe()
         sentences.append(f"The rate in {_scope(intent)} rose {rise} at {hhmm(ev.onset.at)} UTC [{ev.main.id}].")

@@ -211,6 +211,8 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, list(breakdown.values()))
     r_main, r_first, r_last, r_base = gw.msearch([(index, main_body), (index, s_first), (index, s_last), (index, s_base)])
     hits = int(_check(r_main, "the main query")["hits"]["total"]["value"])
+    group_buckets = [(str(b.get("key_as_string", b["key"])), int(b["doc_count"]))
+                 for b in r_main.get("aggregations", {}).get("breakdown", {}).get("buckets", [])]
     main = QueryRecord("Q1", index, main_body, hits, "the question's filters in its window",
                        kibana_url=discover_url(settings.kibana_url, intent, fm, index))
 
@@ -290,7 +292,8 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     queries = [main, QueryRecord("Q2", index, h_asked, sum(failing), "failing lines per bucket, asked services"),
                QueryRecord("Q3", index, h_all, sum(sum(s) for s in per_service.values()), "failing lines per service"),
                QueryRecord("Q4", index, s_first, window_total, "sample of the window's lines")]
-    evidence = LogEvidence(main, histogram, onset, risen, rates, patterns, lines, concentrations, queries, baseline)
+    evidence = LogEvidence(main, histogram, onset, risen, rates, patterns, lines, concentrations, queries, baseline,
+                           breakdown=group_buckets)
     if notes:
         intent = intent.model_copy(update={"notes": [*intent.notes, *notes]})
     return intent, evidence

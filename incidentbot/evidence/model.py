@@ -116,3 +116,4 @@ class LogEvidence:
     concentrations: list[Concentration]
     queries: list[QueryRecord]
     baseline: tuple[datetime, datetime] | None = None
+    breakdown: list[tuple[str, int]] = field(default_factory=list)

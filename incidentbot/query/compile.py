@@ -89,6 +89,10 @@ def symptom_query(intent: Intent, fm: FieldMap, *, services: list[str] | None = 
             filters.append(clause)
     if intent.hosts and fm.host:
         filters.append(Q("terms", **{fm.host: intent.hosts}))
+    if intent.versions and fm.version:
+        filters.append(Q("terms", **{fm.version: intent.versions}))
+    if intent.traces and fm.trace:
+        filters.append(Q("terms", **{fm.trace: intent.traces}))
     must = [phrase_query(fm, p) for p in intent.text]
     must_not = [exclude_query(fm, x) for x in intent.exclude_text]
     if default_to_errors and not (intent.levels or intent.status or intent.text):
@@ -100,6 +104,11 @@ def main_query(intent: Intent, fm: FieldMap, index: str, timeout: str) -> dict[s
     """The query the answer quotes: the question's filters in its window, exact total."""
     query = symptom_query(intent, fm, default_to_errors=intent.ask == "investigate")
     s = Search(index=index).query(query).filter(time_range(fm, intent.start, intent.end))
+    if intent.group_by == "minute":
+        s.aggs.bucket("breakdown", "date_histogram", field=fm.timestamp, fixed_interval="60s", min_doc_count=0,
+                      extended_bounds={"min": iso(intent.start, True), "max": iso(intent.end, True)})
+    elif intent.group_by and getattr(fm, intent.group_by, None):
+        s.aggs.bucket("breakdown", "terms", field=getattr(fm, intent.group_by), size=10)
     return s.extra(size=0, track_total_hits=True, timeout=timeout).to_dict()
 
 

@@ -48,6 +48,9 @@ class Intent(BaseModel):
     exclude_text: list[str] = Field(default_factory=list)
     status: list[StatusFilter] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
+    versions: list[str] = Field(default_factory=list)
+    traces: list[str] = Field(default_factory=list)
+    group_by: str | None = None
     unknown_services: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -64,5 +67,8 @@ class Intent(BaseModel):
             "exclude_text": list(self.exclude_text),
             "status": [s.label for s in self.status],
             "hosts": list(self.hosts),
+            "versions": list(self.versions),
+            "traces": list(self.traces),
+            "group_by": self.group_by,
             "notes": list(self.notes),
         }

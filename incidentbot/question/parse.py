@@ -34,7 +34,16 @@ _STATUS_CONTEXT = re.compile(
 _COUNT = re.compile(r"\b(?:how many|how much|count|number of|total|tally)\b", re.I)
 _MENTION = re.compile(r"\b(?:mentioning|containing|contains|with the (?:word|text)|matching|that say|saying)\s+([\w./:-]{3,80})", re.I)
 _EXCLUDE = re.compile(r"\b(?:excluding|except(?: for)?|without|ignoring|ignore|not)\s+(\"[^\"]+\"|/[\w./-]+|health ?checks?)", re.I)
-_HOST = re.compile(r"\b(?:on|from)\s+(?:host|pod|node)\s+([\w.-]+)", re.I)
+_HOST = re.compile(r"\b(?:on|from|in)\s+(?:the\s+)?(?:host|pod|node|instance)\s+([\w.-]+)", re.I)
+_VERSION = re.compile(r"\b(?:version|ver)\s+v?(\d+(?:\.\d+){1,3}[\w.+-]*)|(?<![\w.])v(\d+\.\d+(?:\.\d+)?[\w.+-]*)", re.I)
+_TRACE = re.compile(r"\btrace(?:[ _-]?id)?\s*[:=#]?\s*([0-9a-f]{8,64})\b", re.I)
+_GROUP = re.compile(
+    r"\b(?:which|top|per|by|breakdown(?: by)?|group(?:ed)? by|busiest|worst)\s+(?:\d+\s+)?"
+    r"(hosts?|pods?|nodes?|instances?|endpoints?|paths?|routes?|urls?|services?|status(?:es| codes?)?|versions?|minute)\b",
+    re.I)
+_GROUP_FIELDS = {"host": "host", "pod": "host", "node": "host", "instance": "host", "endpoint": "path",
+                 "path": "path", "route": "path", "url": "path", "service": "service", "status": "status",
+                 "version": "version", "minute": "minute"}
 _HEALTH_PATHS = ["/health", "/healthz", "/ready", "/readyz", "/livez"]
 
 
@@ -53,6 +62,9 @@ class ParsedQuestion:
     phrases: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+    traces: list[str] = field(default_factory=list)
+    group_by: str | None = None
 
 
 def parse_question(text: str, at: datetime, known_services: list[str], catalog: Catalog) -> ParsedQuestion:
@@ -74,6 +86,14 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
         if word and word.lower() not in {"the", "a", "an"}:
             out.phrases.append(word)
     out.hosts = [m.group(1) for m in _HOST.finditer(unquoted)]
+    out.versions = [m.group(1) or m.group(2) for m in _VERSION.finditer(unquoted)]
+    out.traces = [m.group(1) for m in _TRACE.finditer(unquoted)]
+    group = _GROUP.search(unquoted)
+    if group:
+        word = group.group(1).lower()
+        out.group_by = next(v for k, v in _GROUP_FIELDS.items() if word.startswith(k))
+    for value in out.hosts + out.versions + out.traces:
+        unquoted = unquoted.replace(value, " ")
     out.window = parse_window(unquoted, at)
     rest = strip_window(unquoted)
     for m in _STATUS_CLASS.finditer(rest):

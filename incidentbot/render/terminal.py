@@ -23,6 +23,10 @@ def render_answer(answer: Answer) -> str:
         out.append(f"Onset: {iso(ev.onset.at)} ({ev.onset.describe()})")
     else:
         out.append("Onset: none found (the rate did not step up)")
+    if answer.intent.group_by and ev.breakdown:
+        out.append(f"By {answer.intent.group_by}:")
+        for key, n in ev.breakdown[:20]:
+            out.append(f"  {n:>7}  {key}")
     if ev.histogram and ev.histogram.failing:
         from incidentbot.render.chart import sparkline
 

@@ -97,3 +97,13 @@ def test_exclusions() -> None:
     assert "/healthz" in p.exclude
     p = parse_question('errors in cart not "cache miss"', AT, KNOWN, Catalog())
     assert "cache miss" in p.exclude
+
+
+def test_versions_traces_hosts_and_grouping() -> None:
+    p = parse_question("errors on version 2.31.0 from host checkout-7d9f-2, trace id 4bf92f3577b34da6", AT, KNOWN,
+                       Catalog())
+    assert p.versions == ["2.31.0"] and p.hosts == ["checkout-7d9f-2"] and p.traces == ["4bf92f3577b34da6"]
+    assert p.services == [] and not p.unknown_services
+    assert parse_question("which hosts are throwing 502s?", AT, KNOWN, Catalog()).group_by == "host"
+    assert parse_question("top endpoints by 5xx in checkout", AT, KNOWN, Catalog()).group_by == "path"
+    assert parse_question("errors per minute in cart", AT, KNOWN, Catalog()).group_by == "minute"
