@@ -8,6 +8,7 @@ it is listed in `sources` and the rest is answered.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +107,9 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
             raise UsageError(f"the window \"{parsed.window.phrase}\" lies wholly in the future (asked at {iso(at)})")
         if end < start:
             raise UsageError(f"the window \"{parsed.window.phrase}\" ends before it starts")
+    elif (since := _since_change(text, parsed.services, rt, at)) is not None:
+        start, end, named = since[0], at, True
+        notes.append(since[1])
     elif context is not None and context.window_named:
         start, end, named = context.start, context.end, True
         notes.append("window kept from the thread's first question")
@@ -115,6 +119,29 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
                   start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
                   exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
                   traces=parsed.traces, group_by=parsed.group_by, notes=notes)
+
+
+_SINCE_CHANGE = re.compile(
+    r"\bsince (?:the |that |our |their )?(?:last |latest |recent |most recent )?"
+    r"(deploy(?:ment)?|release|rollout|config(?:uration)? change|flag (?:flip|change)|feature flag|change|rollback|migration)\b",
+    re.I)
+_SINCE_KINDS = {"deploy": ("deploy",), "deployment": ("deploy",), "release": ("deploy",), "rollout": ("deploy",),
+                "rollback": ("rollback",), "migration": ("schema",), "change": None}
+
+
+def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> tuple[datetime, str] | None:
+    """"since the deploy": the latest such change (to the services named, if any) in the last day."""
+    m = _SINCE_CHANGE.search(text)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    kinds = _SINCE_KINDS.get(word.split()[0], ("config",) if word.startswith("config") else ("feature_flag",))
+    changes, _ = read_changes(rt, at - timedelta(days=1), at)
+    fitting = [c for c in changes if (kinds is None or c.kind in kinds) and (not services or c.service in services)]
+    if not fitting:
+        return None
+    latest = max(fitting, key=lambda c: c.timestamp)
+    return latest.timestamp, f"window from {latest.id} ({latest.kind} of {latest.service}) at {iso(latest.timestamp)}"
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:

@@ -43,3 +43,17 @@ def test_per_minute_breakdown(scenarios, es_url, run_cli) -> None:
     buckets = ans["breakdown"]["buckets"]
     assert len(buckets) in (30, 31)
     assert sum(b["count"] for b in buckets) == ans["log_query"]["hits"]
+
+
+def test_since_the_deploy_starts_at_the_latest_deploy(scenarios, es_url, run_cli) -> None:
+    sc = scenarios["orders-inventory-deploy"]
+    service = "inventory-service"
+    deploys = [c for c in sc.changes if c["kind"] == "deploy" and c["service"] == service
+               and c["@timestamp"] <= sc.now]
+    latest = max(deploys, key=lambda c: c["@timestamp"])
+    code, out, err = run_cli("ask", f"how many errors has {service} logged since the deploy?", "--json",
+                             "--at", sc.now, *scenario_args(sc, es_url))
+    assert code == 0, err
+    ans = json.loads(out)
+    assert ans["intent"]["start"] == latest["@timestamp"].replace(".000", "")[:19] + "Z"
+    assert any(latest["id"] in n for n in ans["notes"])
