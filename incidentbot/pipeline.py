@@ -267,4 +267,4 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
     notes = cq.notes + [f"change source {s.name} failed: {s.error}" for s in sources if not s.ok]
     priors = risk_priors(history)
     return ChangeReport(cq.start, cq.end, services, changes, sources, notes,
-                        {c.id: risk_flag(c, priors) for c in changes})
+                        {c.id: risk_flag(c, priors, cq.end) for c in changes})

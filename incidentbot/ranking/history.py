@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from incidentbot.changes.model import Change
 
@@ -47,13 +47,26 @@ def risk_priors(history: list[Change]) -> dict[tuple[str, str], Prior]:
     return {key: Prior((bad + NEUTRAL * 2) / (total + 2), total, bad) for key, (total, bad) in counts.items()}
 
 
-def risk_flag(change: Change, priors: dict[tuple[str, str], Prior]) -> tuple[str, str]:
-    """A flag for /whatchanged: high, medium or low, with the reason a responder would read."""
+RECENT = timedelta(minutes=30)
+BEHAVIOUR_KINDS = frozenset({"deploy", "config", "infra", "schema", "feature_flag"})
+
+
+def risk_flag(change: Change, priors: dict[tuple[str, str], Prior],
+              end: datetime | None = None) -> tuple[str, str]:
+    """A flag for /whatchanged: high, medium or low, with the reason a responder would read.
+
+    High: such changes were rolled back before; or it changes running behaviour and
+    landed in the last 30 minutes of the window (the first thing to look at); or it is
+    a schema or infra change. A rollback is a mitigation, never flagged.
+    """
     prior = priors.get((change.service, change.kind))
     if change.kind == "rollback":
         return "low", "a rollback"
     if prior and prior.rolled_back and prior.value >= 0.3:
         return "high", prior.describe(change.service, change.kind) or "rolled back before"
+    if end is not None and change.kind in BEHAVIOUR_KINDS and timedelta(0) <= end - change.timestamp <= RECENT:
+        minutes = int((end - change.timestamp).total_seconds() // 60)
+        return "high", f"landed {minutes} min before the window's end"
     if change.kind in ("schema", "infra"):
         return "high", f"{change.kind} changes reach many services"
     if change.kind in ("deploy", "config", "feature_flag", "dependency", "manual"):

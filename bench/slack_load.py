@@ -1,0 +1,94 @@
+"""Slack load: N simultaneous signed mentions against the bot's HTTP endpoint, with a fake Slack Web API.
+
+What it measures: the ack latency (Slack's 3-second deadline, which must not
+depend on load) and the time to the final answer (the chat.update that
+replaces "Investigating..."), p50/p95/max, over the fixtures' first
+questions. Each fixture is served by its own endpoint (its own replay time
+and indices), all sharing ONE bounded worker pool, as a single bot process
+would: so the answer times include queueing behind the pool's 8 workers.
+
+    python bench/slack_load.py [--mentions 20] [--workers 8] [--server noida|osmem]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "slack"))
+
+from _harness import fixture_scenarios, load_all, runtime_for, server  # noqa: E402
+from fakeslack import BotServer, FakeSlackAPI, final_update, mention  # noqa: E402
+
+from incidentbot.slack.app import Workers  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+def describe(name: str, values: list[float]) -> str:
+    return (f"{name:<16} p50 {statistics.median(values) * 1000:8.0f} ms   p95 {pct(values, 95) * 1000:8.0f} ms"
+            f"   max {max(values) * 1000:8.0f} ms")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mentions", type=int, default=20)
+    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--server", default="noida", choices=["noida", "osmem"])
+    args = ap.parse_args()
+
+    scenarios = fixture_scenarios()
+    with server(args.server) as url:
+        load_all(url, scenarios)
+        api = FakeSlackAPI().start()
+        workers = Workers(max_workers=args.workers, per_channel=3)
+        chosen = [scenarios[i % len(scenarios)] for i in range(args.mentions)]
+        bots = {sc.name: BotServer(runtime_for(sc, url), api, workers=workers).start()
+                for sc in {sc.name: sc for sc in chosen}.values()}
+        jobs = [(bots[sc.name], f"CLOAD{i:03d}", sc.questions[0]["ask"]) for i, sc in enumerate(chosen)]
+        acks: list[float] = [0.0] * len(jobs)
+        sent: list[float] = [0.0] * len(jobs)
+        statuses: list[int] = [0] * len(jobs)
+        barrier = threading.Barrier(len(jobs))
+
+        def fire(i: int) -> None:
+            bot, channel, question = jobs[i]
+            barrier.wait()
+            sent[i] = time.monotonic()
+            resp = bot.event(mention(channel, question))
+            acks[i], statuses[i] = resp.elapsed, resp.status
+
+        threads = [threading.Thread(target=fire, args=(i,)) for i in range(len(jobs))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        finals = []
+        for i, (_, channel, _) in enumerate(jobs):
+            call = api.wait_for(lambda a, c=channel: final_update(a, c), timeout=300)
+            finals.append(call.at - sent[i])
+        failed = [jobs[i][1] for i, (_, ch, _) in enumerate(jobs)
+                  if "can't answer" in json.dumps(final_update(api, ch).params) or "Sorry" in
+                  json.dumps(final_update(api, ch).params)]
+        print(f"{len(jobs)} simultaneous mentions over {len(bots)} fixtures, {args.workers} workers, "
+              f"server {args.server}; HTTP statuses {sorted(set(statuses))}; "
+              f"answers {len(finals) - len(failed)}/{len(jobs)}")
+        print(describe("ack latency", acks))
+        print(describe("time to answer", finals))
+        for bot in bots.values():
+            bot.server.close()
+        workers.shutdown()
+        api.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

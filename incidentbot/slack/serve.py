@@ -1,0 +1,121 @@
+"""`incidentbot serve`: the Slack bot over Socket Mode or HTTP.
+
+Socket Mode needs no public URL (good behind a firewall); HTTP mode serves
+`POST /slack/events` (events, slash commands, interactivity) and
+`GET /healthz` under waitress, a production WSGI server in pure Python, so
+the same package runs on a laptop, a VM or a PaaS with a Procfile.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+
+from incidentbot.config import Settings
+from incidentbot.errors import UsageError
+from incidentbot.pipeline import Runtime
+from incidentbot.slack.app import Deps, Workers, build_app
+from incidentbot.timeutil import iso
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HTTP_THREADS = 8
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def require(env: Mapping[str, str], *names: str) -> dict[str, str]:
+    """The named variables, or a one-line UsageError naming the first one missing."""
+    values = {}
+    for name in names:
+        value = (env.get(name) or "").strip()
+        if not value:
+            raise UsageError(f"{name} is not set: see docs/slack.md for where to find it")
+        values[name] = value
+    return values
+
+
+def make_wsgi_app(app: App, deps: Deps | None = None) -> WSGIApp:
+    """Bolt's WSGI handler at POST /slack/events, plus GET /healthz for load balancers and orchestrators."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            body = json.dumps({"ok": True, "in_flight": deps.workers.in_flight() if deps else 0}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body] if method == "GET" else [b""]
+        if path == EVENTS_PATH and method == "POST":
+            return bolt(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+        return [b"not found"]
+
+    return wsgi
+
+
+def make_http_server(wsgi: WSGIApp, host: str, port: int, threads: int = HTTP_THREADS) -> Any:
+    """A waitress server (not yet running); port 0 picks a free port (`.effective_port`)."""
+    from waitress.server import create_server
+
+    return create_server(wsgi, host=host, port=port, threads=threads, ident="incidentbot")
+
+
+def build(settings: Settings, env: Mapping[str, str], socket_mode: bool,
+          rt: Runtime | None = None) -> tuple[App, Deps]:
+    """The app and its dependencies from the environment (tokens) and the settings (data)."""
+    names = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN") if socket_mode else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    tokens = require(env, *names)
+    deps = Deps(rt=rt or Runtime.create(settings), workers=Workers())
+    api_url = env.get("SLACK_API_URL")
+    try:  # Bolt checks the token with auth.test now: a bad token fails here, not at the first question
+        app = build_app(tokens["SLACK_BOT_TOKEN"], tokens.get("SLACK_SIGNING_SECRET", env.get("SLACK_SIGNING_SECRET", "")),
+                        deps, api_url=api_url, socket_mode=socket_mode)
+    except BoltError as exc:
+        found = re.search(r"'error': '([^']+)'", str(exc))
+        raise UsageError(f"SLACK_BOT_TOKEN was refused by Slack's auth.test ({found.group(1) if found else exc})") from None
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Slack API at {api_url or 'https://slack.com/api/'}: {exc}") from None
+    return app, deps
+
+
+def run(args: argparse.Namespace, settings: Settings, env: Mapping[str, str] | None = None) -> int:
+    """Run until interrupted; 0 on a clean stop (errors raise, and the CLI maps them to exit codes)."""
+    env = os.environ if env is None else env
+    logging.getLogger("incidentbot").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+    socket_mode = bool(getattr(args, "socket", False))
+    app, deps = build(settings, env, socket_mode)
+    if settings.at:
+        log.info("replaying as of %s (INCIDENTBOT_NOW / --at)", iso(settings.at))
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("serving Slack over Socket Mode")
+            SocketModeHandler(app, env["SLACK_APP_TOKEN"]).start()
+        else:
+            server = make_http_server(make_wsgi_app(app, deps), args.host, args.port)
+            log.info("serving Slack at http://%s:%s%s (health: %s)", args.host, server.effective_port,
+                     EVENTS_PATH, HEALTH_PATH)
+            try:
+                server.run()
+            finally:
+                server.close()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        deps.workers.shutdown(wait=False)
+    return 0

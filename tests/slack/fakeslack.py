@@ -1,0 +1,343 @@
+"""A local Slack for the tests and the benchmark: a fake Web API that records every call, signed requests, and the bot.
+
+The fake Web API answers in the shapes of Slack's documentation
+(`{"ok": true, ...}`) for the methods the bot uses, and records each call
+with its arrival time, so a test can assert the exact sequence of posts and
+updates. `BotServer` runs the real Bolt app behind the real WSGI endpoint
+(`incidentbot.slack.serve`), on 127.0.0.1 and a free port.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from incidentbot.pipeline import Runtime
+from incidentbot.slack.app import Deps, Workers, build_app
+from incidentbot.slack.serve import make_http_server, make_wsgi_app
+
+SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+    headers: dict[str, str] = field(default_factory=dict)
+    reply: Any = None
+
+
+class FakeSlackAPI:
+    """Plays the Slack Web API at http://127.0.0.1:PORT/api/ and records every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.delays: dict[str, float] = {}
+        self.errors: dict[str, str] = {}
+        self.rate_limited: dict[str, int] = {}  # method -> how many more calls get a 429
+        self._ts = itertools.count(1)
+        self._cond = threading.Condition()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+            def _handle(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                ctype = self.headers.get("Content-Type") or ""
+                params: dict[str, Any] = dict(parse_qsl(parts.query))
+                if "json" in ctype and raw:
+                    params.update(json.loads(raw))
+                elif "x-www-form-urlencoded" in ctype and raw:
+                    params.update(dict(parse_qsl(raw.decode())))
+                elif raw:
+                    params["_raw"] = raw
+                if parts.path.startswith("/api/"):
+                    method = parts.path[len("/api/"):]
+                elif parts.path.startswith("/upload/"):
+                    method = "upload"
+                elif parts.path.startswith("/respond/"):
+                    method = "response_url"
+                    params["_path"] = parts.path
+                else:
+                    method = parts.path
+                delay = fake.delays.get(method, 0.0)
+                if delay:
+                    time.sleep(delay)
+                if fake.rate_limited.get(method, 0) > 0:
+                    fake.rate_limited[method] -= 1
+                    fake.record(Call(method, params, time.monotonic(), dict(self.headers.items()), 429))
+                    data = b'{"ok": false, "error": "ratelimited"}'
+                    self.send_response(429)
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                status, body = fake.reply(method, params)
+                fake.record(Call(method, params, time.monotonic(), dict(self.headers.items()), body))
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain" if isinstance(body, bytes) else "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _handle  # noqa: N815
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = self.base + "/api/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> "FakeSlackAPI":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def record(self, call: Call) -> None:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+
+    def next_ts(self) -> str:
+        return f"1773000000.{next(self._ts):06d}"
+
+    def reply(self, method: str, p: dict[str, Any]) -> tuple[int, Any]:
+        """Responses as Slack documents them (the fields the bot and slack_sdk read)."""
+        if method in self.errors:
+            return 200, {"ok": False, "error": self.errors[method]}
+        if method == "auth.test":
+            return 200, {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "incidentbot",
+                         "team_id": "T1", "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            ts = self.next_ts()
+            return 200, {"ok": True, "channel": p.get("channel"), "ts": ts,
+                         "message": {"type": "message", "bot_id": BOT_ID, "text": p.get("text"), "ts": ts}}
+        if method == "chat.update":
+            return 200, {"ok": True, "channel": p.get("channel"), "ts": p.get("ts"), "text": p.get("text"),
+                         "message": {"text": p.get("text")}}
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": self.next_ts()}
+        if method == "files.getUploadURLExternal":
+            fid = f"F{next(self._ts)}"
+            return 200, {"ok": True, "upload_url": f"{self.base}/upload/{fid}", "file_id": fid}
+        if method == "upload":
+            return 200, b"OK"
+        if method == "files.completeUploadExternal":
+            files = json.loads(p.get("files") or "[]")
+            return 200, {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        if method in ("conversations.replies", "conversations.history"):
+            return 200, {"ok": True, "messages": [], "has_more": False}
+        if method == "response_url":
+            return 200, b"ok"
+        return 200, {"ok": True}
+
+    # ------------------------------------------------------------ reading the record
+
+    def of(self, method: str, channel: str | None = None) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method
+                    and (channel is None or channel in (c.params.get("channel"), c.params.get("channel_id"),
+                                                        c.params.get("_path", "").rsplit("/", 1)[-1]))]
+
+    def wait_for(self, predicate: Callable[["FakeSlackAPI"], Any], timeout: float = 30.0) -> Any:
+        """Block until `predicate(self)` is truthy (returns it), or fail after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                value = predicate(self)
+                if value:
+                    return value
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out; calls so far: {[(c.method, c.params.get('channel')) for c in self.calls]}")
+                self._cond.wait(min(left, 0.2))
+
+
+def limits_ok(blocks: list[dict[str, Any]]) -> bool:
+    """Slack's limits: at most 50 blocks, 3,000 chars per section/context text, 150 per header."""
+    if len(blocks) > 50:
+        return False
+    for b in blocks:
+        if b["type"] == "header" and len(b["text"]["text"]) > 150:
+            return False
+        if b["type"] == "section" and len(b["text"]["text"]) > 3000:
+            return False
+        if b["type"] == "context" and (len(b["elements"]) > 10 or any(len(e.get("text", "")) > 3000 for e in b["elements"])):
+            return False
+    return True
+
+
+def final_update(api: FakeSlackAPI, channel: str) -> Call | None:
+    """The chat.update that carries an answer (or a failure) rather than progress."""
+    for c in api.of("chat.update", channel):
+        if "Investigating" not in str(c.params.get("text")):
+            return c
+    return None
+
+
+# ---------------------------------------------------------------- signed requests
+
+def signature(secret: str, ts: str, body: bytes) -> str:
+    """Slack's v0 signature: HMAC-SHA256 of "v0:{timestamp}:{body}" with the signing secret."""
+    base = b"v0:" + ts.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    elapsed: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def post(url: str, body: bytes, content_type: str, secret: str = SECRET, ts: int | None = None,
+         headers: dict[str, str] | None = None, sign: bool = True) -> Response:
+    """POST a request as Slack sends it, signed unless told otherwise."""
+    stamp = str(int(time.time()) if ts is None else ts)
+    h = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp}
+    if sign:
+        h["X-Slack-Signature"] = signature(secret, stamp, body)
+    h.update(headers or {})
+    req = urllib.request.Request(url, data=body, headers=h, method="POST")
+    start = time.monotonic()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            data = resp.read()
+            return Response(resp.status, data, {k.lower(): v for k, v in resp.headers.items()},
+                            time.monotonic() - start)
+    except urllib.error.HTTPError as exc:
+        return Response(exc.code, exc.read(), {k.lower(): v for k, v in exc.headers.items()}, time.monotonic() - start)
+
+
+_ids = itertools.count(1)
+
+
+def event_body(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """An Events API event_callback envelope."""
+    return {"token": "legacy", "team_id": "T1", "api_app_id": "A1", "event": event, "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_ids):08d}", "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+            "is_ext_shared_channel": False, "event_context": "4-abc"}
+
+
+def mention(channel: str, text: str, ts: str | None = None, thread_ts: str | None = None,
+            user: str = "U1", **extra: Any) -> dict[str, Any]:
+    ev = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts or new_ts(),
+          "channel": channel, "event_ts": ts or new_ts()}
+    if thread_ts:
+        ev["thread_ts"] = thread_ts
+    ev.update(extra)
+    return ev
+
+
+def message(channel: str, text: str, channel_type: str = "channel", thread_ts: str | None = None,
+            user: str = "U1", **extra: Any) -> dict[str, Any]:
+    ts = new_ts()
+    ev = {"type": "message", "user": user, "text": text, "ts": ts, "channel": channel, "event_ts": ts,
+          "channel_type": channel_type}
+    if thread_ts:
+        ev["thread_ts"] = thread_ts
+    ev.update(extra)
+    return ev
+
+
+_user_ts = itertools.count(1)
+
+
+def new_ts() -> str:
+    return f"1772000000.{next(_user_ts):06d}"
+
+
+def command_form(command: str, text: str, channel: str, response_url: str, user: str = "U1") -> bytes:
+    """A slash command as Slack POSTs it (application/x-www-form-urlencoded)."""
+    return urlencode({"token": "legacy", "team_id": "T1", "team_domain": "example", "channel_id": channel,
+                      "channel_name": "incident", "user_id": user, "user_name": "oncall", "command": command,
+                      "text": text, "api_app_id": "A1", "response_url": response_url,
+                      "trigger_id": "1.2.3"}).encode()
+
+
+def action_form(action_id: str, value: str, channel: str, message_ts: str, response_url: str) -> bytes:
+    """A block_actions interaction (form field `payload` holding JSON)."""
+    payload = {"type": "block_actions", "user": {"id": "U1", "username": "oncall", "team_id": "T1"},
+               "api_app_id": "A1", "token": "legacy", "team": {"id": "T1", "domain": "example"},
+               "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
+                             "is_ephemeral": False},
+               "trigger_id": "1.2.3", "channel": {"id": channel, "name": "incident"},
+               "message": {"type": "message", "ts": message_ts, "bot_id": BOT_ID, "text": "..."},
+               "response_url": response_url,
+               "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": value,
+                            "text": {"type": "plain_text", "text": "x"}, "action_ts": str(time.time())}]}
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+# ---------------------------------------------------------------- the bot
+
+class BotServer:
+    """The real app behind the real WSGI endpoint, talking to a FakeSlackAPI."""
+
+    def __init__(self, rt: Runtime, api: FakeSlackAPI, workers: Workers | None = None) -> None:
+        self.api = api
+        self.deps = Deps(rt=rt, workers=workers or Workers())
+        self.app = build_app(BOT_TOKEN, SECRET, self.deps, api_url=api.url)
+        self.server = make_http_server(make_wsgi_app(self.app, self.deps), "127.0.0.1", 0, threads=16)
+        self.base = f"http://127.0.0.1:{self.server.effective_port}"
+        self.url = self.base + "/slack/events"
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "BotServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+        self.deps.workers.shutdown(wait=True)
+
+    def event(self, event: dict[str, Any], event_id: str | None = None, **kw: Any) -> Response:
+        return post(self.url, json.dumps(event_body(event, event_id)).encode(), "application/json", **kw)
+
+    def command(self, command: str, text: str, channel: str) -> Response:
+        return post(self.url, command_form(command, text, channel, f"{self.api.base}/respond/{channel}"),
+                    "application/x-www-form-urlencoded")
+
+    def action(self, action_id: str, value: str, channel: str, message_ts: str) -> Response:
+        return post(self.url, action_form(action_id, value, channel, message_ts, f"{self.api.base}/respond/{channel}"),
+                    "application/x-www-form-urlencoded")
+
+
+def runtime_for(sc: Any, es_url: str) -> Runtime:
+    """The real pipeline's runtime on one loaded scenario, replayed at its `now`."""
+    from incidentbot.config import settings_from
+
+    settings = settings_from(env={}, es_url=es_url, logs_index=sc.logs_index, changes_index=sc.changes_index,
+                             catalog_path=str(sc.catalog_path) if sc.catalog_path else None, at=sc.now)
+    return Runtime.create(settings, env={})
