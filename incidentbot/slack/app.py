@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from incidentbot.pipeline import Runtime
+from incidentbot.slack.charts import ChartFiles
 from incidentbot.slack.dedupe import TTLSet
 from incidentbot.slack.threads import AnswerStore, ThreadMemory
 
@@ -90,6 +91,7 @@ class Deps:
     seen: TTLSet = field(default_factory=TTLSet)
     threads: ThreadMemory = field(default_factory=ThreadMemory)
     answers: AnswerStore = field(default_factory=AnswerStore)
+    charts: ChartFiles = field(default_factory=ChartFiles)
 
 
 def build_client(token: str, api_url: str | None = None) -> WebClient:

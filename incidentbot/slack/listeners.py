@@ -28,6 +28,7 @@ from incidentbot.pipeline import investigate, what_changed
 from incidentbot.question.intent import Intent
 from incidentbot.render import blocks as bk
 from incidentbot.slack.app import Deps
+from incidentbot.slack.charts import upload_chart
 from incidentbot.slack.dedupe import dedupe_middleware
 from incidentbot.slack.progress import ProgressMessage
 
@@ -124,6 +125,15 @@ def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | N
         error_id = new_error_id()
         log.error("Slack refused the answer blocks (error id %s): %s", error_id, exc.response.get("error"))
         pm.fail(f"{bk.safe(answer.summary)}\n_(the full answer could not be shown, error id `{error_id}`)_")
+        return
+    chart = upload_chart(client, deps.rt, deps.charts, channel, answer_thread, answer)
+    if chart and len(rendered.blocks) < bk.MAX_BLOCKS:
+        ref = bk.link(chart.get("permalink"), "the error-rate chart") if chart.get("permalink") else "the error-rate chart"
+        try:
+            pm.finish(rendered.blocks + [bk.context(f":chart_with_upwards_trend: {ref} is in this thread")],
+                      rendered.text)
+        except SlackApiError as exc:
+            log.info("could not reference the chart: %s", exc.response.get("error"))
 
 
 def start_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | None, question: str,

@@ -67,7 +67,7 @@ class FakeSlackAPI:
                 params: dict[str, Any] = dict(parse_qsl(parts.query))
                 if "json" in ctype and raw:
                     params.update(json.loads(raw))
-                elif "x-www-form-urlencoded" in ctype and raw:
+                elif "x-www-form-urlencoded" in ctype and raw and not parts.path.startswith("/upload/"):
                     params.update(dict(parse_qsl(raw.decode())))
                 elif raw:
                     params["_raw"] = raw

@@ -73,9 +73,13 @@ def test_mention_answered_in_thread_with_progress_then_answer(bot):
     assert len(posts) == 1, "one message: the progress that becomes the answer"
     assert posts[0].params["thread_ts"] == ev["ts"], "a top-level mention is answered in its thread"
     assert "Investigating" in posts[0].params["text"]
+    api.wait_for(lambda a: [u for u in a.of("chat.update", channel) if "chart" in json.dumps(u.params.get("blocks"))])
     updates = api.of("chat.update", channel)
-    progress = [u.params["text"] for u in updates[:-1]]
-    assert [u is final for u in updates] == [False] * (len(updates) - 1) + [True]
+    answer_at = updates.index(final)
+    progress = [u.params["text"] for u in updates[:answer_at]]
+    assert all("Investigating" in t for t in progress)
+    assert len(updates) == answer_at + 2, "the answer, then the answer with its chart referenced"
+    assert all(u.params["ts"] == posts[0].reply["ts"] for u in updates), "always the same message"
     assert any("searching shipping-api" in t for t in progress)
     assert any("query ran:" in t and "hits; onset found at" in t for t in progress)
     assert any("suspects ranked" in t for t in progress)
@@ -208,3 +212,20 @@ def test_slash_timeline_posts_the_timeline_and_its_markdown(bot):
     assert posted[0].params["blocks"] and "[T" in posted[0].params["text"]
     api.wait_for(lambda a: a.of("files.completeUploadExternal"))
     assert api.of("conversations.history", channel), "the channel was read"
+
+def test_chart_is_uploaded_in_the_thread_and_replaced_on_a_new_answer(bot):
+    api, channel = bot.api, "CCHART"
+    ev = mention(channel, QUESTION)
+    bot.event(ev)
+    first = api.wait_for(lambda a: a.of("files.completeUploadExternal", channel))
+    assert first[0].params["thread_ts"] == ev["ts"]
+    assert json.loads(first[0].params["files"])[0]["title"].startswith("Failing lines over time")
+    png = [c for c in api.of("upload") if b"\x89PNG\r\n\x1a\n" in (c.params.get("_raw") or b"")]
+    assert png, "a PNG went to the upload URL"
+    old_id = json.loads(first[0].params["files"])[0]["id"]
+    follow = mention(channel, "and since 15:30?", thread_ts=ev["ts"])
+    bot.event(follow)
+    api.wait_for(lambda a: len(a.of("files.completeUploadExternal", channel)) == 2)
+    mine = {json.loads(c.params["files"])[0]["id"] for c in api.of("files.completeUploadExternal", channel)}
+    deleted = api.wait_for(lambda a: [d for d in a.of("files.delete") if d.params["file"] in mine])
+    assert [d.params["file"] for d in deleted] == [old_id], "the old chart goes, the new one stays"
