@@ -28,8 +28,12 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.I), r"\1 <secret>"),
     # key=value / key: value where the key names a secret
     (re.compile(r"(?i)\b((?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
-                r"client[_-]?secret|auth|authorization|session[_-]?id|cookie|credentials?)\s*[=:]\s*)"
+                r"client[_-]?secret)\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"), r"\1<secret>"),
+    # weaker keys ("credentials: vault login failed" is prose): only key=value, or a value that looks like a secret
+    (re.compile(r"(?i)\b((?:auth|authorization|credentials?|session[_-]?id|cookie|sid)\s*=\s*)"
                 r"(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"), r"\1<secret>"),
+    (re.compile(r"(?i)\b((?:auth|authorization|credentials?|session[_-]?id|cookie|sid)\s*:\s*)"
+                r"(?=[^\s,;&]*\d)(?=[^\s,;&]*[a-z])([^\s,;&]{8,})"), r"\1<secret>"),
     # email addresses
     (re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"), "<email>"),
     # card numbers (13-19 digits, optionally grouped)

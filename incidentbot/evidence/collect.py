@@ -135,20 +135,29 @@ def _opt(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _concentrations(window_aggs: dict[str, Any], base_aggs: dict[str, Any], window_total: int,
-                    base_total: int, fields: dict[str, str]) -> list[Concentration]:
+def _concentrations(window_aggs: dict[str, Any], traffic_aggs: dict[str, Any], base_aggs: dict[str, Any],
+                    window_total: int, traffic_total: int, base_total: int,
+                    fields: dict[str, str]) -> list[Concentration]:
+    """Values that hold most failing lines but much less of all traffic.
+
+    Compared with all lines of the window, not with the errors before it: after
+    a full rollout every line runs the new version, so "100% of errors are on
+    2.31.0" says nothing unless the errors sit there more than the traffic does
+    (a canary, one host, one endpoint).
+    """
     out = []
     for label, name in fields.items():
         buckets = window_aggs.get(f"by_{name}", {}).get("buckets", [])
+        traffic = {b["key"]: b["doc_count"] for b in traffic_aggs.get(f"by_{name}", {}).get("buckets", [])}
         base = {b["key"]: b["doc_count"] for b in base_aggs.get(f"by_{name}", {}).get("buckets", [])}
-        if len(buckets) < 1 or window_total == 0:
+        if not buckets or window_total == 0 or traffic_total == 0:
             continue
         for b in buckets[:3]:
             share = b["doc_count"] / window_total
+            traffic_share = traffic.get(b["key"], b["doc_count"]) / traffic_total
             base_share = base.get(b["key"], 0) / base_total if base_total else 0.0
-            distinct = len(buckets) > 1 or base_total > 0
-            if share >= 0.5 and share - base_share >= 0.25 and distinct:
-                out.append(Concentration(label, str(b["key"]), share, base_share))
+            if share >= 0.5 and share - traffic_share >= 0.25:
+                out.append(Concentration(label, str(b["key"]), share, base_share, traffic_share))
     return out
 
 
@@ -209,7 +218,10 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     s_first = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, False, list(breakdown.values()))
     s_last = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, True)
     s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, list(breakdown.values()))
-    r_main, r_first, r_last, r_base = gw.msearch([(index, main_body), (index, s_first), (index, s_last), (index, s_base)])
+    traffic_scope = qc.services_filter(fm, intent.services) or Q("match_all")
+    s_traffic = qc.sample_query(traffic_scope, fm, window[0], window[1], 0, timeout, False, list(breakdown.values()))
+    r_main, r_first, r_last, r_base, r_traffic = gw.msearch(
+        [(index, main_body), (index, s_first), (index, s_last), (index, s_base), (index, s_traffic)])
     hits = int(_check(r_main, "the main query")["hits"]["total"]["value"])
     group_buckets = [(str(b.get("key_as_string", b["key"])), int(b["doc_count"]))
                  for b in r_main.get("aggregations", {}).get("breakdown", {}).get("buckets", [])]
@@ -227,8 +239,10 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     base_hits = _check(r_base, "the baseline sample")["hits"]["hits"]
     window_total = int(r_first["hits"]["total"]["value"])
     base_total = int(r_base["hits"]["total"]["value"])
-    concentrations = _concentrations(r_first.get("aggregations", {}), r_base.get("aggregations", {}),
-                                     window_total, base_total, breakdown)
+    traffic_total = int(_check(r_traffic, "the traffic breakdown")["hits"]["total"]["value"])
+    concentrations = _concentrations(r_first.get("aggregations", {}), r_traffic.get("aggregations", {}),
+                                     r_base.get("aggregations", {}), window_total, traffic_total, base_total,
+                                     breakdown)
 
     messages = [str(_source_get(h.get("_source", {}), fm.message) or "") for h in window_hits + base_hits]
     mined, assignment = mine_patterns(messages) if messages else ([], [])

@@ -77,13 +77,15 @@ class Concentration:
     value: str
     share: float
     baseline_share: float
+    traffic_share: float = 0.0
 
     def describe(self) -> str:
-        return f"{self.share:.0%} of failing lines have {self.field} {self.value} (before: {self.baseline_share:.0%})"
+        return (f"{self.share:.0%} of failing lines have {self.field} {self.value} "
+                f"(of all lines: {self.traffic_share:.0%}; failing lines before: {self.baseline_share:.0%})")
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "value": self.value, "share": round(self.share, 3),
-                "baseline_share": round(self.baseline_share, 3)}
+                "traffic_share": round(self.traffic_share, 3), "baseline_share": round(self.baseline_share, 3)}
 
 
 @dataclass

@@ -138,7 +138,8 @@ def evidence_tie(change: Change, ctx: Context) -> FactorResult:
             continue
         tpl = " ".join(t for t in p.template.lower().split() if "/" not in t)  # API paths are not mentions
         tpl_words = words(tpl)
-        hits = sorted(w for w in vocab if w in tpl_words and w not in {s.lower() for s in p.services})
+        own = {s.lower() for s in p.services} | set(re.split(r"[-_.]", change.service.lower()))
+        hits = sorted(w for w in vocab if w in tpl_words and w not in own)
         svc_named = bool(re.search(rf"(?<![\w-]){re.escape(change.service.lower())}(?![\w-])", tpl)) \
             and change.service not in p.services
         score = min(1.0, 0.35 * len(hits) + (0.5 if svc_named else 0.0))
@@ -159,6 +160,31 @@ def evidence_tie(change: Change, ctx: Context) -> FactorResult:
     return FactorResult("evidence", best, reason)
 
 
+def _names(template: str, service: str) -> bool:
+    text = " ".join(t for t in template.lower().split() if "/" not in t)
+    return bool(re.search(rf"(?<![\w-]){re.escape(service.lower())}(?![\w-])", text))
+
+
+def coverage(change: Change, ctx: Context) -> FactorResult:
+    """How many of the failing services the change can explain: itself, what depends on it, what names it.
+
+    A deploy to one of three services failing at once explains a third of the
+    incident; a shared-infrastructure change can explain all of it.
+    """
+    failing = set(ctx.failing_services)
+    if len(failing) < 2:
+        return FactorResult("coverage", 1.0, None)
+    explained = {s for s in failing if s == change.service or ctx.catalog.distance(s, change.service)}
+    for p in ctx.patterns:
+        if p.new and _names(p.template, change.service):
+            explained |= set(p.services) & failing
+    if change.kind in ("infra", "dependency") and change.service not in failing and len(explained) < len(failing):
+        return FactorResult("coverage", 1.0, f"a shared change can reach all {len(failing)} failing services")
+    value = len(explained) / len(failing)
+    reason = None if value == 1.0 else f"explains {len(explained)} of the {len(failing)} failing services"
+    return FactorResult("coverage", value, reason)
+
+
 def kind_prior(change: Change, ctx: Context) -> FactorResult:
     """Deploys and config changes break things more often than, say, a rollback."""
     return FactorResult("kind", KIND_PRIOR.get(change.kind, 0.5), None)
@@ -172,4 +198,4 @@ def history(change: Change, ctx: Context) -> FactorResult:
     return FactorResult("history", prior.value, prior.describe(change.service, change.kind))
 
 
-FACTORS = (timing, service_relation, blast_radius, evidence_tie, kind_prior, history)
+FACTORS = (timing, service_relation, blast_radius, evidence_tie, kind_prior, history, coverage)

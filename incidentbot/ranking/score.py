@@ -2,7 +2,9 @@
 
 score = 0.30 timing + 0.25 service + 0.30 evidence + 0.10 blast radius + 0.05 kind
         + 0.05 history (the share of such changes rolled back in the last two weeks),
-with two rules: a change after the onset (beyond a short grace) or a rollback
+multiplied by (0.5 + 0.5 coverage), the share of the failing services the
+change can explain (itself, its dependents, services whose new errors name
+it), with two rules: a change after the onset (beyond a short grace) or a rollback
 scores at most 0.1, since it cannot have started the symptom; and without an
 onset every score is halved, since there is no step for a change to explain.
 
@@ -50,7 +52,8 @@ class Suspect:
 def score_change(change: Change, ctx: Context) -> tuple[float, list[FactorResult]]:
     results = [f(change, ctx) for f in FACTORS]
     by = {r.name: r for r in results}
-    score = sum(WEIGHTS[r.name] * r.value for r in results)
+    score = sum(WEIGHTS[r.name] * r.value for r in results if r.name in WEIGHTS)
+    score *= 0.5 + 0.5 * by["coverage"].value
     if (ctx.onset is not None and by["timing"].value == 0.0) or change.kind == "rollback":
         score = min(score, 0.1)
     if ctx.onset is None:
@@ -76,7 +79,7 @@ def rank_changes(changes: list[Change], ctx: Context, limit: int = MAX_SUSPECTS)
     scored.sort(key=lambda s: (-s[0], -s[1].timestamp.timestamp(), s[1].id))
     out = []
     for rank, (score, change, results) in enumerate(scored[:limit], 1):
-        reasons = [r.reason for r in sorted(results, key=lambda r: -WEIGHTS[r.name] * r.value) if r.reason]
+        reasons = [r.reason for r in sorted(results, key=lambda r: -WEIGHTS.get(r.name, 0.1) * r.value) if r.reason]
         if change.kind == "rollback":
             reasons.insert(0, "a rollback: a mitigation, not a cause")
         out.append(Suspect(f"C{rank}", rank, change, score, confidence(score, results, ctx),

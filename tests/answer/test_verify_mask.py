@@ -39,3 +39,9 @@ def test_full_stops_inside_quoted_templates_do_not_split_sentences() -> None:
     text = "The top new error is \u201cfailed. Retry later\u201d, 3 times [P1]. Done [Q1]."
     kept, dropped = verify_summary(text, {"P1", "Q1"})
     assert kept == text and not dropped
+
+
+def test_prose_after_a_credentials_word_is_kept() -> None:
+    assert mask_secrets("fetching bank credentials: vault login failed") == "fetching bank credentials: vault login failed"
+    assert "8f7a6b5c4d3e" not in mask_secrets("session_id: 8f7a6b5c4d3e")
+    assert "abc" not in mask_secrets("auth=abc")
