@@ -68,6 +68,12 @@ def template_summary(intent: Intent, ev: LogEvidence, suspects: list[Suspect], c
         sentences.append(f"The top new error is \u201c{p.template}\u201d, {p.count} times{since} [{p.id}]{cite}.")
         if p.precursor:
             sentences.append(f"It began before the onset, a precursor [{p.id}].")
+        pre = [x for x in ev.patterns if x.precursor and x is not p and x.first_seen]
+        if pre and ev.onset:
+            q = min(pre, key=lambda x: x.first_seen or "")
+            cite = "".join(f"[{e}]" for e in q.evidence_ids[:1])
+            sentences.append(f"Warnings \u201c{q.template}\u201d began at {hhmm_iso(q.first_seen or '')}, "
+                             f"before the onset, as a build-up would [{q.id}]{cite}.")
     elif ev.patterns:
         p = ev.patterns[0]
         cite = "".join(f"[{e}]" for e in p.evidence_ids[:1])

@@ -220,8 +220,15 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, list(breakdown.values()))
     traffic_scope = qc.services_filter(fm, intent.services) or Q("match_all")
     s_traffic = qc.sample_query(traffic_scope, fm, window[0], window[1], 0, timeout, False, list(breakdown.values()))
-    r_main, r_first, r_last, r_base, r_traffic = gw.msearch(
-        [(index, main_body), (index, s_first), (index, s_last), (index, s_base), (index, s_traffic)])
+    searches = [(index, main_body), (index, s_first), (index, s_last), (index, s_base), (index, s_traffic)]
+    pre_range = _precursor_ranges(onset, plan) if intent.ask == "investigate" and fm.level else None
+    if pre_range is not None:
+        warn_scope = Q("bool", filter=[c for c in (qc.services_filter(fm, intent.services),
+                                                   qc.levels_filter(fm, ["warn"])) if c is not None])
+        searches += [(index, qc.sample_query(warn_scope, fm, pre_range[0], pre_range[1], half, timeout, False)),
+                     (index, qc.sample_query(warn_scope, fm, pre_range[2], pre_range[0], half, timeout, True))]
+    sampled = gw.msearch(searches)
+    r_main, r_first, r_last, r_base, r_traffic = sampled[:5]
     hits = int(_check(r_main, "the main query")["hits"]["total"]["value"])
     group_buckets = [(str(b.get("key_as_string", b["key"])), int(b["doc_count"]))
                  for b in r_main.get("aggregations", {}).get("breakdown", {}).get("buckets", [])]
@@ -299,6 +306,20 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
             precursor = bool(onset and new and first_seen and parse_instant(first_seen) < onset.at - timedelta(minutes=2))
             patterns.append(Pattern(pid, mask_secrets(template), count, base_count, new, first_seen, last_seen, svc,
                                     round(excess, 1), ev_ids, precursor))
+    if pre_range is not None and onset is not None:
+        pre_hits = sampled[5].get("hits", {}).get("hits", []) if "error" not in sampled[5] else []
+        pre_base = sampled[6].get("hits", {}).get("hits", []) if "error" not in sampled[6] else []
+        for template, members in _precursors(pre_hits, pre_base, fm):
+            pid = f"P{len(patterns) + 1}"
+            ev_ids = []
+            for hit in members[: settings.evidence_per_pattern]:
+                ev_id = f"E{len(lines) + 1}"
+                lines.append(_line(hit, fm, ev_id, pid))
+                ev_ids.append(ev_id)
+            first = _ts(members[0], fm)
+            patterns.append(Pattern(pid, mask_secrets(template), len(members), 0, True, first, _ts(members[-1], fm),
+                                    sorted({str(_source_get(h.get("_source", {}), fm.service)) for h in members}),
+                                    0.0, ev_ids, precursor=True))
     if not lines and window_hits:
         for hit in window_hits[: settings.evidence_per_pattern * 2]:
             lines.append(_line(hit, fm, f"E{len(lines) + 1}", None))
@@ -311,6 +332,36 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     if notes:
         intent = intent.model_copy(update={"notes": [*intent.notes, *notes]})
     return intent, evidence
+
+
+PRECURSOR_LOOKBACK = timedelta(minutes=90)
+MIN_PRECURSOR = 3
+
+
+def _precursor_ranges(onset: Onset | None, plan: Plan) -> tuple[datetime, datetime, datetime] | None:
+    """(start, onset, baseline start): warnings in the 90 minutes before the onset, against what came before."""
+    if onset is None:
+        return None
+    start = max(onset.at - PRECURSOR_LOOKBACK, plan.range_start + timedelta(minutes=30))
+    if start >= onset.at - timedelta(minutes=5):
+        return None
+    return start, onset.at - timedelta(seconds=1), plan.range_start
+
+
+def _precursors(recent: list[dict[str, Any]], before: list[dict[str, Any]], fm: FieldMap) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Warning patterns that began before the onset and were absent before them: the slow build-up."""
+    messages = [str(_source_get(h.get("_source", {}), fm.message) or "") for h in recent + before]
+    if not recent:
+        return []
+    mined, assignment = mine_patterns(messages)
+    out = []
+    for i, pattern in enumerate(mined):
+        members = [recent[j] for j, a in enumerate(assignment[:len(recent)]) if a == i]
+        earlier = [j for j, a in enumerate(assignment[len(recent):]) if a == i]
+        if len(members) >= MIN_PRECURSOR and not earlier:
+            out.append((pattern.template, members))
+    out.sort(key=lambda tm: str(_source_get(tm[1][0].get("_source", {}), fm.timestamp)))
+    return out[:3]
 
 
 def _estimate(pattern: Any, assignment: list[int | None], window_hits: list[dict[str, Any]],

@@ -15,10 +15,11 @@ from incidentbot.catalog import Catalog
 from incidentbot.changes.model import Change
 from incidentbot.evidence.model import Concentration, Pattern
 from incidentbot.ranking.history import NEUTRAL, Prior
-from incidentbot.timeutil import human_duration
+from incidentbot.timeutil import human_duration, parse_instant
 
 TIME_HALF_LIFE = timedelta(minutes=20)
 AFTER_ONSET_GRACE = timedelta(seconds=90)
+PRECURSOR_LINK = timedelta(minutes=30)
 KIND_PRIOR = {"deploy": 1.0, "config": 0.95, "feature_flag": 0.9, "infra": 0.9, "schema": 0.85, "manual": 0.8,
               "dependency": 0.75, "rollback": 0.2}
 _GENERIC = {
@@ -85,7 +86,22 @@ def timing(change: Change, ctx: Context) -> FactorResult:
         return FactorResult("timing", 0.0, f"came {human_duration(-gap)} after the onset, so it did not start it")
     gap = max(gap, timedelta(0))
     value = math.exp(-math.log(2) * gap / TIME_HALF_LIFE)
-    return FactorResult("timing", value, f"{_verb(change)} {human_duration(gap)} before the onset")
+    reason = f"{_verb(change)} {human_duration(gap)} before the onset"
+    pre = _first_precursor(ctx)
+    if pre is not None:
+        pre_gap = parse_instant(pre.first_seen or "") - change.timestamp
+        if timedelta(0) <= pre_gap < min(gap, PRECURSOR_LINK):
+            pre_value = math.exp(-math.log(2) * pre_gap / TIME_HALF_LIFE)
+            if pre_value > value:
+                value = pre_value
+                reason = (f"{_verb(change)} {human_duration(gap)} before the onset; the precursor warnings "
+                          f"[{pre.id}] began {human_duration(pre_gap)} after it")
+    return FactorResult("timing", value, reason)
+
+
+def _first_precursor(ctx: Context) -> Pattern | None:
+    pres = [p for p in ctx.patterns if p.precursor and p.first_seen]
+    return min(pres, key=lambda p: p.first_seen or "") if pres else None
 
 
 def _verb(change: Change) -> str:
