@@ -131,6 +131,16 @@ def _line(hit: dict[str, Any], fm: FieldMap, ev_id: str, pattern_id: str | None)
         host=_opt(_source_get(src, fm.host)), version=_opt(_source_get(src, fm.version)), pattern_id=pattern_id)
 
 
+def _cite(hits: list[dict[str, Any]], fm: FieldMap, pattern_id: str, lines: list[EvidenceLine]) -> list[str]:
+    """Add these documents to the answer's evidence lines (E1, E2, ...); returns their ids."""
+    ids = []
+    for hit in hits:
+        ev_id = f"E{len(lines) + 1}"
+        lines.append(_line(hit, fm, ev_id, pattern_id))
+        ids.append(ev_id)
+    return ids
+
+
 def _opt(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -298,11 +308,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
         staged.sort(key=lambda s: (-s[7], -s[1]))
         for n, (template, count, base_count, new, first_seen, last_seen, svc, excess, examples) in enumerate(staged, 1):
             pid = f"P{n}"
-            ev_ids = []
-            for hit in examples[: settings.evidence_per_pattern]:
-                ev_id = f"E{len(lines) + 1}"
-                lines.append(_line(hit, fm, ev_id, pid))
-                ev_ids.append(ev_id)
+            ev_ids = _cite(examples[: settings.evidence_per_pattern], fm, pid, lines)
             precursor = bool(onset and new and first_seen and parse_instant(first_seen) < onset.at - timedelta(minutes=2))
             patterns.append(Pattern(pid, mask_secrets(template), count, base_count, new, first_seen, last_seen, svc,
                                     round(excess, 1), ev_ids, precursor))
@@ -311,11 +317,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
         pre_base = sampled[6].get("hits", {}).get("hits", []) if "error" not in sampled[6] else []
         for template, members in _precursors(pre_hits, pre_base, fm):
             pid = f"P{len(patterns) + 1}"
-            ev_ids = []
-            for hit in members[: settings.evidence_per_pattern]:
-                ev_id = f"E{len(lines) + 1}"
-                lines.append(_line(hit, fm, ev_id, pid))
-                ev_ids.append(ev_id)
+            ev_ids = _cite(members[: settings.evidence_per_pattern], fm, pid, lines)
             first = _ts(members[0], fm)
             patterns.append(Pattern(pid, mask_secrets(template), len(members), 0, True, first, _ts(members[-1], fm),
                                     sorted({str(_source_get(h.get("_source", {}), fm.service)) for h in members}),

@@ -50,7 +50,44 @@ def _body(resp: Any) -> Any:
     return getattr(resp, "body", resp)
 
 
-class ElasticsearchBackend:
+class _ClientBackend:
+    """The read calls both client libraries spell alike; subclasses make the client and map its errors."""
+
+    flavour = ""
+    _client: Any
+
+    def _run(self, fn: Any) -> Any:
+        raise NotImplementedError
+
+    def info(self) -> dict[str, Any]:
+        return self._run(lambda: self._client.info())
+
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._run(lambda: self._client.search(index=index, body=body))
+
+    def count(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._run(lambda: self._client.count(index=index, body=body))
+
+    def msearch(self, lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        return self._run(lambda: self._msearch(list(lines)))
+
+    def _msearch(self, lines: list[dict[str, Any]]) -> Any:
+        raise NotImplementedError
+
+    def field_caps(self, index: str, fields: str) -> dict[str, Any]:
+        return self._run(lambda: self._client.field_caps(index=index, fields=fields, ignore_unavailable=True))
+
+    def get_mapping(self, index: str) -> dict[str, Any]:
+        return self._run(lambda: self._client.indices.get_mapping(index=index))
+
+    def get(self, index: str, doc_id: str) -> dict[str, Any]:
+        return self._run(lambda: self._client.get(index=index, id=doc_id))
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class ElasticsearchBackend(_ClientBackend):
     flavour = "elasticsearch"
 
     def __init__(self, settings: Settings) -> None:
@@ -77,36 +114,15 @@ class ElasticsearchBackend:
         except (ESConnectionError, TransportError) as exc:
             raise BackendConnectionError(_first_line(exc)) from None
 
-    def info(self) -> dict[str, Any]:
-        return self._run(lambda: self._client.info())
-
-    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._run(lambda: self._client.search(index=index, body=body))
-
-    def count(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._run(lambda: self._client.count(index=index, body=body))
-
-    def msearch(self, lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        return self._run(lambda: self._client.msearch(searches=list(lines)))
-
-    def field_caps(self, index: str, fields: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.field_caps(index=index, fields=fields, ignore_unavailable=True))
-
-    def get_mapping(self, index: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.indices.get_mapping(index=index))
-
-    def get(self, index: str, doc_id: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.get(index=index, id=doc_id))
+    def _msearch(self, lines: list[dict[str, Any]]) -> Any:
+        return self._client.msearch(searches=lines)
 
     def has_privileges(self, names: list[str], privileges: list[str]) -> dict[str, Any]:
         return self._run(lambda: self._client.security.has_privileges(
             index=[{"names": names, "privileges": privileges}]))
 
-    def close(self) -> None:
-        self._client.close()
 
-
-class OpenSearchBackend:
+class OpenSearchBackend(_ClientBackend):
     flavour = "opensearch"
 
     def __init__(self, settings: Settings) -> None:
@@ -134,33 +150,12 @@ class OpenSearchBackend:
             status = exc.status_code if isinstance(exc.status_code, int) else 500
             raise BackendApiError(status, str(exc.error)) from None
 
-    def info(self) -> dict[str, Any]:
-        return self._run(lambda: self._client.info())
-
-    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._run(lambda: self._client.search(index=index, body=body))
-
-    def count(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._run(lambda: self._client.count(index=index, body=body))
-
-    def msearch(self, lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        return self._run(lambda: self._client.msearch(body=list(lines)))
-
-    def field_caps(self, index: str, fields: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.field_caps(index=index, fields=fields, ignore_unavailable=True))
-
-    def get_mapping(self, index: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.indices.get_mapping(index=index))
-
-    def get(self, index: str, doc_id: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.get(index=index, id=doc_id))
+    def _msearch(self, lines: list[dict[str, Any]]) -> Any:
+        return self._client.msearch(body=lines)
 
     def has_privileges(self, names: list[str], privileges: list[str]) -> dict[str, Any]:
         # OpenSearch's security plugin has no has_privileges API.
         raise BackendApiError(404, "OpenSearch has no _has_privileges API")
-
-    def close(self) -> None:
-        self._client.close()
 
 
 def _reason(exc: Any) -> str:
