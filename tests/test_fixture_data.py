@@ -75,7 +75,7 @@ def sc(request):
 
 def test_there_are_scenarios():
     names = [os.path.basename(d) for d in DIRS if d != DEMO_DIR]
-    assert len(names) >= 7
+    assert len(names) >= 20
     assert DEMO_DIR in DIRS
 
 
@@ -276,6 +276,14 @@ def test_count_questions(sc):
         elif re.search(r"between (\d\d):(\d\d) and (\d\d):(\d\d) UTC", ask):
             h1, m1, h2, m2 = map(int, re.search(r"between (\d\d):(\d\d) and (\d\d):(\d\d)", ask).groups())
             want = (at.replace(hour=h1, minute=m1, second=0), at.replace(hour=h2, minute=m2, second=0))
+        elif re.search(r"around (\d\d):(\d\d)", ask):
+            h, mi = map(int, re.search(r"around (\d\d):(\d\d)", ask).groups())
+            center = at.replace(hour=h, minute=mi, second=0)
+            want = (center - timedelta(minutes=15), center + timedelta(minutes=15))
+        elif re.search(r"since (\d{1,2})(am|pm)\b", ask):
+            h, ampm = re.search(r"since (\d{1,2})(am|pm)\b", ask).groups()
+            h = int(h) % 12 + (12 if ampm == "pm" else 0)
+            want = (at.replace(hour=h, minute=0, second=0), at)
         else:
             h, mi = map(int, re.search(r"since (\d\d):(\d\d)", ask).groups())
             want = (at.replace(hour=h, minute=mi, second=0), at)
