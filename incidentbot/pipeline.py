@@ -91,7 +91,7 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     known = sorted(set(fm.services) | rt.catalog.names())
     parsed, llm_notes = refine_intent(parsed, text, at, fm, known, rt.settings)
     if context is not None and not parsed.services and not parsed.unknown_services:
-        parsed.services = list(context.asked_services or context.services)
+        parsed.services = list(context.services)
     if parsed.unknown_services and not parsed.services:
         shown = ", ".join(known[:30]) or "none found"
         raise UsageError(f"no service named {', '.join(repr(u) for u in parsed.unknown_services)} in "
@@ -115,7 +115,7 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
         notes.append("window kept from the thread's first question")
     else:
         start, end, named = at - DEFAULT_WINDOW, at, False
-    return Intent(question=text, ask=parsed.ask, services=parsed.services, asked_services=list(parsed.services),
+    return Intent(question=text, ask=parsed.ask, services=parsed.services,
                   start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
                   exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
                   traces=parsed.traces, group_by=parsed.group_by, notes=notes)
@@ -179,7 +179,7 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     suspects = []
     if intent.ask == "investigate":
         ctx = Context(onset=evidence.onset.at if evidence.onset else None,
-                      asked_services=intent.asked_services or intent.services,
+                      asked_services=intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
                       concentrations=evidence.concentrations, catalog=rt.catalog,
                       service_rates=evidence.service_rates, priors=risk_priors(history))

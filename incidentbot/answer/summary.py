@@ -18,7 +18,7 @@ from incidentbot.timeutil import hhmm, human_duration, iso
 
 
 def _scope(intent: Intent) -> str:
-    names = intent.asked_services or intent.services
+    names = intent.services
     return ", ".join(names) if names else "all services"
 
 
@@ -53,7 +53,7 @@ def template_summary(intent: Intent, ev: LogEvidence, suspects: list[Suspect], c
     if ev.onset:
         rise = ev.onset.describe()
         sentences.append(f"The rate in {_scope(intent)} rose {rise} at {hhmm(ev.onset.at)} UTC [{ev.main.id}].")
-        others = [s for s in ev.affected_services if s not in (intent.asked_services or intent.services)]
+        others = [s for s in ev.affected_services if s not in (intent.services)]
         if others:
             related = [p.id for p in ev.patterns if set(p.services) & set(others)][:3]
             cites = "".join(f"[{pid}]" for pid in related) or f"[{ev.main.id}]"

@@ -208,7 +208,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
             if name not in widened and (not asked or name in related or len(risen) <= 6):
                 widened.append(name)
         if widened != asked:
-            intent = intent.model_copy(update={"services": widened, "asked_services": list(asked)})
+            intent = intent.model_copy(update={"related_services": [s for s in widened if s not in asked]})
 
     window = (intent.start, intent.end)
     baseline_end = min(intent.start, onset.at) if onset else intent.start
@@ -217,8 +217,9 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
 
     main_body = qc.main_query(intent, fm, index, timeout)
     if intent.ask == "investigate":
-        asked_symptom = qc.symptom_query(intent, fm, services=intent.asked_services or asked, default_to_errors=True)
-        wide_errors = Q("bool", filter=[c for c in (qc.services_filter(fm, intent.services),) if c is not None] + [qc.error_signal(fm)])
+        asked_symptom = qc.symptom_query(intent, fm, services=asked, default_to_errors=True)
+        wide = qc.services_filter(fm, asked + intent.related_services) if asked else None
+        wide_errors = Q("bool", filter=[c for c in (wide,) if c is not None] + [qc.error_signal(fm)])
         sample_scope: Query = Q("bool", should=[asked_symptom, wide_errors], minimum_should_match=1)
     else:
         sample_scope = qc.symptom_query(intent, fm)
@@ -228,12 +229,13 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     s_first = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, False, list(breakdown.values()))
     s_last = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, True)
     s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, list(breakdown.values()))
-    traffic_scope = qc.services_filter(fm, intent.services) or Q("match_all")
+    scope_services = intent.services + intent.related_services if intent.services else []
+    traffic_scope = qc.services_filter(fm, scope_services) or Q("match_all")
     s_traffic = qc.sample_query(traffic_scope, fm, window[0], window[1], 0, timeout, False, list(breakdown.values()))
     searches = [(index, main_body), (index, s_first), (index, s_last), (index, s_base), (index, s_traffic)]
     pre_range = _precursor_ranges(onset, plan) if intent.ask == "investigate" and fm.level else None
     if pre_range is not None:
-        warn_scope = Q("bool", filter=[c for c in (qc.services_filter(fm, intent.services),
+        warn_scope = Q("bool", filter=[c for c in (qc.services_filter(fm, scope_services),
                                                    qc.levels_filter(fm, ["warn"])) if c is not None])
         searches += [(index, qc.sample_query(warn_scope, fm, pre_range[0], pre_range[1], half, timeout, False)),
                      (index, qc.sample_query(warn_scope, fm, pre_range[2], pre_range[0], half, timeout, True))]

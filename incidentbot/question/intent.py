@@ -39,7 +39,7 @@ class Intent(BaseModel):
     question: str
     ask: Ask = "investigate"
     services: list[str] = Field(default_factory=list)
-    asked_services: list[str] = Field(default_factory=list)
+    related_services: list[str] = Field(default_factory=list)
     start: datetime
     end: datetime
     window_named: bool = False
@@ -58,7 +58,7 @@ class Intent(BaseModel):
         return {
             "ask": self.ask,
             "services": list(self.services),
-            "asked_services": list(self.asked_services),
+            "related_services": list(self.related_services),
             "start": iso(self.start),
             "end": iso(self.end),
             "window_named": self.window_named,

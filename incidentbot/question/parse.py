@@ -20,14 +20,14 @@ MAX_QUESTION = 4000
 
 _QUOTED = re.compile(r"\"([^\"]{1,200})\"|“([^”]{1,200})”|`([^`]{1,200})`|(?<![\w])'([^']{2,200})'(?![\w])")
 _LEVEL_WORDS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(?:errors?|err|erroring|errored)\b", re.I), "error"),
+    (re.compile(r"\b(?:errors?|errs?|erroring|errored)\b", re.I), "error"),
     (re.compile(r"\b(?:warnings?|warns?|warn-level)\b", re.I), "warn"),
     (re.compile(r"\b(?:fatals?|fatal errors?|critical|crits?|panics?)\b", re.I), "fatal"),
     (re.compile(r"\b(?:info|info-level)\s+(?:logs?|lines?|messages?)\b", re.I), "info"),
     (re.compile(r"\bdebug\s+(?:logs?|lines?|messages?)\b", re.I), "debug"),
 ]
-_STATUS_CLASS = re.compile(r"(?<![\w])([1-5])xx(?:s)?\b", re.I)
-_STATUS_PLURAL = re.compile(r"(?<![\w.:/-])([1-5][0-9]{2})s\b")
+_STATUS_CLASS = re.compile(r"(?<![\w])([1-5])xx(?:'?s)?\b", re.I)
+_STATUS_PLURAL = re.compile(r"(?<![\w.:/-])([1-5][0-9]{2})'?s\b")
 _STATUS_CONTEXT = re.compile(
     r"\b(?:status|code|http|returned|returning|returns|return|throwing|throws|got|getting|serving)\s*(?:code\s*)?[=:]?\s*([1-5][0-9]{2})\b"
     r"|(?<![\w.:/-])([45][0-9]{2})\s+(?:errors?|responses?|status|codes?)\b", re.I)
@@ -67,6 +67,26 @@ class ParsedQuestion:
     group_by: str | None = None
 
 
+_COUNTED = re.compile(r"\b(?:count|how many|number of)\s+(?:the\s+)?([a-z][\w.-]*)\s+(?:errors?|warnings?|lines?|logs?|failures?)\b",
+                      re.I)
+
+
+def _distinctive(text: str, known_services: list[str], catalog: Catalog) -> list[str]:
+    """A word that qualifies what is counted ("count x509 errors"), when it is no service, level or filler."""
+    from incidentbot.question.fields import LEVEL_ALIASES
+    from incidentbot.question.services import STOPWORDS
+
+    m = _COUNTED.search(text)
+    if not m:
+        return []
+    word = m.group(1).lower()
+    names = {n.lower() for n in known_services} | {n.lower() for n in catalog.names()} | set(catalog.aliases())
+    parts = {p for n in names for p in re.split(r"[-_.]", n)}
+    if word in names or word in parts or word in LEVEL_ALIASES or word in STOPWORDS or re.fullmatch(r"\d+\w*|[1-5]xx", word):
+        return []
+    return [word]
+
+
 def parse_question(text: str, at: datetime, known_services: list[str], catalog: Catalog) -> ParsedQuestion:
     """Read a question; never raises on odd text (the caller rejects empty questions)."""
     text = text[:MAX_QUESTION]
@@ -80,11 +100,12 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
     kept = _EXCLUDE.sub(" ", text)
     phrases = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(kept)]
     out.phrases = [p.strip() for p in phrases if p and p.strip()]
-    unquoted = _QUOTED.sub(" ", kept)
+    unquoted = _QUOTED.sub(" \x00 ", kept)  # the marker keeps "mentioning <quoted>" from taking the next word
     for m in _MENTION.finditer(unquoted):
         word = m.group(1).strip(".,:;?!")
         if word and word.lower() not in {"the", "a", "an"}:
             out.phrases.append(word)
+    unquoted = _MENTION.sub(" ", unquoted).replace("\x00", " ")
     out.hosts = [m.group(1) for m in _HOST.finditer(unquoted)]
     out.versions = [m.group(1) or m.group(2) for m in _VERSION.finditer(unquoted)]
     out.traces = [m.group(1) for m in _TRACE.finditer(unquoted)]
@@ -116,4 +137,6 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
         out.ask = "count"
     sm = match_services(rest, known_services, catalog)
     out.services, out.ambiguous, out.unknown_services = sm.services, sm.ambiguous, sm.unknown
+    if out.ask == "count" and not out.phrases:
+        out.phrases.extend(_distinctive(rest, known_services, catalog))
     return out

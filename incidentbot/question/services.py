@@ -85,7 +85,8 @@ def match_services(text: str, known: list[str], catalog: Catalog) -> ServiceMatc
     for word in words:
         parts = [vocabulary[k] for k in vocabulary if word in re.split(r"[-_.]", k) and k != word]
         typos = [vocabulary[k] for k in vocabulary if len(word) >= 4 and _one_edit(word, k)]
-        candidates = sorted(set(parts)) or sorted(set(typos))
+        heads = sorted({n for n in set(parts) if re.split(r"[-_.]", n.lower())[0] == word})
+        candidates = heads if len(heads) == 1 else (sorted(set(parts)) or sorted(set(typos)))
         if not candidates or len(word) < 3:
             continue
         if len(candidates) > 1:

@@ -49,7 +49,7 @@ def chart_data(answer: Answer, gateway: ReadOnlyGateway | None = None, fm: Field
     ev = answer.evidence
     h = ev.histogram
     intent = answer.intent
-    scope = ", ".join(intent.asked_services or intent.services) or "all services"
+    scope = ", ".join(intent.services) or "all services"
     what = "failing lines" if intent.ask == "investigate" else "matching lines"
     title = f"{what} per {h.bucket_s // 60 or 1} min in {scope} (UTC)" if h else what
     data = ChartData(title, list(h.times) if h else [], list(h.failing) if h else [], list(h.totals) if h else [],

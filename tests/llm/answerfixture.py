@@ -20,7 +20,7 @@ SECRET_LINE = "connection pool exhausted after 30000ms user=app password=hunter2
 
 def make_answer(extra_line: str | None = None) -> Answer:
     """Checkout 5xx since 14:04, a new pool-exhausted pattern, deploy-8841 (high) and deploy-1 (low)."""
-    intent = Intent(question="why is checkout throwing 500s?", services=["checkout"], asked_services=["checkout"],
+    intent = Intent(question="why is checkout throwing 500s?", services=["checkout"],
                     start=AT - timedelta(hours=1), end=AT, status=[StatusFilter(low=500, high=599)])
     main = QueryRecord("Q1", "logs-demo", {"query": {"match_all": {}}}, 1532, "the question's log query")
     histogram = QueryRecord("Q2", "logs-demo", {"size": 0}, 1532, "failing lines per minute")

@@ -107,3 +107,21 @@ def test_versions_traces_hosts_and_grouping() -> None:
     assert parse_question("which hosts are throwing 502s?", AT, KNOWN, Catalog()).group_by == "host"
     assert parse_question("top endpoints by 5xx in checkout", AT, KNOWN, Catalog()).group_by == "path"
     assert parse_question("errors per minute in cart", AT, KNOWN, Catalog()).group_by == "minute"
+
+
+def test_counted_word_mention_and_head_part() -> None:
+    known = ["risk-api", "kyc-api", "postgres-kyc", "notify"]
+    catalog = Catalog({"notify": ServiceInfo("notify", depends_on=["sendgrid"])})
+    assert parse_question("count x509 errors on risk-api", AT, known, catalog).phrases == ["x509"]
+    assert parse_question("count risk-api errors", AT, known, catalog).phrases == []
+    p = parse_question("notify errors mentioning sendgrid today", AT, known, catalog)
+    assert p.services == ["notify"] and p.phrases == ["sendgrid"]
+    assert parse_question("kyc 500s since 9:15", AT, known, catalog).services == ["kyc-api"]
+    assert parse_question("fx errs last 90 mins", AT, known, catalog).levels == ["error"]
+    p = parse_question('errors mentioning "Backend Error" around 14:10', AT, known, catalog)
+    assert p.phrases == ["Backend Error"]
+
+
+def test_since_an_event_at_a_time() -> None:
+    w = parse_window("5xx since the rollback at 13:36", AT)
+    assert w is not None and (w.start, w.end) == (t(13, 36), AT)

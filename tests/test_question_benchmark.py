@@ -1,0 +1,84 @@
+"""The question benchmark (bench/questions/questions.json): the server agrees with the counts worked out
+from the data, and the deterministic parser reads every question's intent right."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, _servers
+from incidentbot.catalog import Catalog
+from incidentbot.question.parse import parse_question
+from incidentbot.scenario import read_scenario
+from incidentbot.timeutil import parse_instant
+
+QUESTIONS = json.loads((ROOT / "bench" / "questions" / "questions.json").read_text())
+FIELDS = {"ecs": {"service": "service.name", "level": "log.level", "status": "http.response.status_code",
+                  "message": "message"},
+          "flat": {"service": "service", "level": "level", "status": "status", "message": "msg"}}
+SPELLINGS = {"error": ["error", "ERROR", "Error", "err", "ERR"], "warn": ["warn", "WARN", "warning", "WARNING"],
+             "info": ["info", "INFO"], "debug": ["debug", "DEBUG"], "fatal": ["fatal", "FATAL"]}
+_scenarios: dict[str, object] = {}
+
+
+def _scenario(name: str):
+    if name not in _scenarios:
+        _scenarios[name] = read_scenario(ROOT / "fixtures" / name)
+    return _scenarios[name]
+
+
+def _millis(text: str) -> str:
+    """To the millisecond: a window ends at its last named instant, 09:30:00.000, not 09:30:00.999."""
+    return text.replace("Z", ".000Z") if "." not in text else text
+
+
+def _count_body(expect: dict, fields: dict) -> dict:
+    filters: list[dict] = [{"terms": {fields["service"]: expect["services"]}},
+                           {"range": {"@timestamp": {"gte": _millis(expect["start"]), "lte": _millis(expect["end"])}}}]
+    if expect["levels"]:
+        filters.append({"terms": {fields["level"]: [s for lv in expect["levels"] for s in SPELLINGS[lv]]}})
+    for label in expect["status"]:
+        if label.endswith("xx"):
+            base = int(label[0]) * 100
+            filters.append({"range": {fields["status"]: {"gte": base, "lte": base + 99}}})
+        else:
+            filters.append({"term": {fields["status"]: int(label)}})
+    must = [{"match_phrase": {fields["message"]: t}} for t in expect["text"]]
+    return {"query": {"bool": {"filter": filters, "must": must}}}
+
+
+@pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
+def test_the_server_agrees_with_the_expected_counts(es_url, scenarios) -> None:
+    from incidentbot.config import settings_from
+    from incidentbot.gateway import ReadOnlyGateway
+
+    checked = 0
+    for q in QUESTIONS:
+        ex = q["expect"]
+        if ex.get("exclude"):
+            continue  # exclusions are checked through the pipeline in bench/question_accuracy.py
+        sc = scenarios[q["scenario"]]
+        gw = ReadOnlyGateway(settings_from(env={}, es_url=es_url, logs_index=sc.logs_index,
+                                           changes_index=sc.changes_index))
+        assert gw.count(sc.logs_index, _count_body(ex, FIELDS[sc.fields])) == ex["hits"], q["ask"]
+        checked += 1
+    assert checked >= 150
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=[f"{q['scenario']}:{q['ask'][:40]}" for q in QUESTIONS])
+def test_the_parser_reads_the_intent(q: dict) -> None:
+    sc = _scenario(q["scenario"])
+    known = sorted({(d.get("service") or {}).get("name") if isinstance(d.get("service"), dict) else d.get("service")
+                    for d in sc.logs} - {None})
+    at: datetime = parse_instant(q.get("at") or sc.now)
+    p = parse_question(q["ask"], at, known, Catalog.load(sc.catalog_path))
+    ex = q["expect"]
+    assert sorted(p.services) == sorted(ex["services"])
+    assert sorted(p.levels) == sorted(ex["levels"])
+    assert sorted(s.label for s in p.status) == sorted(ex["status"])
+    assert sorted(t.lower() for t in p.phrases) == sorted(t.lower() for t in ex["text"])
+    assert p.window is not None
+    assert abs((p.window.start - parse_instant(ex["start"])).total_seconds()) <= 60
+    assert abs((p.window.end - parse_instant(ex["end"])).total_seconds()) <= 60
