@@ -82,3 +82,19 @@ def llm_summary(answer: Answer, settings: Settings) -> LLMSummaryResult:
     if not text:
         return LLMSummaryResult(error="no sentence survived verification", dropped=dropped)
     return LLMSummaryResult(text=text, dropped=dropped)
+
+
+def summarise_timeline(timeline_json: dict, settings: Settings) -> str:
+    """The timeline's narrative in the model's words (the caller verifies the T citations); raises LLMError."""
+    import json
+
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    facts = {"entries": [{k: e.get(k) for k in ("id", "time", "kind", "text")}
+                         for e in timeline_json.get("entries", [])][:200],
+             "phases": timeline_json.get("phases", {})}
+    body = neutralise_mentions(mask_secrets(json.dumps(facts, ensure_ascii=False)))
+    messages = [SystemMessage(load_prompt("timeline")), HumanMessage(body)]
+    reply = call_llm(settings, lambda model: model.invoke(messages))
+    text = " ".join(_content(reply).split())[:MAX_SUMMARY]
+    return _INERT_MENTION.sub("", neutralise_mentions(mask_secrets(text))).strip()
