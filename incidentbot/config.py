@@ -31,6 +31,7 @@ class FieldOverrides(BaseModel):
     path: str | None = None
     version: str | None = None
     trace: str | None = None
+    region: str | None = None
 
 
 class Settings(BaseModel):

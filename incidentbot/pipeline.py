@@ -97,6 +97,10 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
         raise UsageError(f"no service named {', '.join(repr(u) for u in parsed.unknown_services)} in "
                          f"{rt.settings.logs_index}; services seen: {shown}")
     notes = list(llm_notes)
+    if parsed.phrases and text.count("\n") >= 2:
+        notes.append(f"pasted log text: searched for \"{parsed.phrases[0]}\"")
+    if parsed.regions and not fm.region:
+        notes.append("no region field found in the logs: the region was not filtered")
     for word, names in parsed.ambiguous.items():
         notes.append(f"\"{word}\" matches {', '.join(names)}: searched all of them")
     if parsed.window:
@@ -118,7 +122,7 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     return Intent(question=text, ask=parsed.ask, services=parsed.services,
                   start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
                   exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
-                  traces=parsed.traces, group_by=parsed.group_by, notes=notes)
+                  traces=parsed.traces, regions=parsed.regions, group_by=parsed.group_by, notes=notes)
 
 
 _SINCE_CHANGE = re.compile(

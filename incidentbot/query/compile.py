@@ -93,6 +93,8 @@ def symptom_query(intent: Intent, fm: FieldMap, *, services: list[str] | None = 
         filters.append(Q("terms", **{fm.version: intent.versions}))
     if intent.traces and fm.trace:
         filters.append(Q("terms", **{fm.trace: intent.traces}))
+    if intent.regions and fm.region:
+        filters.append(Q("terms", **{fm.region: intent.regions}))
     must = [phrase_query(fm, p) for p in intent.text]
     must_not = [exclude_query(fm, x) for x in intent.exclude_text]
     if default_to_errors and not (intent.levels or intent.status or intent.text):

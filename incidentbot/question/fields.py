@@ -28,6 +28,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "path": ("url.path", "path", "http.path", "request_path", "url", "http.url", "endpoint", "route"),
     "version": ("service.version", "version", "app_version", "kubernetes.labels.version", "image.tag"),
     "trace": ("trace.id", "trace_id", "traceId", "traceid", "trace"),
+    "region": ("cloud.region", "region", "aws.region", "cloud.availability_zone", "zone", "datacenter", "dc"),
 }
 # A level spelled any way maps to one canonical name. "errors" means error, not fatal or critical.
 LEVEL_ALIASES: dict[str, str] = {
@@ -60,6 +61,7 @@ class FieldMap:
     path: str | None = None
     version: str | None = None
     trace: str | None = None
+    region: str | None = None
     level_values: dict[str, list[str]] = field(default_factory=dict)
     services: list[str] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
@@ -108,7 +110,7 @@ def discover_fields(gateway: ReadOnlyGateway, index: str, overrides: FieldOverri
     fm.level = overrides.level or _pick(caps, CANDIDATES["level"], True)
     fm.message = overrides.message or _pick(caps, CANDIDATES["message"], False)
     fm.message_is_text = bool(fm.message and "text" in (caps.get(fm.message) or {}))
-    for key in ("status", "host", "path", "version", "trace"):
+    for key in ("status", "host", "path", "version", "trace", "region"):
         setattr(fm, key, getattr(overrides, key) or _pick(caps, CANDIDATES[key], key != "status"))
     aggs: dict[str, Any] = {}
     if fm.level:

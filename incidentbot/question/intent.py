@@ -50,6 +50,7 @@ class Intent(BaseModel):
     hosts: list[str] = Field(default_factory=list)
     versions: list[str] = Field(default_factory=list)
     traces: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
     group_by: str | None = None
     unknown_services: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -69,6 +70,7 @@ class Intent(BaseModel):
             "hosts": list(self.hosts),
             "versions": list(self.versions),
             "traces": list(self.traces),
+            "regions": list(self.regions),
             "group_by": self.group_by,
             "notes": list(self.notes),
         }

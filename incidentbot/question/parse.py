@@ -36,6 +36,9 @@ _MENTION = re.compile(r"\b(?:mentioning|containing|contains|with the (?:word|tex
 _EXCLUDE = re.compile(r"\b(?:excluding|except(?: for)?|without|ignoring|ignore|not)\s+(\"[^\"]+\"|/[\w./-]+|health ?checks?)", re.I)
 _HOST = re.compile(r"\b(?:on|from|in)\s+(?:the\s+)?(?:host|pod|node|instance)\s+([\w.-]+)", re.I)
 _VERSION = re.compile(r"\b(?:version|ver)\s+v?(\d+(?:\.\d+){1,3}[\w.+-]*)|(?<![\w.])v(\d+\.\d+(?:\.\d+)?[\w.+-]*)", re.I)
+_REGION = re.compile(r"\b((?:us|eu|ap|sa|ca|me|af|il|mx)-(?:gov-)?[a-z]+-\d[a-z]?|"
+                     r"(?:europe|asia|us|northamerica|southamerica|australia)-[a-z]+\d|"
+                     r"(?:eastus|westus|westeurope|northeurope|uksouth|centralus)\d?)\b", re.I)
 _TRACE = re.compile(r"\btrace(?:[ _-]?id)?\s*[:=#]?\s*([0-9a-f]{8,64})\b", re.I)
 _GROUP = re.compile(
     r"\b(?:which|top|per|by|breakdown(?: by)?|group(?:ed)? by|busiest|worst)\s+(?:\d+\s+)?"
@@ -64,6 +67,7 @@ class ParsedQuestion:
     hosts: list[str] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
     traces: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
     group_by: str | None = None
 
 
@@ -87,9 +91,48 @@ def _distinctive(text: str, known_services: list[str], catalog: Catalog) -> list
     return [word]
 
 
+def pasted_error(text: str) -> str | None:
+    """From a pasted stack trace or log excerpt, the error to search for: the constant words of its first error.
+
+    People paste what they have in front of them; the useful part is the
+    first error message, without its timestamps, ids and numbers.
+    """
+    from incidentbot.evidence.masking import mask_variables
+    from incidentbot.evidence.rawlines import split_messages
+    from incidentbot.query.compile import template_runs
+
+    lines = text.splitlines()
+    if len(lines) < 3 and len(text) < 400:
+        return None
+    messages, _ = split_messages(lines[:2000])
+    chosen = next((m for m in messages if m.level in ("error", "fatal")), None) or \
+        next((m for m in messages if re.search(r"exception|error|fail|fatal|panic|refused|timeout", m.text, re.I)), None)
+    if chosen is None:
+        return None
+    runs = [r.strip(" :;,.-") for r in template_runs(mask_variables(chosen.text[:500]))]
+    runs = [r for r in runs if len(re.findall(r"[A-Za-z]{2,}", r)) >= 2]
+    if not runs:
+        return None
+    # the head of an error message names it ("connection pool exhausted"); details follow
+    best = next((r for r in runs if len(re.findall(r"[A-Za-z]{2,}", r)) >= 3), runs[0])
+    return " ".join(best.split()[:8])
+
+
 def parse_question(text: str, at: datetime, known_services: list[str], catalog: Catalog) -> ParsedQuestion:
     """Read a question; never raises on odd text (the caller rejects empty questions)."""
     text = text[:MAX_QUESTION]
+    pasted = pasted_error(text)
+    if pasted is not None:
+        first_line = text.strip().splitlines()[0] if text.strip() else ""
+        out = parse_question(first_line if len(first_line) < 300 else "", at, known_services, catalog) \
+            if first_line != text.strip() else ParsedQuestion(text=text)
+        out.text = text
+        out.ask = "investigate"
+        out.phrases = [pasted]
+        if not out.services:
+            out.services = match_services(text, known_services, catalog).services[:3]
+        out.unknown_services = []
+        return out
     out = ParsedQuestion(text=text)
     for m in _EXCLUDE.finditer(text):
         value = m.group(1).strip('"')
@@ -109,11 +152,12 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
     out.hosts = [m.group(1) for m in _HOST.finditer(unquoted)]
     out.versions = [m.group(1) or m.group(2) for m in _VERSION.finditer(unquoted)]
     out.traces = [m.group(1) for m in _TRACE.finditer(unquoted)]
+    out.regions = [m.group(1).lower() for m in _REGION.finditer(unquoted)]
     group = _GROUP.search(unquoted)
     if group:
         word = group.group(1).lower()
         out.group_by = next(v for k, v in _GROUP_FIELDS.items() if word.startswith(k))
-    for value in out.hosts + out.versions + out.traces:
+    for value in out.hosts + out.versions + out.traces + out.regions:
         unquoted = unquoted.replace(value, " ")
     out.window = parse_window(unquoted, at)
     rest = strip_window(unquoted)

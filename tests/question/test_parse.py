@@ -125,3 +125,21 @@ def test_counted_word_mention_and_head_part() -> None:
 def test_since_an_event_at_a_time() -> None:
     w = parse_window("5xx since the rollback at 13:36", AT)
     assert w is not None and (w.start, w.end) == (t(13, 36), AT)
+
+
+def test_pasted_stack_trace_gives_the_error_and_service() -> None:
+    trace = ("can someone look at this?\n"
+             "2026-03-14 14:04:07,112 ERROR [http-nio-8080-exec-7] c.shop.payments.ChargeService - "
+             "connection pool exhausted after 30000ms waiting for a connection (pool payments-db, 10/10 busy)\n"
+             + "".join(f"\tat com.shop.payments.ChargeService.charge(ChargeService.java:{i})\n" for i in range(200)))
+    assert len(trace) > 5000
+    p = parse_question(trace, AT, KNOWN, Catalog())
+    assert p.ask == "investigate"
+    assert p.phrases and p.phrases[0].startswith("connection pool exhausted")
+    assert "30000" not in p.phrases[0]
+    assert p.services == ["payments"]
+
+
+def test_regions() -> None:
+    p = parse_question("5xx on checkout in eu-west-1 since 14:00", AT, KNOWN, Catalog())
+    assert p.regions == ["eu-west-1"] and p.services == ["checkout"]
