@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from typing import Any
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,7 +12,8 @@ sys.path.insert(0, str(ROOT))
 
 from incidentbot.config import settings_from  # noqa: E402
 from incidentbot.embedded import EmbeddedOpenSearch, EmbeddedSearchServer  # noqa: E402
-from incidentbot.pipeline import Runtime  # noqa: E402
+from incidentbot.answer.model import Answer  # noqa: E402
+from incidentbot.pipeline import Runtime, investigate  # noqa: E402
 from incidentbot.scenario import Scenario, load_scenario, read_scenario  # noqa: E402
 
 
@@ -38,3 +40,14 @@ def runtime_for(sc: Scenario, url: str, at: str | None = None, **kw: object) -> 
 def load_all(url: str, scenarios: list[Scenario]) -> None:
     for sc in scenarios:
         load_scenario(sc, url)
+
+
+def answered(expect_key: str) -> Iterator[tuple[Scenario, dict[str, Any], Answer]]:
+    """Every fixture question that expects `expect_key`, asked through the pipeline on a fresh server."""
+    scenarios = fixture_scenarios()
+    with server() as url:
+        load_all(url, scenarios)
+        for sc in scenarios:
+            for q in sc.questions:
+                if expect_key in q["expect"] and q.get("command") != "whatchanged":
+                    yield sc, q, investigate(q["ask"], runtime_for(sc, url, q.get("at")))

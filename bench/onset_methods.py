@@ -13,10 +13,9 @@ import math
 import random
 from datetime import datetime, timedelta, timezone
 
-from _harness import fixture_scenarios, load_all, runtime_for, server
+from _harness import answered
 
 from incidentbot.evidence.onset import detect_onset, median_step_onset
-from incidentbot.pipeline import investigate
 
 
 def _t(s: str) -> datetime:
@@ -65,32 +64,24 @@ def synthetic(trials: int = 40) -> None:
 def main() -> None:
     logging.disable(logging.WARNING)
     synthetic()
-    scenarios = fixture_scenarios()
     totals = {"poisson": 0, "median_mad": 0}
     n = 0
     rows = []
-    with server() as url:
-        load_all(url, scenarios)
-        for sc in scenarios:
-            for q in sc.questions:
-                if "onset" not in q["expect"] or q.get("command") == "whatchanged":
-                    continue
-                rt = runtime_for(sc, url, q.get("at"))
-                ans = investigate(q["ask"], rt)
-                h = ans.evidence.histogram
-                want = q["expect"]["onset"]
-                got = {"poisson": detect_onset([float(c) for c in h.failing], h.times, h.bucket_s),
-                       "median_mad": median_step_onset([float(c) for c in h.failing], h.times, h.bucket_s)}
-                n += 1
-                cells = []
-                for name, onset in got.items():
-                    if want is None:
-                        ok = onset is None
-                    else:
-                        ok = onset is not None and abs((onset.at - _t(want)).total_seconds()) <= 120
-                    totals[name] += ok
-                    cells.append(f"{onset.at.strftime('%H:%M') if onset else 'null':>5} {'ok ' if ok else 'BAD'}")
-                rows.append(f"{sc.name:<32} {(want or 'null')[11:16] or 'null':>5}   " + "   ".join(cells))
+    for sc, q, ans in answered("onset"):
+        h = ans.evidence.histogram
+        want = q["expect"]["onset"]
+        got = {"poisson": detect_onset([float(c) for c in h.failing], h.times, h.bucket_s),
+               "median_mad": median_step_onset([float(c) for c in h.failing], h.times, h.bucket_s)}
+        n += 1
+        cells = []
+        for name, onset in got.items():
+            if want is None:
+                ok = onset is None
+            else:
+                ok = onset is not None and abs((onset.at - _t(want)).total_seconds()) <= 120
+            totals[name] += ok
+            cells.append(f"{onset.at.strftime('%H:%M') if onset else 'null':>5} {'ok ' if ok else 'BAD'}")
+        rows.append(f"{sc.name:<32} {(want or 'null')[11:16] or 'null':>5}   " + "   ".join(cells))
     print(f"\nfixtures\n{'scenario':<32} {'want':>5}   {'poisson':<9}   {'median/MAD':<9}")
     print("\n".join(rows))
     print(f"\nright: poisson {totals['poisson']}/{n}, median/MAD {totals['median_mad']}/{n}")

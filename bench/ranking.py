@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from _harness import fixture_scenarios, load_all, runtime_for, server
+from _harness import answered
 
-from incidentbot.pipeline import investigate
 from incidentbot.timeutil import parse_instant
 
 
@@ -23,25 +22,18 @@ def _rank(ids: list[str], culprit: str) -> int | None:
 
 def main() -> None:
     logging.disable(logging.WARNING)
-    scenarios = fixture_scenarios()
     rows = []
-    with server() as url:
-        load_all(url, scenarios)
-        for sc in scenarios:
-            for q in sc.questions:
-                if "culprit" not in q["expect"] or q.get("command") == "whatchanged":
-                    continue
-                ans = investigate(q["ask"], runtime_for(sc, url, q.get("at")))
-                onset = ans.evidence.onset.at if ans.evidence.onset else parse_instant(q.get("at") or sc.now)
-                before = sorted((c for c in ans.changes if c.timestamp <= onset), key=lambda c: c.timestamp,
-                                reverse=True)
-                asked = set(ans.intent.services)
-                rows.append({
-                    "name": sc.name, "culprit": q["expect"]["culprit"],
-                    "ours": [s.change.id for s in ans.suspects], "ours_high": any(s.confidence == "high" for s in ans.suspects),
-                    "latest": [c.id for c in before],
-                    "latest_asked": [c.id for c in before if c.service in asked],
-                })
+    for sc, q, ans in answered("culprit"):
+        onset = ans.evidence.onset.at if ans.evidence.onset else parse_instant(q.get("at") or sc.now)
+        before = sorted((c for c in ans.changes if c.timestamp <= onset), key=lambda c: c.timestamp,
+                        reverse=True)
+        asked = set(ans.intent.services)
+        rows.append({
+            "name": sc.name, "culprit": q["expect"]["culprit"],
+            "ours": [s.change.id for s in ans.suspects], "ours_high": any(s.confidence == "high" for s in ans.suspects),
+            "latest": [c.id for c in before],
+            "latest_asked": [c.id for c in before if c.service in asked],
+        })
     caused = [r for r in rows if r["culprit"]]
     clean = [r for r in rows if not r["culprit"]]
     print(f"{len(rows)} incidents: {len(caused)} caused by a change, {len(clean)} not\n")

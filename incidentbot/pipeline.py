@@ -8,6 +8,7 @@ it is listed in `sources` and the rest is answered.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from incidentbot.llm.wiring import refine_intent, write_summary
 from incidentbot.question.fields import FIELD_CACHE, FieldMap
 from incidentbot.question.intent import Intent
 from incidentbot.question.parse import parse_question
+from incidentbot.question.services import match_services
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
@@ -58,8 +60,6 @@ class Runtime:
         if check:
             gateway.check_privileges()
         catalog = Catalog.load(settings.catalog_path)
-        import os
-
         sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index)]
         try:
             sources.extend(sources_from_env(os.environ if env is None else env))
@@ -255,8 +255,6 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
     changes = [c for c in history if cq.start <= c.timestamp <= cq.end]
     services = list(cq.services)
     if cq.unknown and not services:
-        from incidentbot.question.services import match_services
-
         sm = match_services(" ".join(cq.unknown), sorted({c.service for c in changes}), rt.catalog)
         services = sm.services
         if not services:

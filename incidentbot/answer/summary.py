@@ -14,7 +14,7 @@ from incidentbot.changes.model import Change
 from incidentbot.evidence.model import LogEvidence
 from incidentbot.question.intent import Intent
 from incidentbot.ranking.score import Suspect
-from incidentbot.timeutil import hhmm, human_duration, iso
+from incidentbot.timeutil import hhmm, iso, parse_instant
 
 
 def _scope(intent: Intent) -> str:
@@ -93,12 +93,8 @@ def template_summary(intent: Intent, ev: LogEvidence, suspects: list[Suspect], c
 
 
 def hhmm_iso(text: str) -> str:
-    from incidentbot.timeutil import parse_instant
-
     try:
         return hhmm(parse_instant(text)) + " UTC"
     except ValueError:
         return text
 
-
-__all__ = ["template_summary", "human_duration"]

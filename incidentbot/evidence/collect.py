@@ -32,7 +32,7 @@ from incidentbot.query.kibana import discover_url
 from incidentbot.question.fields import FieldMap
 from incidentbot.question.intent import Intent
 from incidentbot.errors import StoreTimeout
-from incidentbot.timeutil import floor_minute, iso, parse_instant
+from incidentbot.timeutil import UTC, floor_minute, iso, parse_instant
 
 ANALYSIS_SPAN = timedelta(hours=3)
 MAX_BUCKETS = 360
@@ -71,7 +71,7 @@ def _buckets(resp: dict[str, Any], service_breakdown: bool) -> tuple[list[dateti
     per_service: dict[str, list[int]] = {}
     for i, b in enumerate(buckets):
         times.append(parse_instant(b["key_as_string"]) if "key_as_string" in b else
-                     datetime.fromtimestamp(b["key"] / 1000, tz=parse_instant("2000-01-01T00:00:00Z").tzinfo))
+                     datetime.fromtimestamp(b["key"] / 1000, tz=UTC))
         totals.append(int(b.get("doc_count", 0)))
         errors = b.get("errors", {})
         failing.append(int(errors.get("doc_count", 0)))

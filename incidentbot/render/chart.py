@@ -22,6 +22,7 @@ from incidentbot.answer.model import Answer  # noqa: E402
 from incidentbot.gateway import ReadOnlyGateway  # noqa: E402
 from incidentbot.query import compile as qc  # noqa: E402
 from incidentbot.question.fields import FieldMap  # noqa: E402
+from incidentbot.timeutil import UTC  # noqa: E402
 
 ORANGE, SKY, GREEN, VERMILLION, BLUE, GREY = "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#999999"
 SIZE_IN = (8.0, 3.2)
@@ -58,11 +59,9 @@ def chart_data(answer: Answer, gateway: ReadOnlyGateway | None = None, fm: Field
     top = next((p for p in ev.patterns if p.new), None)
     if top is not None and gateway is not None and fm is not None and h is not None and h.times:
         end = h.times[-1].timestamp() + h.bucket_s
-        from datetime import timezone
-
         body = qc.histogram_query(qc.pattern_query(qc.services_filter(fm, intent.services) or qc.Q("match_all"), fm,
                                                    top.template), fm, qc.Q("match_all"), h.times[0],
-                                  datetime.fromtimestamp(end, tz=timezone.utc), h.bucket_s, "10s", breakdown=False)
+                                  datetime.fromtimestamp(end, tz=UTC), h.bucket_s, "10s", breakdown=False)
         resp = gateway.msearch([(answer.evidence.main.index, body)])[0]
         buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", []) if "error" not in resp else []
         counts = [int(b.get("doc_count", 0)) for b in buckets][: len(data.times)]
