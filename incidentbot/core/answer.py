@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from incidentbot.changes.model import Change, SourceStatus
-from incidentbot.evidence.model import LogEvidence
-from incidentbot.question.intent import Intent
-from incidentbot.ranking.score import Suspect
-from incidentbot.timeutil import iso
+from incidentbot.core.change import Change, SourceStatus
+from incidentbot.core.evidence import LogEvidence
+from incidentbot.core.intent import Intent
+from incidentbot.core.suspect import Suspect
+from incidentbot.core.timeutil import iso
 
 
 @dataclass
