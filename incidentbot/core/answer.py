@@ -1,6 +1,7 @@
 """The answer: every finding with its id, so the summary can cite and a reader can check."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,8 @@ class Answer:
     sources: list[SourceStatus]
     timing_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    # Ties the answer to its audit record, its feedback buttons and its logs.
+    investigation_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
     def ids(self) -> set[str]:
         ev = self.evidence
@@ -35,6 +38,7 @@ class Answer:
         ev = self.evidence
         onset = ev.onset
         return {
+            "investigation_id": self.investigation_id,
             "question": self.question,
             "at": iso(self.at),
             "mode": self.mode,
