@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,13 +25,16 @@ from incidentbot.changes.sources import sources_from_env
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
+from incidentbot.core import progress as steps
 from incidentbot.core.errors import UsageError
+from incidentbot.core.progress import ProgressObserver
 from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.llm.wiring import refine_intent, write_summary
 from incidentbot.question.fields import FIELD_CACHE, FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.question.parse import parse_question
+from incidentbot.query.compile import recent_failures_query
 from incidentbot.question.services import match_services
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
@@ -42,7 +44,6 @@ from incidentbot.core.timeutil import iso, now_utc, parse_instant
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)
 HISTORY = timedelta(days=14)
-Progress = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass
@@ -72,10 +73,6 @@ class Runtime:
 
     def fields(self) -> FieldMap:
         return FIELD_CACHE.get(self.gateway, self.settings.es_url, self.settings.logs_index, self.settings.fields)
-
-
-def _no_progress(stage: str, info: dict[str, Any]) -> None:
-    return None
 
 
 def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context: Intent | None = None) -> Intent:
@@ -152,15 +149,15 @@ def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Chan
     return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
 
 
-def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
+def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: ProgressObserver | None = None,
                 context: Intent | None = None) -> Answer:
     """Answer one question: the only entry point the doors call.
 
-    `progress(stage, info)` is called as stages finish ("intent", "evidence",
-    "ranking"), so a door can show progress; `context` is a thread's earlier
-    intent, for follow-ups.
+    `progress` observes each step as a typed `ProgressEvent` (started, done)
+    so a door can show the answer being built without reaching into the
+    stages; `context` is a thread's earlier intent, for follow-ups.
     """
-    progress = progress or _no_progress
+    progress = progress or steps.ignore
     clock = time.perf_counter()
     timing: dict[str, float] = {}
 
@@ -168,18 +165,24 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
         timing[stage] = (time.perf_counter() - clock) * 1000
 
     at = rt.at(at)
+    progress(steps.ProgressEvent("fields", "started", "discovering the log fields"))
     fm = rt.fields()
     intent = build_intent(question, rt, fm, at, context)
     mark("intent")
-    progress("intent", {"intent": intent})
+    progress(steps.fields_done(len(fm.services), intent))
+    progress(steps.counting(intent))
     intent, evidence = collect_evidence(rt.gateway, fm, intent, rt.settings, rt.catalog, rt.settings.logs_index)
     mark("evidence")
-    progress("evidence", {"hits": evidence.main.hits, "onset": evidence.onset})
+    for event in steps.evidence_done(intent, evidence):
+        progress(event)
+    progress(steps.reading_changes(intent))
     anchor = evidence.onset.at if evidence.onset else intent.start
     history, sources = read_changes(rt, intent.end - HISTORY, intent.end)
     since = min(anchor, intent.start) - CHANGE_LOOKBACK
     changes = [c for c in history if c.timestamp >= since]
     mark("changes")
+    progress(steps.changes_done(changes, [s.name for s in sources if not s.ok]))
+    progress(steps.ranking(changes))
     suspects = []
     if intent.ask == "investigate":
         ctx = Context(onset=evidence.onset.at if evidence.onset else None,
@@ -189,7 +192,7 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
                       service_rates=evidence.service_rates, priors=risk_priors(history))
         suspects = rank_changes(changes, ctx)
     mark("ranking")
-    progress("ranking", {"suspects": suspects})
+    progress(steps.ranking_done(suspects))
     draft = template_summary(intent, evidence, suspects, changes)
     answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
@@ -270,3 +273,21 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
     priors = risk_priors(history)
     return ChangeReport(cq.start, cq.end, services, changes, sources, notes,
                         {c.id: risk_flag(c, priors, cq.end) for c in changes})
+
+
+def recent_failing_services(rt: Runtime, window: timedelta = timedelta(hours=2), at: datetime | None = None,
+                            limit: int = 3) -> list[str]:
+    """The services with failing lines in the last `window`, the most recently failing first.
+
+    Doors use it to suggest questions that fit the moment ("Why is X
+    failing?") from the data rather than from a fixed list; one bounded
+    aggregation, no lines read.
+    """
+    at = rt.at(at)
+    fm = rt.fields()
+    if not fm.service:
+        return []
+    body = recent_failures_query(fm, at - window, at, limit, f"{int(rt.settings.request_timeout_s)}s")
+    resp = rt.gateway.search(rt.settings.logs_index, body)
+    buckets = ((resp.get("aggregations") or {}).get("services") or {}).get("buckets") or []
+    return [str(b["key"]) for b in buckets][:limit]

@@ -49,3 +49,7 @@ class MemoryFeedbackSink:
 
     def feedback_for(self, investigation_id: str) -> list[Feedback]:
         return [f for f in self._items if f.investigation_id == investigation_id]
+
+    def all(self) -> list[Feedback]:
+        """Every feedback kept, oldest first (the bench's feedback report reads an export of this)."""
+        return list(self._items)

@@ -175,3 +175,12 @@ def pattern_probe(scope: Query, fm: FieldMap, template: str, window: tuple[datet
         in_window.bucket("services", "terms", field=fm.service, size=5)
     s.aggs.bucket("baseline", "filter", filter=time_range(fm, baseline[0], baseline[1], end_inclusive=False))
     return s.extra(size=0, timeout=timeout, track_total_hits=True).to_dict()
+
+
+def recent_failures_query(fm: FieldMap, start: datetime, end: datetime, limit: int, timeout: str) -> dict[str, Any]:
+    """Failing lines per service in a window, the most recently failing service first (no lines returned)."""
+    s = Search().query(error_signal(fm)).filter(time_range(fm, start, end))
+    by_service = s.aggs.bucket("services", "terms", field=fm.service, size=max(1, min(limit, 20)),
+                               order={"last": "desc"})
+    by_service.metric("last", "max", field=fm.timestamp)
+    return s.extra(size=0, timeout=timeout).to_dict()

@@ -42,6 +42,16 @@ ACTION_SHOW_QUERY = "show_query"
 ACTION_SHOW_MORE = "show_more"
 ACTION_OPEN_KIBANA = "open_kibana"
 READ_ONLY_ACTIONS = (ACTION_SHOW_EVIDENCE, ACTION_SHOW_QUERY, ACTION_SHOW_MORE, ACTION_OPEN_KIBANA)
+# Feedback: the buttons' value is the answer's investigation_id; the picker's "<investigation_id>|<change id>".
+ACTION_FEEDBACK_HELPFUL = "feedback_helpful"
+ACTION_FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
+ACTION_FEEDBACK_CAUSE = "feedback_cause"
+FEEDBACK_ACTIONS = (ACTION_FEEDBACK_HELPFUL, ACTION_FEEDBACK_NOT_HELPFUL, ACTION_FEEDBACK_CAUSE)
+NONE_OF_THESE_VALUE = "none"
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_STREAM_TEXT = 12_000
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
 
@@ -203,12 +213,8 @@ def footer_text(answer: Answer) -> str:
     return " · ".join(parts)
 
 
-def answer_blocks(answer: Answer, key: str | None = None) -> Rendered:
-    """The whole answer as one message; `key` names it for the read-only buttons."""
+def _facts(answer: Answer) -> dict[str, Any]:
     ev = answer.evidence
-    blocks: list[dict[str, Any]] = [header(f"🔎 {answer.question}")]
-    summary = _cite_links(safe(answer.summary), answer) or "_no summary_"
-    blocks.append(section(summary))
     facts = []
     if ev.onset:
         facts.append(f"*Onset* {hhmm(ev.onset.at)} UTC ({ev.onset.describe()}) [{ev.histogram.query_id if ev.histogram else 'Q2'}]")
@@ -217,17 +223,19 @@ def answer_blocks(answer: Answer, key: str | None = None) -> Rendered:
     facts.append(f"*Hits* {ev.main.hits} [{ev.main.id}]")
     if ev.affected_services:
         facts.append("*Failing* " + ", ".join(safe(s) for s in ev.affected_services))
-    blocks.append(context(" · ".join(facts)))
-    for c in ev.concentrations[:3]:
-        blocks.append(context(safe(c.describe())))
+    return context(" · ".join(facts))
+
+
+def _body_blocks(answer: Answer) -> list[dict[str, Any]]:
+    """Concentrations, breakdown, suspects, patterns, evidence preview, the query: the middle of an answer."""
+    ev = answer.evidence
+    blocks = [context(safe(c.describe())) for c in ev.concentrations[:3]]
     breakdown = _breakdown_text(answer)
     if breakdown:
         blocks.append(section(breakdown))
     if answer.suspects:
-        blocks.append({"type": "divider"})
-        blocks.append(section("*Suspects*, most likely first"))
-        for i in range(min(len(answer.suspects), MAX_SUSPECTS_SHOWN)):
-            blocks.append(_suspect_block(answer, i))
+        blocks += [{"type": "divider"}, section("*Suspects*, most likely first")]
+        blocks += [_suspect_block(answer, i) for i in range(min(len(answer.suspects), MAX_SUSPECTS_SHOWN))]
     if ev.patterns:
         blocks.append({"type": "divider"})
         blocks.append(section("*Error patterns*\n" + "\n".join(_pattern_lines(answer, MAX_PATTERNS_SHOWN))))
@@ -235,27 +243,89 @@ def answer_blocks(answer: Answer, key: str | None = None) -> Rendered:
         shown = [evidence_line(e) for e in ev.lines[:EVIDENCE_PREVIEW]]
         more = len(ev.lines) - len(shown)
         blocks.append(context("\n".join(shown + ([f"_and {more} more: Show evidence_"] if more > 0 else []))))
-    qtext, qcut = query_text(answer)
-    blocks.append(section(qtext))
+    return blocks
+
+
+def feedback_elements(answer: Answer) -> list[dict[str, Any]]:
+    """Helpful / not helpful, and "the cause was..." with the listed changes plus "none of these"."""
+    inv = answer.investigation_id
+    listed = [s.change for s in answer.suspects] + answer.changes
+    options: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for c in listed:
+        value = f"{inv}|{c.id}"
+        if c.id in seen or len(value) > MAX_OPTION_VALUE or len(options) >= MAX_OPTIONS - 1:
+            continue
+        seen.add(c.id)
+        label = truncate(mask_secrets(f"{c.id}: {c.kind} of {c.service}"), MAX_OPTION_TEXT)
+        options.append({"text": {"type": "plain_text", "text": label}, "value": value})
+    options.append({"text": {"type": "plain_text", "text": "None of these"}, "value": f"{inv}|{NONE_OF_THESE_VALUE}"})
+    picker = {"type": "static_select", "action_id": ACTION_FEEDBACK_CAUSE, "options": options,
+              "placeholder": {"type": "plain_text", "text": "The cause was…"}}
+    return [button("👍 Helpful", ACTION_FEEDBACK_HELPFUL, inv), button("👎 Not helpful", ACTION_FEEDBACK_NOT_HELPFUL, inv),
+            picker]
+
+
+def _actions(answer: Answer, key: str | None, query_cut: bool) -> dict[str, Any]:
+    """The read-only buttons (when the answer is stored under `key`), the Kibana link, then the feedback."""
+    ev = answer.evidence
     actions = []
     if key:
         if ev.lines:
             actions.append(button(f"Show evidence ({len(ev.lines)})", ACTION_SHOW_EVIDENCE, key))
-        actions.append(button("Show full query" if qcut else "Query as a file", ACTION_SHOW_QUERY, key))
+        actions.append(button("Show full query" if query_cut else "Query as a file", ACTION_SHOW_QUERY, key))
         if (len(answer.suspects) > MAX_SUSPECTS_SHOWN or len(ev.patterns) > MAX_PATTERNS_SHOWN
                 or len(ev.concentrations) > 3):
             actions.append(button("Show the rest", ACTION_SHOW_MORE, key))
     if ev.main.kibana_url and _SAFE_URL.match(ev.main.kibana_url):
         actions.append(button("Open in Kibana", ACTION_OPEN_KIBANA, key or "kibana", url=ev.main.kibana_url))
-    if actions:
-        blocks.append({"type": "actions", "elements": actions[:25]})
+    return {"type": "actions", "elements": (actions + feedback_elements(answer))[:25]}
+
+
+def _closing(answer: Answer) -> list[dict[str, Any]]:
     notes = [safe(truncate(n, 300)) for n in answer.notes[:5]]
-    if notes:
-        blocks.append(context(*("_note:_ " + n for n in notes)))
-    blocks.append(context(footer_text(answer)))
+    return ([context(*("_note:_ " + n for n in notes))] if notes else []) + [context(footer_text(answer))]
+
+
+def _notification(answer: Answer) -> str:
+    return escape(truncate(f"{answer.question}: {mask_secrets(neutralise_mentions(answer.summary))}", 300))
+
+
+def answer_blocks(answer: Answer, key: str | None = None) -> Rendered:
+    """The whole answer as one message; `key` names it for the read-only buttons."""
+    summary = _cite_links(safe(answer.summary), answer) or "_no summary_"
+    blocks: list[dict[str, Any]] = [header(f"🔎 {answer.question}"), section(summary), _facts(answer)]
+    blocks += _body_blocks(answer)
+    qtext, qcut = query_text(answer)
+    blocks.append(section(qtext))
+    blocks.append(_actions(answer, key, qcut))
+    blocks += _closing(answer)
     truncated: list[str] = ["query"] if qcut else []
-    text = truncate(f"{answer.question}: {mask_secrets(neutralise_mentions(answer.summary))}", 300)
-    return Rendered(fit(blocks, truncated), escape(text), truncated)
+    return Rendered(fit(blocks, truncated), _notification(answer), truncated)
+
+
+def answer_tail_blocks(answer: Answer, key: str | None = None) -> Rendered:
+    """What goes under a streamed answer (whose text already holds the summary and suspects): facts, buttons, footer.
+
+    The query itself stays behind "Query as a file": a streamed message is
+    read as it grows, and a JSON block in the middle of it is noise.
+    """
+    blocks = [_facts(answer), _actions(answer, key, True)] + _closing(answer)
+    return Rendered(fit(blocks), _notification(answer))
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The summary and the suspects as markdown, for a streamed answer (inert: masked, mentions neutralised)."""
+    parts = [safe(answer.summary) or "_no summary_"]
+    if answer.suspects:
+        parts.append("**Suspects**, most likely first")
+        for s in answer.suspects[:MAX_SUSPECTS_SHOWN]:
+            c = s.change
+            parts.append(f"{s.rank}. [{s.id}] **{safe(c.id)}** · {safe(c.kind)} of {safe(c.service)} at "
+                         f"{hhmm(c.timestamp)} UTC · confidence **{s.confidence}** · {safe(truncate(c.title, 200))}")
+    elif answer.intent.ask == "investigate":
+        parts.append("No change in the window explains it.")
+    return truncate("\n\n".join(parts), MAX_STREAM_TEXT - 100)
 
 
 def evidence_messages(answer: Answer) -> list[Rendered]:

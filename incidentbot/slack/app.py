@@ -1,31 +1,18 @@
-"""The Bolt app and what its listeners share (the runtime, the workers, the memories).
+"""The Bolt app: one `build_app` call, so `serve` (Socket Mode or HTTP), the tests and the benchmark run the same app.
 
-Kept apart from the listeners so that `serve` (Socket Mode or HTTP), the
-tests and the benchmark build exactly the same app: one `build_app` call.
+The shared state lives in `deps`, the listeners in `listeners`; this module
+imports both and neither imports it, so there is no cycle.
 """
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from incidentbot.pipeline import Runtime
-from incidentbot.slack.charts import ChartFiles
-from incidentbot.slack.dedupe import TTLSet
-from incidentbot.slack.threads import AnswerStore, ThreadMemory
+from incidentbot.slack.deps import Deps, Workers, build_client
+from incidentbot.slack.listeners import register
 
-log = logging.getLogger(__name__)
-
-DEFAULT_API_URL = "https://slack.com/api/"
-MAX_WORKERS = 8
-PER_CHANNEL = 3
-RATE_LIMIT_RETRIES = 3
+__all__ = ["Deps", "Workers", "build_app", "build_client"]
 
 
 class _SameTokenNotice(logging.Filter):
@@ -38,80 +25,15 @@ class _SameTokenNotice(logging.Filter):
 logging.getLogger("slack_bolt.App").addFilter(_SameTokenNotice())
 
 
-class Workers:
-    """A bounded pool for investigations, with at most `per_channel` in flight per channel.
-
-    Investigations take seconds and hit the log store; an unbounded pool
-    would let one noisy channel starve every other incident, so a channel
-    past its limit is told to wait instead of queueing silently.
-    """
-
-    def __init__(self, max_workers: int = MAX_WORKERS, per_channel: int = PER_CHANNEL) -> None:
-        self.per_channel = per_channel
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="incidentbot-slack")
-        self._in_flight: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def try_submit(self, channel: str, job: Callable[[], None]) -> Future[None] | None:
-        """Run `job` in the pool, or return None when `channel` already has `per_channel` jobs in flight."""
-        with self._lock:
-            if self._in_flight.get(channel, 0) >= self.per_channel:
-                return None
-            self._in_flight[channel] = self._in_flight.get(channel, 0) + 1
-
-        def run() -> None:
-            try:
-                job()
-            except Exception:  # the job reports its own errors; this is the last guard for the pool
-                log.exception("a Slack job failed")
-            finally:
-                with self._lock:
-                    left = self._in_flight.get(channel, 1) - 1
-                    if left:
-                        self._in_flight[channel] = left
-                    else:
-                        self._in_flight.pop(channel, None)
-
-        return self._pool.submit(run)
-
-    def in_flight(self) -> int:
-        with self._lock:
-            return sum(self._in_flight.values())
-
-    def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
-
-
-@dataclass
-class Deps:
-    """Everything a listener needs besides what Bolt passes it."""
-
-    rt: Runtime
-    workers: Workers = field(default_factory=Workers)
-    seen: TTLSet = field(default_factory=TTLSet)
-    threads: ThreadMemory = field(default_factory=ThreadMemory)
-    answers: AnswerStore = field(default_factory=AnswerStore)
-    charts: ChartFiles = field(default_factory=ChartFiles)
-
-
-def build_client(token: str, api_url: str | None = None) -> WebClient:
-    """A WebClient on SLACK_API_URL that waits out 429s (Retry-After) instead of failing the answer."""
-    base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
-    client = WebClient(token=token, base_url=base, timeout=30)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
-    return client
-
-
 def build_app(token: str, signing_secret: str, deps: Deps, api_url: str | None = None,
               socket_mode: bool = False) -> App:
     """The Bolt app with every listener registered (listeners.register).
 
     process_before_response=False: Bolt answers Slack's HTTP request as soon
-    as ack() is called, and the work continues in the background, so the
-    3-second deadline never depends on the log store's speed.
+    as ack() is called (events are acknowledged before their listener runs),
+    and the work continues in the background, so the 3-second deadline never
+    depends on the log store's speed.
     """
-    from incidentbot.slack.listeners import register
-
     app = App(client=build_client(token, api_url), signing_secret=signing_secret or None,
               process_before_response=False, request_verification_enabled=not socket_mode,
               name="incidentbot")

@@ -1,242 +1,94 @@
-"""Every Slack listener, registered in one place (`register`).
+"""Every Slack listener, registered in one place (`register`), one small function per kind.
 
-Each listener acknowledges first (Slack's 3-second deadline, and Bolt sends
-the HTTP response as soon as ack() is called), then hands the work to the
-bounded `Workers`. The work posts "Investigating..." in the thread, edits it
-as the pipeline's stages finish, and ends with the answer. Every expected
-failure becomes a clear message in the thread; an unexpected one becomes a
-short apology with an error id that is in the log. Buttons only read: they
-post more of an answer already given.
+Each listener acknowledges first (Slack's 3-second deadline; Bolt sends the
+HTTP response as soon as ack() is called, and acknowledges events before
+their listener runs), then hands the work to the bounded `Workers`
+(`work.py`). Buttons only read (they post more of an answer already given)
+or record feedback; nothing here writes anywhere else.
 """
 from __future__ import annotations
 
-import inspect
 import logging
-import re
-import uuid
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from incidentbot.core.mask import mask_secrets
-from incidentbot.core.errors import StoreUnreachable, UsageError
-from incidentbot.pipeline import investigate, what_changed
-from incidentbot.core.intent import Intent
 from incidentbot.render import blocks as bk
-from incidentbot.slack.app import Deps
-from incidentbot.slack.charts import upload_chart
+from incidentbot.slack.assistant import build_assistant
 from incidentbot.slack.dedupe import dedupe_middleware
-from incidentbot.slack.progress import ProgressMessage
+from incidentbot.slack.deps import Deps
+from incidentbot.slack.feedback import take_feedback
+from incidentbot.slack.home import publish_home
+from incidentbot.slack.messages import (ignore_bots, is_from_bot, is_help, looks_like_question, mentions,
+                                        new_error_id, strip_mention, unescape)
+from incidentbot.slack.threads import StoredAnswer
+from incidentbot.slack.work import BUSY, Ask, apology, post, run_whatchanged, start_question
+from incidentbot.timeline.slack import post_timeline
 
 log = logging.getLogger(__name__)
 
-BUSY = ":hourglass: I'm busy with other questions in this channel; try again in a minute."
-NOT_AVAILABLE_TIMELINE = "The timeline is not available yet."
-_QUESTION_START = re.compile(r"^\s*(why|what|when|where|which|who|how|is|are|was|were|did|does|do|can|could|"
-                             r"show|list|count|any)\b", re.I)
 _ANSWERED_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 
-def new_error_id() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-def unescape(text: str) -> str:
-    """Slack escapes &, < and > in message text; the pipeline wants what the person typed."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def strip_mention(text: str, bot_user_id: str | None) -> str:
-    """The question without the mention(s) of the bot."""
-    if bot_user_id:
-        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
-    return unescape(" ".join(text.split()))
-
-
-def mentions(text: str, bot_user_id: str | None) -> bool:
-    return bool(bot_user_id) and f"<@{bot_user_id}" in text
-
-
-def is_help(question: str) -> bool:
-    return question.strip().lower() in ("", "help", "?", "-h", "--help")
-
-
-def looks_like_question(text: str) -> bool:
-    """A thread follow-up worth answering: people also talk to each other in incident threads."""
-    t = text.strip()
-    return t.endswith("?") or bool(_QUESTION_START.match(t))
-
-
-def is_from_bot(event: dict[str, Any], bot_user_id: str | None = None) -> bool:
-    """Messages by bots (ours included) are never answered: two bots must not talk each other into a loop."""
-    return bool(event.get("bot_id") or event.get("subtype") == "bot_message" or event.get("bot_profile")
-                or (bot_user_id and event.get("user") == bot_user_id))
-
-
-def ignore_bots(body: dict[str, Any], context: Any, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
-    """Global middleware: an event from a bot is acknowledged and dropped before any listener."""
-    event = body.get("event") if isinstance(body, dict) else None
-    if isinstance(event, dict) and is_from_bot(event, context.get("bot_user_id")):
-        return BoltResponse(status=200, body="")
-    next()
-    return None
-
-
-# ------------------------------------------------------------------ the work
-
-def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | None, question: str,
-                 context: Intent | None, title: str = "", respond: Callable[..., Any] | None = None) -> None:
-    """Investigate one question, showing progress in one message that ends as the answer."""
-    pm = ProgressMessage(client, channel, thread_ts, title)
-    try:
-        pm.start()
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        log.warning("could not post in %s: %s", channel, error)
-        if respond is not None:
-            respond(text=f"I could not post in this channel ({error}): invite me with `/invite @incidentbot`.",
-                    response_type="ephemeral")
-        return
-    answer_thread = thread_ts or pm.ts or ""
-    try:
-        answer = investigate(question, deps.rt, progress=pm.stage, context=context)
-    except UsageError as exc:
-        pm.fail(f":grey_question: I can't answer that as asked: {bk.safe(str(exc))}")
-        return
-    except StoreUnreachable as exc:
-        pm.fail(f":rotating_light: I cannot reach the log store, so I have no answer: {bk.safe(str(exc))}")
-        return
-    except Exception:
-        error_id = new_error_id()
-        log.exception("investigation failed (error id %s) for %r", error_id, question)
-        pm.fail(f":bow: Sorry, something went wrong on my side (error id `{error_id}`). It is logged; "
-                "please try again.")
-        return
-    deps.threads.remember(channel, answer_thread, answer.intent)
-    key = deps.answers.put(answer, channel, answer_thread)
-    rendered = bk.answer_blocks(answer, key)
-    try:
-        pm.finish(rendered.blocks, rendered.text)
-    except SlackApiError as exc:
-        error_id = new_error_id()
-        log.error("Slack refused the answer blocks (error id %s): %s", error_id, exc.response.get("error"))
-        pm.fail(f"{bk.safe(answer.summary)}\n_(the full answer could not be shown, error id `{error_id}`)_")
-        return
-    chart = upload_chart(client, deps.rt, deps.charts, channel, answer_thread, answer)
-    if chart and len(rendered.blocks) < bk.MAX_BLOCKS:
-        ref = bk.link(chart.get("permalink"), "the error-rate chart") if chart.get("permalink") else "the error-rate chart"
-        try:
-            pm.finish(rendered.blocks + [bk.context(f":chart_with_upwards_trend: {ref} is in this thread")],
-                      rendered.text)
-        except SlackApiError as exc:
-            log.info("could not reference the chart: %s", exc.response.get("error"))
-
-
-def start_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | None, question: str,
-                   title: str = "", respond: Callable[..., Any] | None = None) -> bool:
-    """Queue a question, or say the channel is busy; False when it was not queued."""
-    context = deps.threads.context(channel, thread_ts)
-    job = lambda: run_question(client, deps, channel, thread_ts, question, context, title, respond)  # noqa: E731
-    if deps.workers.try_submit(channel, job) is not None:
-        return True
-    if respond is not None:
-        respond(text=BUSY, response_type="ephemeral")
-    else:
-        _post(client, channel, thread_ts, bk.error_blocks(BUSY))
-    return False
-
-
-def _post(client: WebClient, channel: str, thread_ts: str | None, msg: bk.Rendered) -> str | None:
-    try:
-        resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=msg.blocks, text=msg.text)
-        return str(resp["ts"])
-    except SlackApiError as exc:
-        log.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
-        return None
-
-
-def _apology(exc: BaseException, what: str) -> str:
-    if isinstance(exc, UsageError):
-        return f":grey_question: {bk.safe(str(exc))}"
-    if isinstance(exc, StoreUnreachable):
-        return f":rotating_light: I cannot reach the log store: {bk.safe(str(exc))}"
-    error_id = new_error_id()
-    log.error("%s failed (error id %s)", what, error_id, exc_info=exc)
-    return f":bow: Sorry, {what} failed on my side (error id `{error_id}`)."
-
-
-def run_whatchanged(client: WebClient, deps: Deps, channel: str, text: str, respond: Callable[..., Any]) -> None:
-    """The changes of the window, grouped by service; the full list as a snippet when it does not fit."""
-    try:
-        report = what_changed(deps.rt, text)
-    except Exception as exc:
-        respond(text=_apology(exc, "/whatchanged"), response_type="ephemeral")
-        return
-    rendered = bk.changes_blocks(report)
-    ts = _post(client, channel, None, rendered)
-    if ts is None:  # not in the channel: the response_url still works
-        respond(blocks=rendered.blocks, text=rendered.text, response_type="in_channel")
-        return
-    if rendered.truncated:
-        from incidentbot.render.terminal import render_changes
-
-        try:
-            client.files_upload_v2(channel=channel, thread_ts=ts, content=mask_secrets(render_changes(report)),
-                                   filename="whatchanged.txt", title="All the changes of the window")
-        except SlackApiError as exc:
-            log.warning("snippet upload failed: %s", exc.response.get("error"))
-
-
-def _accepted(func: Callable[..., Any], **candidates: Any) -> dict[str, Any]:
-    """The keyword arguments `func` accepts, so an optional module's signature can grow freely."""
-    params = inspect.signature(func).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return candidates
-    return {k: v for k, v in candidates.items() if k in params}
-
-
-# ------------------------------------------------------------------ registration
-
 def register(app: App, deps: Deps) -> None:
-    """Register every listener and middleware of the bot on `app`."""
+    """Register every middleware and listener of the bot on `app` (bots are dropped first, then retries)."""
     app.middleware(ignore_bots)
     app.middleware(dedupe_middleware(deps.seen))
+    app.use(build_assistant(deps))
+    register_messages(app, deps)
+    register_commands(app, deps)
+    register_buttons(app, deps)
+    register_feedback(app, deps)
+    register_home(app, deps)
 
-    def answer_message(client: WebClient, channel: str, ts: str, thread_ts: str, question: str) -> None:
-        if not deps.seen.add(f"msg:{channel}:{ts}"):  # one user message, two events (mention + message)
-            return
-        if is_help(question):
-            _post(client, channel, thread_ts, bk.help_blocks())
-            return
-        start_question(client, deps, channel, thread_ts, question)
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        kind = body.get("type") if isinstance(body, dict) else None
+        log.error("unhandled error in a listener (error id %s, request %s)", new_error_id(), kind, exc_info=error)
+
+
+def answer_message(client: WebClient, deps: Deps, event: dict[str, Any], thread_ts: str, question: str,
+                   team: str | None) -> None:
+    """Answer one person's message once (a mention also arrives as a message event)."""
+    channel, ts = event["channel"], event["ts"]
+    if not deps.seen.add(f"msg:{channel}:{ts}"):
+        return
+    if is_help(question):
+        post(client, channel, thread_ts, bk.help_blocks())
+        return
+    start_question(client, deps, Ask(channel, thread_ts, question, user=event.get("user"), team=team))
+
+
+def register_messages(app: App, deps: Deps) -> None:
+    """Mentions, direct messages, and question-like follow-ups in threads the bot answered."""
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], context: Any, client: WebClient) -> None:
         """A mention is answered in its thread (a new thread under the mention when it was top-level)."""
-        channel, ts = event["channel"], event["ts"]
-        answer_message(client, channel, ts, event.get("thread_ts") or ts,
-                       strip_mention(event.get("text") or "", context.get("bot_user_id")))
+        answer_message(client, deps, event, event.get("thread_ts") or event["ts"],
+                       strip_mention(event.get("text") or "", context.get("bot_user_id")), context.get("team_id"))
 
     @app.event("message")
     def on_message(event: dict[str, Any], context: Any, client: WebClient) -> None:
-        """Direct messages, and question-like follow-ups in a thread the bot already answered."""
         if event.get("subtype") not in _ANSWERED_SUBTYPES or is_from_bot(event, context.get("bot_user_id")):
             return
         channel, ts, text = event.get("channel"), event.get("ts"), event.get("text") or ""
         if not channel or not ts:
             return
-        bot = context.get("bot_user_id")
+        bot, team = context.get("bot_user_id"), context.get("team_id")
         thread_ts = event.get("thread_ts")
         if event.get("channel_type") == "im":
-            answer_message(client, channel, ts, thread_ts or ts, strip_mention(text, bot))
+            answer_message(client, deps, event, thread_ts or ts, strip_mention(text, bot), team)
         elif thread_ts and thread_ts != ts and deps.threads.answered(channel, thread_ts):
             if mentions(text, bot) or not looks_like_question(text):
                 return  # a mention is answered by on_mention; chatter between people is left alone
-            answer_message(client, channel, ts, thread_ts, strip_mention(text, bot))
+            answer_message(client, deps, event, thread_ts, strip_mention(text, bot), team)
+
+
+def register_commands(app: App, deps: Deps) -> None:
+    """/investigate, /whatchanged and /timeline: acknowledged at once, answered by the workers."""
 
     @app.command("/investigate")
     def on_investigate(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
@@ -247,7 +99,8 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         title = f"<@{command.get('user_id')}> asked: {bk.safe(question)}"
-        start_question(client, deps, command["channel_id"], None, question, title=title, respond=respond)
+        start_question(client, deps, Ask(command["channel_id"], None, question, user=command.get("user_id"),
+                                         team=command.get("team_id"), title=title, respond=respond))
 
     @app.command("/whatchanged")
     def on_whatchanged(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
@@ -258,70 +111,84 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command("/timeline")
     def on_timeline(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
-        try:
-            from incidentbot.timeline.slack import post_timeline
-        except ImportError as exc:
-            log.info("/timeline: incidentbot.timeline.slack not importable (%s)", exc)
-            ack(text=NOT_AVAILABLE_TIMELINE, response_type="ephemeral")
-            return
         ack()
         channel = command["channel_id"]
-        kwargs = _accepted(post_timeline, user_id=command.get("user_id"), text=command.get("text") or "",
-                           respond=respond, at=deps.rt.settings.at)
 
         def job() -> None:
             try:
-                post_timeline(client, channel, deps.rt, **kwargs)
+                post_timeline(client, channel, deps.rt, at=deps.rt.settings.at)
             except Exception as exc:
-                respond(text=_apology(exc, "/timeline"), response_type="ephemeral")
+                respond(text=apology(exc, "/timeline"), response_type="ephemeral")
 
         if deps.workers.try_submit(channel, job) is None:
             respond(text=BUSY, response_type="ephemeral")
 
-    def stored_or_tell(body: dict[str, Any], client: WebClient, key: str | None) -> Any:
-        stored = deps.answers.get(key)
-        if stored is None:
-            try:
-                client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
-                                          text="That answer is no longer in my memory: ask the question again.")
-            except (SlackApiError, KeyError) as exc:
-                log.warning("could not say an answer expired: %s", exc)
-        return stored
+
+def stored_or_tell(deps: Deps, body: dict[str, Any], client: WebClient, key: str | None) -> StoredAnswer | None:
+    """The answer behind a button, or an ephemeral "ask again" when it is no longer in memory."""
+    stored = deps.answers.get(key)
+    if stored is None:
+        try:
+            client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
+                                      text="That answer is no longer in my memory: ask the question again.")
+        except (SlackApiError, KeyError) as exc:
+            log.warning("could not say an answer expired: %s", exc)
+    return stored
+
+
+def register_buttons(app: App, deps: Deps) -> None:
+    """The read-only buttons: more of the same answer, in the same thread."""
 
     @app.action(bk.ACTION_SHOW_EVIDENCE)
     def on_show_evidence(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        stored = stored_or_tell(body, client, action.get("value"))
-        if stored is not None:
-            for msg in bk.evidence_messages(stored.answer):
-                _post(client, stored.channel, stored.thread_ts, msg)
+        stored = stored_or_tell(deps, body, client, action.get("value"))
+        for msg in bk.evidence_messages(stored.answer) if stored else []:
+            post(client, stored.channel, stored.thread_ts, msg)  # type: ignore[union-attr]
 
     @app.action(bk.ACTION_SHOW_MORE)
     def on_show_more(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        stored = stored_or_tell(body, client, action.get("value"))
-        if stored is not None:
-            for msg in bk.more_messages(stored.answer):
-                _post(client, stored.channel, stored.thread_ts, msg)
+        stored = stored_or_tell(deps, body, client, action.get("value"))
+        for msg in bk.more_messages(stored.answer) if stored else []:
+            post(client, stored.channel, stored.thread_ts, msg)  # type: ignore[union-attr]
 
     @app.action(bk.ACTION_SHOW_QUERY)
     def on_show_query(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        stored = stored_or_tell(body, client, action.get("value"))
-        if stored is not None:
-            try:
-                client.files_upload_v2(channel=stored.channel, thread_ts=stored.thread_ts,
-                                       content=bk.query_snippet(stored.answer), filename="queries.json",
-                                       title="The exact queries of this answer")
-            except SlackApiError as exc:
-                log.warning("query snippet upload failed: %s", exc.response.get("error"))
+        stored = stored_or_tell(deps, body, client, action.get("value"))
+        if stored is None:
+            return
+        try:
+            client.files_upload_v2(channel=stored.channel, thread_ts=stored.thread_ts,
+                                   content=bk.query_snippet(stored.answer), filename="queries.json",
+                                   title="The exact queries of this answer")
+        except SlackApiError as exc:
+            log.warning("query snippet upload failed: %s", exc.response.get("error"))
 
     @app.action(bk.ACTION_OPEN_KIBANA)
     def on_open_kibana(ack: Any) -> None:
         ack()  # a link button: Slack opens the URL; the action only needs acknowledging
 
-    @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
-        error_id = new_error_id()
-        kind = body.get("type") if isinstance(body, dict) else None
-        log.error("unhandled error in a listener (error id %s, request %s)", error_id, kind, exc_info=error)
+
+def register_feedback(app: App, deps: Deps) -> None:
+    """Helpful / not helpful and "the cause was...": stored through the feedback sink, thanked ephemerally."""
+
+    for action_id in bk.FEEDBACK_ACTIONS:
+        @app.action(action_id)
+        def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+            ack()
+            take_feedback(client, deps.feedback, body, action)
+
+
+def register_home(app: App, deps: Deps) -> None:
+    """The Home tab, built when it is opened (app_home_opened is acknowledged before this runs)."""
+
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        try:
+            publish_home(client, deps, event["user"])
+        except SlackApiError as exc:
+            log.warning("views.publish for %s failed: %s", event.get("user"), exc.response.get("error"))

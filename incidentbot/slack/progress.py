@@ -5,6 +5,7 @@ what is being searched, and later needs the answer where the question was;
 posting "Investigating..." and editing that same message (chat.update) as
 the pipeline's stages finish gives both without flooding the thread.
 A failed update never sinks the investigation: progress is a courtesy.
+This is the fallback where Slack refuses streaming (see `stream`).
 """
 from __future__ import annotations
 
@@ -15,32 +16,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from incidentbot.core.progress import ProgressEvent
 from incidentbot.render.blocks import context, safe, section
-from incidentbot.core.timeutil import hhmm
 
 log = logging.getLogger(__name__)
 
 STARTED = ":mag: Investigating..."
-
-
-def describe_stage(stage: str, info: dict[str, Any]) -> str | None:
-    """The line a person reads for one finished stage of `investigate` (None: nothing to show)."""
-    if stage == "intent":
-        intent = info.get("intent")
-        if intent is None:
-            return None
-        what = ", ".join(intent.services) if intent.services else "all services"
-        filters = list(intent.levels) + [s.label for s in intent.status] + [f'"{t}"' for t in intent.text]
-        extra = f" ({', '.join(filters)})" if filters else ""
-        return f"searching {what}{extra} from {hhmm(intent.start)} to {hhmm(intent.end)} UTC"
-    if stage == "evidence":
-        onset = info.get("onset")
-        found = f"onset found at {hhmm(onset.at)}" if onset else "no onset found"
-        return f"query ran: {info.get('hits', 0)} hits; {found}"
-    if stage == "ranking":
-        n = len(info.get("suspects") or [])
-        return f"suspects ranked ({n})" if n else "suspects ranked (no change to rank)"
-    return None
 
 
 class ProgressMessage:
@@ -71,9 +52,9 @@ class ProgressMessage:
         self.ts = str(resp["ts"])
         return self.ts
 
-    def stage(self, stage: str, info: dict[str, Any]) -> None:
-        """The pipeline's `progress` callback: one more line, the same message."""
-        line = describe_stage(stage, info)
+    def event(self, event: ProgressEvent) -> None:
+        """The pipeline's progress observer: each finished step is one more line in the same message."""
+        line = event.line() if event.status != "started" else ""
         if not line or self.ts is None:
             return
         with self._lock:

@@ -22,7 +22,8 @@ from slack_bolt.error import BoltError
 from incidentbot.config import Settings
 from incidentbot.core.errors import UsageError
 from incidentbot.pipeline import Runtime
-from incidentbot.slack.app import Deps, Workers, build_app
+from incidentbot.slack.app import build_app
+from incidentbot.slack.deps import Deps, Workers
 from incidentbot.core.timeutil import iso
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,97 @@
+"""What every listener shares: the runtime, the bounded workers, the memories, the feedback sink.
+
+Kept apart from `app` (which builds the Bolt app) and `listeners` (which
+register on it) so both can import it without importing each other.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from incidentbot.core.feedback import FeedbackSink, MemoryFeedbackSink
+from incidentbot.pipeline import Runtime
+from incidentbot.slack.charts import ChartFiles
+from incidentbot.slack.dedupe import TTLSet
+from incidentbot.slack.recent import Health, RecentInvestigations
+from incidentbot.slack.threads import AnswerStore, ThreadMemory
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+MAX_WORKERS = 8
+PER_CHANNEL = 3
+RATE_LIMIT_RETRIES = 3
+
+
+class Workers:
+    """A bounded pool for investigations, with at most `per_channel` in flight per channel.
+
+    Investigations take seconds and hit the log store; an unbounded pool
+    would let one noisy channel starve every other incident, so a channel
+    past its limit is told to wait instead of queueing silently.
+    """
+
+    def __init__(self, max_workers: int = MAX_WORKERS, per_channel: int = PER_CHANNEL) -> None:
+        self.per_channel = per_channel
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="incidentbot-slack")
+        self._in_flight: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def try_submit(self, channel: str, job: Callable[[], None]) -> Future[None] | None:
+        """Run `job` in the pool, or return None when `channel` already has `per_channel` jobs in flight."""
+        with self._lock:
+            if self._in_flight.get(channel, 0) >= self.per_channel:
+                return None
+            self._in_flight[channel] = self._in_flight.get(channel, 0) + 1
+
+        def run() -> None:
+            try:
+                job()
+            except Exception:  # the job reports its own errors; this is the last guard for the pool
+                log.exception("a Slack job failed")
+            finally:
+                with self._lock:
+                    left = self._in_flight.get(channel, 1) - 1
+                    if left:
+                        self._in_flight[channel] = left
+                    else:
+                        self._in_flight.pop(channel, None)
+
+        return self._pool.submit(run)
+
+    def in_flight(self) -> int:
+        with self._lock:
+            return sum(self._in_flight.values())
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+@dataclass
+class Deps:
+    """Everything a listener needs besides what Bolt passes it."""
+
+    rt: Runtime
+    workers: Workers = field(default_factory=Workers)
+    seen: TTLSet = field(default_factory=TTLSet)
+    threads: ThreadMemory = field(default_factory=ThreadMemory)
+    answers: AnswerStore = field(default_factory=AnswerStore)
+    charts: ChartFiles = field(default_factory=ChartFiles)
+    feedback: FeedbackSink = field(default_factory=MemoryFeedbackSink)
+    recent: RecentInvestigations = field(default_factory=RecentInvestigations)
+    health: Health = field(default_factory=Health)
+    streaming: bool = True  # try chat.startStream first; False: always the edited progress message
+
+
+def build_client(token: str, api_url: str | None = None) -> WebClient:
+    """A WebClient on SLACK_API_URL that waits out 429s (Retry-After) instead of failing the answer."""
+    base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
+    client = WebClient(token=token, base_url=base, timeout=30)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    return client

@@ -1,0 +1,194 @@
+"""The work behind the listeners: investigate a question, list changes, each ending as a message in Slack.
+
+A question is answered on one surface: streamed into its thread where Slack
+allows it (`stream.StreamedAnswer`), else the "Investigating..." message
+edited in place (`progress.ProgressMessage`). Either way there is exactly one
+reply, every expected failure becomes a clear message where the question
+was, and an unexpected one a short apology with an error id that is in the
+log.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from incidentbot.core.answer import Answer
+from incidentbot.core.errors import StoreUnreachable, UsageError
+from incidentbot.core.mask import mask_secrets
+from incidentbot.core.progress import ProgressEvent
+from incidentbot.pipeline import investigate, what_changed
+from incidentbot.render import blocks as bk
+from incidentbot.render.terminal import render_changes
+from incidentbot.slack.charts import upload_chart
+from incidentbot.slack.deps import Deps
+from incidentbot.slack.messages import new_error_id
+from incidentbot.slack.progress import ProgressMessage
+from incidentbot.slack.stream import StreamedAnswer, StreamErrors
+
+log = logging.getLogger(__name__)
+
+BUSY = ":hourglass: I'm busy with other questions in this channel; try again in a minute."
+Surface = StreamedAnswer | ProgressMessage
+
+
+@dataclass
+class Ask:
+    """One question and where it was asked: what the answer needs to find its way back."""
+
+    channel: str
+    thread_ts: str | None
+    question: str
+    user: str | None = None
+    team: str | None = None
+    title: str = ""
+    respond: Callable[..., Any] | None = None  # a slash command's response_url
+    set_status: Callable[..., Any] | None = None  # an assistant thread's assistant.threads.setStatus
+
+
+def post(client: WebClient, channel: str, thread_ts: str | None, msg: bk.Rendered) -> str | None:
+    try:
+        resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=msg.blocks, text=msg.text)
+        return str(resp["ts"])
+    except SlackApiError as exc:
+        log.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
+        return None
+
+
+def open_surface(client: WebClient, deps: Deps, ask: Ask) -> Surface | None:
+    """The stream when Slack takes one here, else the progress message; None when the bot cannot post at all."""
+    if deps.streaming and ask.thread_ts:
+        streamed = StreamedAnswer(client, ask.channel, ask.thread_ts, ask.question, ask.user, ask.team)
+        try:
+            streamed.start()
+            return streamed
+        except StreamErrors as exc:  # nothing was posted: the progress message is the only reply
+            log.info("no stream in %s (%s): progress message instead", ask.channel,
+                     getattr(exc, "response", {}).get("error") if hasattr(exc, "response") else exc)
+    pm = ProgressMessage(client, ask.channel, ask.thread_ts, ask.title)
+    try:
+        pm.start()
+        return pm
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        log.warning("could not post in %s: %s", ask.channel, error)
+        if ask.respond is not None:
+            ask.respond(text=f"I could not post in this channel ({error}): invite me with `/invite @incidentbot`.",
+                        response_type="ephemeral")
+        return None
+
+
+def observer(surface: Surface, set_status: Callable[..., Any] | None) -> Callable[[ProgressEvent], None]:
+    """Each event goes to the surface, and a starting step names the assistant thread's status."""
+
+    def see(event: ProgressEvent) -> None:
+        if set_status is not None and event.status == "started" and event.doing:
+            try:
+                set_status(status="is investigating…", loading_messages=[bk.safe(event.doing)[:150]])
+            except SlackApiError as exc:
+                log.info("setStatus failed: %s", exc.response.get("error"))
+        surface.event(event)
+
+    return see
+
+
+def failure_text(exc: BaseException, question: str) -> str:
+    if isinstance(exc, UsageError):
+        return f":grey_question: I can't answer that as asked: {bk.safe(str(exc))}"
+    if isinstance(exc, StoreUnreachable):
+        return f":rotating_light: I cannot reach the log store, so I have no answer: {bk.safe(str(exc))}"
+    error_id = new_error_id()
+    log.error("investigation failed (error id %s) for %r", error_id, mask_secrets(question), exc_info=exc)
+    return (f":bow: Sorry, something went wrong on my side (error id `{error_id}`). It is logged; "
+            "please try again.")
+
+
+def run_question(client: WebClient, deps: Deps, ask: Ask) -> None:
+    """Investigate one question on one surface that ends as the answer (or says why it cannot)."""
+    surface = open_surface(client, deps, ask)
+    if surface is None:
+        return
+    answer_thread = ask.thread_ts or surface.ts or ""
+    try:
+        answer = investigate(ask.question, deps.rt, progress=observer(surface, ask.set_status),
+                             context=deps.threads.context(ask.channel, ask.thread_ts))
+    except Exception as exc:
+        if isinstance(exc, StoreUnreachable):
+            deps.health.report("log store", False, str(exc))
+        surface.fail(failure_text(exc, ask.question))
+        return
+    deps.threads.remember(ask.channel, answer_thread, answer.intent)
+    key = deps.answers.put(answer, ask.channel, answer_thread)
+    deps.recent.add(answer, ask.channel, answer_thread, ask.user)
+    deps.health.from_answer(answer, deps.rt.settings.llm_enabled)
+    rendered = bk.answer_blocks(answer, key)
+    try:
+        if isinstance(surface, StreamedAnswer):
+            surface.finish(bk.answer_markdown(answer), bk.answer_tail_blocks(answer, key), rendered)
+        else:
+            surface.finish(rendered.blocks, rendered.text)
+    except SlackApiError as exc:
+        error_id = new_error_id()
+        log.error("Slack refused the answer (error id %s): %s", error_id, exc.response.get("error"))
+        surface.fail(f"{bk.safe(answer.summary)}\n_(the full answer could not be shown, error id `{error_id}`)_")
+        return
+    attach_chart(client, deps, ask.channel, answer_thread, answer, surface, rendered)
+
+
+def attach_chart(client: WebClient, deps: Deps, channel: str, thread_ts: str, answer: Answer, surface: Surface,
+                 rendered: bk.Rendered) -> None:
+    """Upload the chart into the thread; an edited answer also says where it is (a streamed one is final)."""
+    chart = upload_chart(client, deps.rt, deps.charts, channel, thread_ts, answer)
+    if not chart or isinstance(surface, StreamedAnswer) or len(rendered.blocks) >= bk.MAX_BLOCKS:
+        return
+    ref = bk.link(chart.get("permalink"), "the error-rate chart") if chart.get("permalink") else "the error-rate chart"
+    try:
+        surface.finish(rendered.blocks + [bk.context(f":chart_with_upwards_trend: {ref} is in this thread")],
+                       rendered.text)
+    except SlackApiError as exc:
+        log.info("could not reference the chart: %s", exc.response.get("error"))
+
+
+def start_question(client: WebClient, deps: Deps, ask: Ask) -> bool:
+    """Queue a question, or say the channel is busy; False when it was not queued."""
+    if deps.workers.try_submit(ask.channel, lambda: run_question(client, deps, ask)) is not None:
+        return True
+    if ask.respond is not None:
+        ask.respond(text=BUSY, response_type="ephemeral")
+    else:
+        post(client, ask.channel, ask.thread_ts, bk.error_blocks(BUSY))
+    return False
+
+
+def apology(exc: BaseException, what: str) -> str:
+    if isinstance(exc, UsageError):
+        return f":grey_question: {bk.safe(str(exc))}"
+    if isinstance(exc, StoreUnreachable):
+        return f":rotating_light: I cannot reach the log store: {bk.safe(str(exc))}"
+    error_id = new_error_id()
+    log.error("%s failed (error id %s)", what, error_id, exc_info=exc)
+    return f":bow: Sorry, {what} failed on my side (error id `{error_id}`)."
+
+
+def run_whatchanged(client: WebClient, deps: Deps, channel: str, text: str, respond: Callable[..., Any]) -> None:
+    """The changes of the window, grouped by service; the full list as a snippet when it does not fit."""
+    try:
+        report = what_changed(deps.rt, text)
+    except Exception as exc:
+        respond(text=apology(exc, "/whatchanged"), response_type="ephemeral")
+        return
+    rendered = bk.changes_blocks(report)
+    ts = post(client, channel, None, rendered)
+    if ts is None:  # not in the channel: the response_url still works
+        respond(blocks=rendered.blocks, text=rendered.text, response_type="in_channel")
+        return
+    if rendered.truncated:
+        try:
+            client.files_upload_v2(channel=channel, thread_ts=ts, content=mask_secrets(render_changes(report)),
+                                   filename="whatchanged.txt", title="All the changes of the window")
+        except SlackApiError as exc:
+            log.warning("snippet upload failed: %s", exc.response.get("error"))
