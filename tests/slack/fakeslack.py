@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from incidentbot.pipeline import Runtime
-from incidentbot.slack.app import Deps, Workers, build_app
+from incidentbot.slack.app import build_app
+from incidentbot.slack.deps import Deps, Workers
 from incidentbot.slack.serve import make_http_server, make_wsgi_app
 
 SECRET = "test-signing-secret"
@@ -49,6 +50,11 @@ class FakeSlackAPI:
         self.delays: dict[str, float] = {}
         self.errors: dict[str, str] = {}
         self.rate_limited: dict[str, int] = {}  # method -> how many more calls get a 429
+        self.stream_refusal: str | None = None  # set: chat.startStream answers this error (refuse_streaming)
+        self.break_stream_after: int | None = None  # set: appends beyond this many per stream fail
+        self.streams: dict[str, dict[str, Any]] = {}  # ts -> {"channel", "appends", "open"}
+        self.members: dict[str, list[str]] = {}  # user -> channel ids (users.conversations)
+        self.channel_names: dict[str, str] = {}  # channel id -> name (conversations.info)
         self._ts = itertools.count(1)
         self._cond = threading.Condition()
         fake = self
@@ -127,10 +133,30 @@ class FakeSlackAPI:
     def next_ts(self) -> str:
         return f"1773000000.{next(self._ts):06d}"
 
+    def refuse_streaming(self, error: str | None = "not_allowed_token_type") -> None:
+        """Play a workspace or channel where chat.startStream is refused (None: streaming allowed again)."""
+        self.stream_refusal = error
+
     def reply(self, method: str, p: dict[str, Any]) -> tuple[int, Any]:
         """Responses as Slack documents them (the fields the bot and slack_sdk read)."""
         if method in self.errors:
             return 200, {"ok": False, "error": self.errors[method]}
+        if method.startswith("chat.") and method.endswith("Stream"):
+            return 200, self._stream(method, p)
+        if method.startswith("assistant.threads."):
+            return 200, {"ok": True}
+        if method == "views.publish":
+            return 200, {"ok": True, "view": {"id": f"V{next(self._ts)}", "type": "home", **(p.get("view") or {})}}
+        if method == "users.conversations":
+            return 200, {"ok": True, "channels": [{"id": c} for c in self.members.get(p.get("user") or "", [])],
+                         "response_metadata": {"next_cursor": ""}}
+        if method == "chat.getPermalink":
+            ts = str(p.get("message_ts") or "")
+            return 200, {"ok": True, "channel": p.get("channel"),
+                         "permalink": f"https://example.slack.com/archives/{p.get('channel')}/p{ts.replace('.', '')}"}
+        if method == "conversations.info":
+            cid = p.get("channel") or ""
+            return 200, {"ok": True, "channel": {"id": cid, "name": self.channel_names.get(cid, "general")}}
         if method == "auth.test":
             return 200, {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "incidentbot",
                          "team_id": "T1", "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
@@ -156,6 +182,33 @@ class FakeSlackAPI:
         if method == "response_url":
             return 200, b"ok"
         return 200, {"ok": True}
+
+    def _stream(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        """chat.startStream / appendStream / stopStream, with Slack's rules: a recipient in channels, one life."""
+        channel = str(p.get("channel") or "")
+        if method == "chat.startStream":
+            if self.stream_refusal:
+                return {"ok": False, "error": self.stream_refusal}
+            if not p.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            if channel[:1] in "CG" and not (p.get("recipient_user_id") and p.get("recipient_team_id")):
+                return {"ok": False, "error": "invalid_arguments"}
+            ts = self.next_ts()
+            self.streams[ts] = {"channel": channel, "appends": 0, "open": True}
+            return {"ok": True, "channel": channel, "ts": ts}
+        stream = self.streams.get(str(p.get("ts") or ""))
+        if stream is None:
+            return {"ok": False, "error": "message_not_found"}
+        if not stream["open"]:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        if method == "chat.appendStream":
+            stream["appends"] += 1
+            if self.break_stream_after is not None and stream["appends"] > self.break_stream_after:
+                stream["open"] = False  # Slack ended it (expired): every later call is refused
+                return {"ok": False, "error": "message_not_in_streaming_state"}
+        else:
+            stream["open"] = False
+        return {"ok": True, "channel": channel, "ts": p.get("ts")}
 
     # ------------------------------------------------------------ reading the record
 
@@ -199,6 +252,23 @@ def final_update(api: FakeSlackAPI, channel: str) -> Call | None:
         if "Investigating" not in str(c.params.get("text")):
             return c
     return None
+
+
+def stopped(api: FakeSlackAPI, channel: str) -> Call | None:
+    """The chat.stopStream that ended an answer streamed in `channel` (accepted by the fake)."""
+    for c in api.of("chat.stopStream", channel):
+        if isinstance(c.reply, dict) and c.reply.get("ok"):
+            return c
+    return None
+
+
+def chunks_of(api: FakeSlackAPI, channel: str) -> list[dict[str, Any]]:
+    """Every chunk streamed into `channel`, in order (start, appends, stop)."""
+    out: list[dict[str, Any]] = []
+    for c in api.calls:
+        if c.method in ("chat.startStream", "chat.appendStream", "chat.stopStream") and c.params.get("channel") == channel:
+            out.extend(c.params.get("chunks") or [])
+    return out
 
 
 # ---------------------------------------------------------------- signed requests
@@ -278,6 +348,20 @@ def new_ts() -> str:
     return f"1772000000.{next(_user_ts):06d}"
 
 
+def thread_started(dm: str, thread_ts: str, user: str = "U1", from_channel: str | None = None,
+                   kind: str = "assistant_thread_started") -> dict[str, Any]:
+    """assistant_thread_started (or _context_changed) as Slack sends it: the DM, the thread, where it was opened."""
+    context: dict[str, Any] = {"team_id": "T1", "enterprise_id": None}
+    if from_channel:
+        context["channel_id"] = from_channel
+    return {"type": kind, "assistant_thread": {"user_id": user, "context": context, "channel_id": dm,
+                                               "thread_ts": thread_ts}, "event_ts": new_ts()}
+
+
+def home_opened(user: str = "U1", tab: str = "home") -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": "DHOME", "tab": tab, "event_ts": new_ts()}
+
+
 def command_form(command: str, text: str, channel: str, response_url: str, user: str = "U1") -> bytes:
     """A slash command as Slack POSTs it (application/x-www-form-urlencoded)."""
     return urlencode({"token": "legacy", "team_id": "T1", "team_domain": "example", "channel_id": channel,
@@ -286,17 +370,24 @@ def command_form(command: str, text: str, channel: str, response_url: str, user:
                       "trigger_id": "1.2.3"}).encode()
 
 
-def action_form(action_id: str, value: str, channel: str, message_ts: str, response_url: str) -> bytes:
-    """A block_actions interaction (form field `payload` holding JSON)."""
-    payload = {"type": "block_actions", "user": {"id": "U1", "username": "oncall", "team_id": "T1"},
+def action_form(action_id: str, value: str, channel: str, message_ts: str, response_url: str,
+                thread_ts: str | None = None, select: bool = False, user: str = "U1") -> bytes:
+    """A block_actions interaction (form field `payload` holding JSON): a button, or a static_select choice."""
+    if select:
+        action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "type": "static_select",
+                                  "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+                                  "action_ts": str(time.time())}
+    else:
+        action = {"action_id": action_id, "block_id": "b1", "type": "button", "value": value,
+                  "text": {"type": "plain_text", "text": "x"}, "action_ts": str(time.time())}
+    message = {"type": "message", "ts": message_ts, "bot_id": BOT_ID, "text": "..."}
+    container = {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False}
+    if thread_ts:
+        message["thread_ts"] = container["thread_ts"] = thread_ts
+    payload = {"type": "block_actions", "user": {"id": user, "username": "oncall", "team_id": "T1"},
                "api_app_id": "A1", "token": "legacy", "team": {"id": "T1", "domain": "example"},
-               "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
-                             "is_ephemeral": False},
-               "trigger_id": "1.2.3", "channel": {"id": channel, "name": "incident"},
-               "message": {"type": "message", "ts": message_ts, "bot_id": BOT_ID, "text": "..."},
-               "response_url": response_url,
-               "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": value,
-                            "text": {"type": "plain_text", "text": "x"}, "action_ts": str(time.time())}]}
+               "container": container, "trigger_id": "1.2.3", "channel": {"id": channel, "name": "incident"},
+               "message": message, "response_url": response_url, "actions": [action]}
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
@@ -305,9 +396,9 @@ def action_form(action_id: str, value: str, channel: str, message_ts: str, respo
 class BotServer:
     """The real app behind the real WSGI endpoint, talking to a FakeSlackAPI."""
 
-    def __init__(self, rt: Runtime, api: FakeSlackAPI, workers: Workers | None = None) -> None:
+    def __init__(self, rt: Runtime, api: FakeSlackAPI, workers: Workers | None = None, **deps: Any) -> None:
         self.api = api
-        self.deps = Deps(rt=rt, workers=workers or Workers())
+        self.deps = Deps(rt=rt, workers=workers or Workers(), **deps)
         self.app = build_app(BOT_TOKEN, SECRET, self.deps, api_url=api.url)
         self.server = make_http_server(make_wsgi_app(self.app, self.deps), "127.0.0.1", 0, threads=16)
         self.base = f"http://127.0.0.1:{self.server.effective_port}"
@@ -329,9 +420,9 @@ class BotServer:
         return post(self.url, command_form(command, text, channel, f"{self.api.base}/respond/{channel}"),
                     "application/x-www-form-urlencoded")
 
-    def action(self, action_id: str, value: str, channel: str, message_ts: str) -> Response:
-        return post(self.url, action_form(action_id, value, channel, message_ts, f"{self.api.base}/respond/{channel}"),
-                    "application/x-www-form-urlencoded")
+    def action(self, action_id: str, value: str, channel: str, message_ts: str, **kw: Any) -> Response:
+        return post(self.url, action_form(action_id, value, channel, message_ts, f"{self.api.base}/respond/{channel}",
+                                          **kw), "application/x-www-form-urlencoded")
 
 
 def runtime_for(sc: Any, es_url: str) -> Runtime:

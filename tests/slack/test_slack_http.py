@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -19,7 +20,9 @@ QUESTION = "why is shipping-api returning 503s?"
 
 @pytest.fixture(scope="module")
 def bot(es_url, scenarios):
+    """The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message."""
     api = FakeSlackAPI().start()
+    api.refuse_streaming()
     server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api).start()
     yield server
     server.stop()
@@ -71,6 +74,9 @@ def test_mention_answered_in_thread_with_progress_then_answer(bot):
     final = api.wait_for(lambda a: final_update(a, channel))
     posts = api.of("chat.postMessage", channel)
     assert len(posts) == 1, "one message: the progress that becomes the answer"
+    refused = api.of("chat.startStream", channel)
+    assert len(refused) == 1 and refused[0].params["recipient_user_id"] == "U1", "streaming was tried first"
+    assert refused[0].reply["ok"] is False and refused[0].at < posts[0].at, "...refused, then the fallback"
     assert posts[0].params["thread_ts"] == ev["ts"], "a top-level mention is answered in its thread"
     assert "Investigating" in posts[0].params["text"]
     api.wait_for(lambda a: [u for u in a.of("chat.update", channel) if "chart" in json.dumps(u.params.get("blocks"))])
@@ -80,9 +86,10 @@ def test_mention_answered_in_thread_with_progress_then_answer(bot):
     assert all("Investigating" in t for t in progress)
     assert len(updates) == answer_at + 2, "the answer, then the answer with its chart referenced"
     assert all(u.params["ts"] == posts[0].reply["ts"] for u in updates), "always the same message"
-    assert any("searching shipping-api" in t for t in progress)
-    assert any("query ran:" in t and "hits; onset found at" in t for t in progress)
-    assert any("suspects ranked" in t for t in progress)
+    assert any("services in the logs; asking about shipping-api" in t for t in progress)
+    assert any(re.search(r"\d+ status 503 lines in .*shipping-api.*\[Q1\]", t) for t in progress), progress
+    assert any("onset at" in t for t in progress)
+    assert any("suspects; first:" in t and "[C1]" in t for t in progress)
     assert {u.params["ts"] for u in updates} == {posts[0].reply["ts"]}, "every update edits the posted message"
 
     blocks = final.params["blocks"]
