@@ -9,10 +9,11 @@ import pytest
 from fakeslack import BOT_TOKEN, FakeSlackAPI
 
 from incidentbot.core.errors import UsageError
-from incidentbot.slack.app import Deps, Workers, build_client
+from incidentbot.core import progress as steps
 from incidentbot.slack.dedupe import TTLSet, retry_num
-from incidentbot.slack.listeners import BUSY, is_from_bot, looks_like_question, start_question, strip_mention
-from incidentbot.slack.progress import describe_stage
+from incidentbot.slack.deps import Deps, Workers, build_client
+from incidentbot.slack.messages import is_from_bot, looks_like_question, strip_mention
+from incidentbot.slack.work import BUSY, Ask, run_question, start_question
 from incidentbot.slack.serve import require, run
 from incidentbot.slack.threads import ThreadMemory
 
@@ -43,7 +44,7 @@ def test_workers_limit_each_channel_and_say_busy_in_the_thread():
         assert workers.try_submit("C1", release.wait) is None, "a third question in C1 waits"
         assert workers.try_submit("C2", lambda: None) is not None, "other channels are not starved"
         deps = Deps(rt=None, workers=workers)  # type: ignore[arg-type]
-        assert not start_question(build_client(BOT_TOKEN, api.url), deps, "C1", "111.222", "why?")
+        assert not start_question(build_client(BOT_TOKEN, api.url), deps, Ask("C1", "111.222", "why?"))
         busy = api.of("chat.postMessage", "C1")
         assert busy[0].params["thread_ts"] == "111.222" and busy[0].params["text"] == BUSY
     finally:
@@ -68,19 +69,25 @@ def test_thread_memory_keeps_the_first_intent_and_is_bounded():
     assert mem.context("C1", None) is None
 
 
-def test_progress_lines():
-    from incidentbot.evidence.onset import Onset
+def test_progress_events_read_as_lines_with_their_citations():
+    from incidentbot.core.evidence import Histogram, LogEvidence, QueryRecord
     from incidentbot.core.intent import Intent, StatusFilter
+    from incidentbot.evidence.onset import Onset
 
     t0 = datetime(2026, 3, 20, 9, 30, tzinfo=timezone.utc)
     intent = Intent(question="q", services=["checkout"], start=t0, end=t0.replace(hour=10, minute=0),
-                    status=[StatusFilter(low=500, high=599)])
-    assert describe_stage("intent", {"intent": intent}) == "searching checkout (5xx) from 09:30 to 10:00 UTC"
+                    status=[StatusFilter(low=500, high=500)])
+    assert steps.counting(intent).doing == "counting checkout status 500 since 09:30"
     onset = Onset(at=t0.replace(minute=52), index=3, rate_before=0.1, rate_after=5.0, llr=40.0)
-    assert describe_stage("evidence", {"hits": 1532, "onset": onset}) == "query ran: 1532 hits; onset found at 09:52"
-    assert describe_stage("evidence", {"hits": 0, "onset": None}) == "query ran: 0 hits; no onset found"
-    assert describe_stage("ranking", {"suspects": [1, 2]}) == "suspects ranked (2)"
-    assert describe_stage("other", {}) is None
+    ev = LogEvidence(main=QueryRecord(id="Q1", purpose="main", index="logs", body={}, hits=297), onset=onset,
+                     histogram=Histogram(start=t0, bucket_s=60, times=[], totals=[], failing=[], query_id="Q2"),
+                     affected_services=["orders-api"], service_rates={}, patterns=[], lines=[], concentrations=[],
+                     queries=[])
+    count, at, patterns = steps.evidence_done(intent, ev)
+    assert count.line() == "297 status 500 lines in orders-api [Q1]"
+    assert at.line().startswith("onset at 09:52 UTC") and at.citation == "Q2"
+    assert patterns.line() == "no error pattern stands out" and patterns.citation is None
+    assert steps.ranking_done([]).line() == "no change to rank"
 
 
 def test_message_parsing():
@@ -124,15 +131,14 @@ def test_unreachable_log_store_and_unexpected_errors_are_told_in_the_thread():
 
     from incidentbot.config import settings_from
     from incidentbot.pipeline import Runtime
-    from incidentbot.slack.listeners import run_question
 
     api = FakeSlackAPI().start()
     try:
         rt = Runtime.create(settings_from(env={}, es_url="http://127.0.0.1:9"), env={}, check=False)
         client = build_client(BOT_TOKEN, api.url)
-        run_question(client, Deps(rt=rt), "CDOWN", "1.1", "why is checkout failing?", None)
+        run_question(client, Deps(rt=rt, streaming=False), Ask("CDOWN", "1.1", "why is checkout failing?"))
         assert "cannot reach the log store" in final_update(api, "CDOWN").params["text"]
-        run_question(client, Deps(rt=None), "CBUG", "1.1", "why is checkout failing?", None)  # type: ignore[arg-type]
+        run_question(client, Deps(rt=None, streaming=False), Ask("CBUG", "1.1", "why is checkout failing?"))  # type: ignore[arg-type]
         text = final_update(api, "CBUG").params["text"]
         assert "Sorry" in text and "error id" in text
         assert all(c.params["thread_ts"] == "1.1" for c in api.of("chat.postMessage"))
