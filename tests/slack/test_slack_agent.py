@@ -49,9 +49,11 @@ def tasks(api, channel):
 
 def test_mention_streams_each_step_then_the_answer_with_feedback(bot):
     api, channel = bot.api, "CSTREAM"
+    api.rate_limited["chat.appendStream"] = 1
     ev = mention(channel, QUESTION)
     assert bot.event(ev).status == 200
     stop = api.wait_for(lambda a: stopped(a, channel))
+    assert [c.reply for c in api.of("chat.appendStream", channel)][0] == 429, "a 429 mid-stream is waited out"
     start = api.of("chat.startStream", channel)[0]
     assert start.params["thread_ts"] == ev["ts"] and start.params["recipient_user_id"] == "U1"
     assert start.params["recipient_team_id"] == "T1" and start.params["task_display_mode"] == "timeline"
