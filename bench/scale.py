@@ -21,6 +21,7 @@ from datetime import timedelta
 from _harness import ROOT, server
 
 from incidentbot.config import settings_from
+from incidentbot.core.progress import ProgressEvent
 from incidentbot.pipeline import Runtime, investigate
 from incidentbot.dev.scenario import changes_mapping, logs_mapping, read_scenario
 from incidentbot.core.timeutil import iso, parse_instant
@@ -66,8 +67,11 @@ def measure(url: str, index: str, changes_index: str, catalog: str | None, quest
     rt.gateway._measure = True  # noqa: SLF001 (the benchmark counts bytes)
     marks: list[tuple[str, float, int]] = [("start", time.perf_counter(), 0)]
 
-    def progress(stage: str, info: dict) -> None:
-        marks.append((stage, time.perf_counter(), len(rt.gateway.requests.records)))
+    ends = {"fields": "intent", "patterns": "evidence", "ranking": "ranking"}  # the step that closes each stage
+
+    def progress(event: ProgressEvent) -> None:
+        if event.status == "done" and event.step in ends:
+            marks.append((ends[event.step], time.perf_counter(), len(rt.gateway.requests.records)))
 
     answer = investigate(question, rt, progress=progress)
     marks.append(("answer", time.perf_counter(), len(rt.gateway.requests.records)))

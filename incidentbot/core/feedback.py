@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 NONE_OF_THESE = "none"
 
@@ -28,6 +28,12 @@ class Feedback:
     helpful: bool | None = None
     cause_change_id: str | None = None
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    def to_json(self) -> dict[str, Any]:
+        """One line of a feedback export (bench/feedback_report.py reads these)."""
+        return {"investigation_id": self.investigation_id, "user": self.user, "channel": self.channel,
+                "thread_ts": self.thread_ts, "helpful": self.helpful, "cause_change_id": self.cause_change_id,
+                "at": self.at.isoformat()}
 
 
 class FeedbackSink(Protocol):

@@ -144,3 +144,29 @@ def test_unreachable_log_store_and_unexpected_errors_are_told_in_the_thread():
         assert all(c.params["thread_ts"] == "1.1" for c in api.of("chat.postMessage"))
     finally:
         api.stop()
+
+
+def test_feedback_that_cannot_be_stored_is_told_to_the_clicker_only():
+    from incidentbot.slack.feedback import take_feedback
+
+    class BrokenSink:
+        def record_feedback(self, feedback):
+            raise ConnectionError("audit database down")
+
+        def feedback_for(self, investigation_id):
+            return []
+
+    api = FakeSlackAPI().start()
+    try:
+        body = {"user": {"id": "U7"}, "channel": {"id": "C9"}, "container": {"message_ts": "5.5", "thread_ts": "4.4"},
+                "message": {"ts": "5.5", "thread_ts": "4.4"}}
+        take_feedback(build_client(BOT_TOKEN, api.url), BrokenSink(), body,
+                      {"action_id": "feedback_not_helpful", "value": "inv42"})
+        said = api.of("chat.postEphemeral", "C9")
+        assert len(said) == 1 and said[0].params["user"] == "U7" and said[0].params["thread_ts"] == "4.4"
+        assert "could not be stored" in said[0].params["text"] and "error id" in said[0].params["text"]
+        take_feedback(build_client(BOT_TOKEN, api.url), BrokenSink(), body,
+                      {"action_id": "feedback_cause", "selected_option": {"value": "no-separator"}})
+        assert len(api.of("chat.postEphemeral", "C9")) == 1, "a malformed value is dropped, not stored or thanked"
+    finally:
+        api.stop()
