@@ -108,6 +108,11 @@ def main() -> int:
         print(describe("ack latency", acks))
         if firsts:
             print(describe("first step", firsts) + f"   ({len(firsts)} streams)")
+        unstreamed = [ch for _, ch, _ in jobs if first_step(api, ch) is None]
+        if unstreamed and not args.refuse_stream:
+            print("no completed step streamed in: " + ", ".join(
+                f"{ch} ({final(api, ch).method}: {json.dumps(final(api, ch).params.get('chunks') or final(api, ch).params.get('text'))[:160]})"
+                for ch in unstreamed))
         print(describe("time to answer", finals))
         for bot in bots.values():
             bot.server.close()

@@ -170,3 +170,21 @@ def test_feedback_that_cannot_be_stored_is_told_to_the_clicker_only():
         assert len(api.of("chat.postEphemeral", "C9")) == 1, "a malformed value is dropped, not stored or thanked"
     finally:
         api.stop()
+
+
+def test_manifest_asks_for_every_event_the_app_listens_to_and_the_agent_view():
+    from pathlib import Path
+
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "app_home_opened", "assistant_thread_started", "assistant_thread_context_changed",
+            "message.im", "message.channels", "message.groups"} <= events
+    features = manifest["features"]
+    assert "agent_view" in features and "assistant_view" not in features
+    assert features["app_home"]["home_tab_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"assistant:write", "chat:write", "channels:read", "groups:read", "im:history"} <= scopes
+    assert not {s for s in scopes if s.startswith(("users:", "admin", "channels:join", "chat:write.public"))}
+    assert {c["command"] for c in features["slash_commands"]} == {"/investigate", "/whatchanged", "/timeline"}
