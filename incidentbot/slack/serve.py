@@ -17,7 +17,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
+
+from waitress.server import create_server
 
 from incidentbot.config import Settings
 from incidentbot.core.errors import UsageError
@@ -48,8 +52,6 @@ def require(env: Mapping[str, str], *names: str) -> dict[str, str]:
 
 def make_wsgi_app(app: App, deps: Deps | None = None) -> WSGIApp:
     """Bolt's WSGI handler at POST /slack/events, plus GET /healthz for load balancers and orchestrators."""
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -68,8 +70,6 @@ def make_wsgi_app(app: App, deps: Deps | None = None) -> WSGIApp:
 
 def make_http_server(wsgi: WSGIApp, host: str, port: int, threads: int = HTTP_THREADS) -> Any:
     """A waitress server (not yet running); port 0 picks a free port (`.effective_port`)."""
-    from waitress.server import create_server
-
     return create_server(wsgi, host=host, port=port, threads=threads, ident="incidentbot")
 
 
@@ -103,8 +103,6 @@ def run(args: argparse.Namespace, settings: Settings, env: Mapping[str, str] | N
         log.info("replaying as of %s (INCIDENTBOT_NOW / --at)", iso(settings.at))
     try:
         if socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
             log.info("serving Slack over Socket Mode")
             SocketModeHandler(app, env["SLACK_APP_TOKEN"]).start()
         else:
