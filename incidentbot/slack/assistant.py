@@ -111,6 +111,14 @@ def post_timeline_here(client: WebClient, deps: Deps, source: str, channel: str,
         post(client, channel, thread_ts, bk.error_blocks(apology(exc, "the timeline")))
 
 
+def quietly(call: Any, *args: Any, **kwargs: Any) -> None:
+    """A courtesy call (title, status): a DM thread that is not an assistant thread refuses it; answer anyway."""
+    try:
+        call(*args, **kwargs)
+    except SlackApiError as exc:
+        log.info("assistant call refused: %s", exc.response.get("error"))
+
+
 def build_assistant(deps: Deps) -> Assistant:
     """The Assistant middleware with its three listeners (the context change is Bolt's default: saved here)."""
     assistant = Assistant(thread_context_store=MemoryThreadContexts())
@@ -119,7 +127,7 @@ def build_assistant(deps: Deps) -> Assistant:
     def on_thread_started(payload: dict[str, Any], say: Any, set_suggested_prompts: Any, client: WebClient) -> None:
         from_channel = ((payload.get("assistant_thread") or {}).get("context") or {}).get("channel_id")
         say(text=GREETING)
-        set_suggested_prompts(prompts=suggested_prompts(client, deps, from_channel), title=PROMPTS_TITLE)
+        quietly(set_suggested_prompts, prompts=suggested_prompts(client, deps, from_channel), title=PROMPTS_TITLE)
 
     @assistant.user_message
     def on_user_message(payload: dict[str, Any], context: Any, client: WebClient, set_title: Any,
@@ -132,13 +140,13 @@ def build_assistant(deps: Deps) -> Assistant:
             help_msg = bk.help_blocks()
             say(text=help_msg.text, blocks=help_msg.blocks)
             return
-        set_title(bk.truncate(question, MAX_TITLE))
+        quietly(set_title, bk.truncate(question, MAX_TITLE))
         source = timeline_source(question, get_thread_context())
         if source:
             if deps.workers.try_submit(channel, lambda: post_timeline_here(client, deps, source, channel, thread_ts)):
-                set_status(status="is reading the channel…", loading_messages=[f"reading <#{source}>"])
+                quietly(set_status, status="is reading the channel…", loading_messages=[f"reading <#{source}>"])
             return
-        set_status(status="is investigating…", loading_messages=["reading the question"])
+        quietly(set_status, status="is investigating…", loading_messages=["reading the question"])
         start_question(client, deps, Ask(channel, thread_ts, question, user=payload.get("user"),
                                          team=context.get("team_id"), set_status=set_status))
 

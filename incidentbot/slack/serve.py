@@ -78,7 +78,8 @@ def build(settings: Settings, env: Mapping[str, str], socket_mode: bool,
     """The app and its dependencies from the environment (tokens) and the settings (data)."""
     names = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN") if socket_mode else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     tokens = require(env, *names)
-    deps = Deps(rt=rt or Runtime.create(settings), workers=Workers())
+    streaming = (env.get("INCIDENTBOT_SLACK_STREAMING") or "true").strip().lower() not in ("0", "false", "no", "off")
+    deps = Deps(rt=rt or Runtime.create(settings), workers=Workers(), streaming=streaming)
     api_url = env.get("SLACK_API_URL")
     try:  # Bolt checks the token with auth.test now: a bad token fails here, not at the first question
         app = build_app(tokens["SLACK_BOT_TOKEN"], tokens.get("SLACK_SIGNING_SECRET", env.get("SLACK_SIGNING_SECRET", "")),

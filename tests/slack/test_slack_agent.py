@@ -201,3 +201,29 @@ def test_app_home_shows_examples_health_and_only_visible_investigations(bot):
     bot.event(home_opened("UNOBODY"))
     nobody = api.wait_for(lambda a: [c for c in a.of("views.publish") if c.params.get("user_id") == "UNOBODY"])[0]
     assert "CSEEN" not in json.dumps(nobody.params) and "none yet that you can see" in json.dumps(nobody.params)
+
+
+def test_a_dm_thread_that_refuses_assistant_calls_is_still_answered(bot):
+    api, dm, thread = bot.api, "DPLAIN", "1773100000.000600"
+    api.errors.update({"assistant.threads.setTitle": "invalid_thread_ts",
+                       "assistant.threads.setStatus": "invalid_thread_ts"})
+    try:
+        bot.event(message(dm, QUESTION, channel_type="im", thread_ts=thread))
+        stop = api.wait_for(lambda a: stopped(a, dm))
+    finally:
+        api.errors.clear()
+    assert [c.params["channel_id"] for c in api.of("assistant.threads.setTitle")][-1] == dm, "it was tried"
+    assert "[C1]" in json.dumps(stop.params)
+
+
+def test_assistant_events_are_acknowledged_before_slow_work(bot):
+    api, dm = bot.api, "DSLOW"
+    api.delays["chat.postMessage"] = 1.5  # Slack slow to take the greeting: the listener runs long
+    try:
+        resp = bot.event(thread_started(dm, "1773100000.000700"))
+        assert resp.status == 200 and resp.elapsed < 1.0
+        assert not api.of("assistant.threads.setSuggestedPrompts", None) or all(
+            c.params["channel_id"] != dm for c in api.of("assistant.threads.setSuggestedPrompts"))
+        api.wait_for(lambda a: [c for c in a.of("assistant.threads.setSuggestedPrompts") if c.params["channel_id"] == dm])
+    finally:
+        api.delays.clear()
