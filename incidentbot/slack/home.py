@@ -34,7 +34,10 @@ PROBE_WINDOW = timedelta(minutes=15)
 def examples(services: list[str], failing: list[str]) -> list[str]:
     """Three questions in the words people use, on services that exist (the failing ones first)."""
     names = list(dict.fromkeys(failing + services))
-    a, b, c = (names + ["checkout"] * 3)[:3] if names else ("checkout", "payments", "checkout")
+    if not names:  # nothing known yet (store down, empty index): questions that need no name
+        return ["why are errors up since 30 minutes ago?", "what changed in the last 2 hours?",
+                "how many errors per minute since 1 hour ago?"]
+    a, b, c = (names * 3)[:3]
     return [f"why is {a} failing since 30 minutes ago?", f"what changed for {b} in the last 2 hours?",
             f"how many errors in {c} per minute since 1 hour ago?"]
 

@@ -33,7 +33,8 @@ BUFFER = 1  # flush every append: a step's result is shown as soon as it is know
 StreamErrors = (SlackApiError, SlackRequestError)
 
 
-def _error(exc: BaseException) -> str:
+def error_of(exc: BaseException) -> str:
+    """Slack's error code of a failed call (or the exception's text when there was no response)."""
     response = getattr(exc, "response", None)
     return str(response.get("error")) if response is not None else str(exc)
 
@@ -82,7 +83,7 @@ class StreamedAnswer:
             try:
                 self._stream.append(chunks=[chunk])
             except StreamErrors as exc:
-                self.broken = _error(exc)
+                self.broken = error_of(exc)
                 log.warning("stream in %s broke off: %s", self.channel, self.broken)
 
     def finish(self, markdown: str, tail: Rendered, full: Rendered) -> None:
@@ -93,7 +94,7 @@ class StreamedAnswer:
                     self._stream.stop(markdown_text=markdown, blocks=tail.blocks)
                     return
                 except StreamErrors as exc:
-                    self.broken = _error(exc)
+                    self.broken = error_of(exc)
                     log.warning("could not end the stream in %s: %s", self.channel, self.broken)
             note = context(f"_note: the live answer broke off ({safe(self.broken or 'unknown')}); "
                            "this is the complete answer._")
@@ -111,7 +112,7 @@ class StreamedAnswer:
                     self._stream.stop(markdown_text=truncate(body, 11_000), chunks=chunks)
                     return
                 except StreamErrors as exc:
-                    self.broken = _error(exc)
+                    self.broken = error_of(exc)
             try:
                 self._replace([section(truncate(body, 2_900))], truncate(text, 300))
             except SlackApiError as exc:

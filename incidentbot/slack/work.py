@@ -28,7 +28,7 @@ from incidentbot.slack.charts import upload_chart
 from incidentbot.slack.deps import Deps
 from incidentbot.slack.messages import new_error_id
 from incidentbot.slack.progress import ProgressMessage
-from incidentbot.slack.stream import StreamedAnswer, StreamErrors
+from incidentbot.slack.stream import StreamedAnswer, StreamErrors, error_of
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,7 @@ def open_surface(client: WebClient, deps: Deps, ask: Ask) -> Surface | None:
             streamed.start()
             return streamed
         except StreamErrors as exc:  # nothing was posted: the progress message is the only reply
-            log.info("no stream in %s (%s): progress message instead", ask.channel,
-                     getattr(exc, "response", {}).get("error") if hasattr(exc, "response") else exc)
+            log.info("no stream in %s (%s): progress message instead", ask.channel, error_of(exc))
     pm = ProgressMessage(client, ask.channel, ask.thread_ts, ask.title)
     try:
         pm.start()

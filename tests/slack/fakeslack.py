@@ -351,7 +351,7 @@ def new_ts() -> str:
 def thread_started(dm: str, thread_ts: str, user: str = "U1", from_channel: str | None = None,
                    kind: str = "assistant_thread_started") -> dict[str, Any]:
     """assistant_thread_started (or _context_changed) as Slack sends it: the DM, the thread, where it was opened."""
-    context: dict[str, Any] = {"team_id": "T1", "enterprise_id": None}
+    context: dict[str, Any] = {"team_id": "T1"}
     if from_channel:
         context["channel_id"] = from_channel
     return {"type": kind, "assistant_thread": {"user_id": user, "context": context, "channel_id": dm,
