@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             if a.get("investigation_id"):
                 answers[str(a["investigation_id"])] = [str(s.get("change_id")) for s in a.get("suspects") or []]
     rows = report(read_jsonl(args.feedback), answers, args.period)
-    print(f"{'period':<11} {'answers':>7} {'votes':>5} {'helpful':>7} {'causes':>6} {'none':>6} {'top-1':>6} {'top-3':>6}")
+    print(f"{'period':<11} {'answers':>7} {'votes':>5} {'helpful':>7} {'causes':>6} {'none':>6} "
+          f"{'top-1':>6} {'top-3':>6}")
     for name, p in rows.items():
         print(f"{name:<11} {len(p.investigations):>7} {p.votes:>5} {pct(p.helpful, p.votes):>7} {p.causes:>6} "
               f"{pct(p.none_of_these, p.causes):>6} {pct(p.top1, p.ranked):>6} {pct(p.top3, p.ranked):>6}")

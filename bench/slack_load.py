@@ -46,7 +46,8 @@ def describe(name: str, values: list[float]) -> str:
 def first_step(api: FakeSlackAPI, channel: str) -> float | None:
     """When the first completed step reached Slack in `channel`'s stream (None: nothing was streamed)."""
     for c in api.of("chat.appendStream", channel) + api.of("chat.stopStream", channel):
-        if any(ch.get("type") == "task_update" and ch.get("status") == "complete" for ch in c.params.get("chunks") or []):
+        chunks = c.params.get("chunks") or []
+        if any(ch.get("type") == "task_update" and ch.get("status") == "complete" for ch in chunks):
             return c.at
     return None
 
@@ -110,9 +111,10 @@ def main() -> int:
             print(describe("first step", firsts) + f"   ({len(firsts)} streams)")
         unstreamed = [ch for _, ch, _ in jobs if first_step(api, ch) is None]
         if unstreamed and not args.refuse_stream:
+            ends = {ch: final(api, ch) for ch in unstreamed}
             print("no completed step streamed in: " + ", ".join(
-                f"{ch} ({final(api, ch).method}: {json.dumps(final(api, ch).params.get('chunks') or final(api, ch).params.get('text'))[:160]})"
-                for ch in unstreamed))
+                f"{ch} ({c.method}: {json.dumps(c.params.get('chunks') or c.params.get('text'))[:160]})"
+                for ch, c in ends.items()))
         print(describe("time to answer", finals))
         for bot in bots.values():
             bot.server.close()

@@ -83,8 +83,8 @@ def fields_done(services_seen: int, intent: Intent) -> ProgressEvent:
 
 
 def counting(intent: Intent) -> ProgressEvent:
-    return ProgressEvent("count", "started",
-                         f"counting {_what(intent)} {_symptom(intent).replace(' lines', '')} since {hhmm(intent.start)}")
+    symptom = _symptom(intent).replace(" lines", "")
+    return ProgressEvent("count", "started", f"counting {_what(intent)} {symptom} since {hhmm(intent.start)}")
 
 
 def evidence_done(intent: Intent, evidence: LogEvidence) -> list[ProgressEvent]:

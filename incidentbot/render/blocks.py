@@ -217,7 +217,8 @@ def _facts(answer: Answer) -> dict[str, Any]:
     ev = answer.evidence
     facts = []
     if ev.onset:
-        facts.append(f"*Onset* {hhmm(ev.onset.at)} UTC ({ev.onset.describe()}) [{ev.histogram.query_id if ev.histogram else 'Q2'}]")
+        cite = ev.histogram.query_id if ev.histogram else "Q2"
+        facts.append(f"*Onset* {hhmm(ev.onset.at)} UTC ({ev.onset.describe()}) [{cite}]")
     else:
         facts.append("*Onset* none found (the rate did not step up)")
     facts.append(f"*Hits* {ev.main.hits} [{ev.main.id}]")
@@ -262,8 +263,8 @@ def feedback_elements(answer: Answer) -> list[dict[str, Any]]:
     options.append({"text": {"type": "plain_text", "text": "None of these"}, "value": f"{inv}|{NONE_OF_THESE_VALUE}"})
     picker = {"type": "static_select", "action_id": ACTION_FEEDBACK_CAUSE, "options": options,
               "placeholder": {"type": "plain_text", "text": "The cause was…"}}
-    return [button("👍 Helpful", ACTION_FEEDBACK_HELPFUL, inv), button("👎 Not helpful", ACTION_FEEDBACK_NOT_HELPFUL, inv),
-            picker]
+    return [button("👍 Helpful", ACTION_FEEDBACK_HELPFUL, inv),
+            button("👎 Not helpful", ACTION_FEEDBACK_NOT_HELPFUL, inv), picker]
 
 
 def _actions(answer: Answer, key: str | None, query_cut: bool) -> dict[str, Any]:

@@ -17,7 +17,9 @@ from typing import Any
 
 from slack_bolt import Assistant
 from slack_bolt.context.assistant.thread_context import AssistantThreadContext
-from slack_bolt.context.assistant.thread_context_store.store import AssistantThreadContextStore
+from slack_bolt.context.assistant.thread_context_store.store import (
+    AssistantThreadContextStore,
+)
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 

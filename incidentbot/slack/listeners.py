@@ -21,10 +21,25 @@ from incidentbot.slack.dedupe import dedupe_middleware
 from incidentbot.slack.deps import Deps
 from incidentbot.slack.feedback import take_feedback
 from incidentbot.slack.home import publish_home
-from incidentbot.slack.messages import (ignore_bots, is_from_bot, is_help, looks_like_question, mentions,
-                                        new_error_id, strip_mention, unescape)
+from incidentbot.slack.messages import (
+    ignore_bots,
+    is_from_bot,
+    is_help,
+    looks_like_question,
+    mentions,
+    new_error_id,
+    strip_mention,
+    unescape,
+)
 from incidentbot.slack.threads import StoredAnswer
-from incidentbot.slack.work import BUSY, Ask, apology, post, run_whatchanged, start_question
+from incidentbot.slack.work import (
+    BUSY,
+    Ask,
+    apology,
+    post,
+    run_whatchanged,
+    start_question,
+)
 from incidentbot.timeline.slack import post_timeline
 
 log = logging.getLogger(__name__)

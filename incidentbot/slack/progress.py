@@ -67,6 +67,8 @@ class ProgressMessage:
 
     def finish(self, blocks: list[dict[str, Any]], text: str) -> None:
         """Replace the progress with the answer (raises: the caller falls back to plain text)."""
+        if self.ts is None:
+            raise RuntimeError("finish() before start()")
         with self._lock:
             self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
 

@@ -20,15 +20,14 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
-
 from waitress.server import create_server
 
 from incidentbot.config import Settings
 from incidentbot.core.errors import UsageError
+from incidentbot.core.timeutil import iso
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import build_app
 from incidentbot.slack.deps import Deps, Workers
-from incidentbot.core.timeutil import iso
 
 log = logging.getLogger(__name__)
 
