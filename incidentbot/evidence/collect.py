@@ -36,7 +36,7 @@ from incidentbot.evidence.precursors import precursor_patterns, precursor_ranges
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.query import compile as qc
 from incidentbot.query.kibana import discover_url
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 
 ONSET_LEAD = timedelta(minutes=15)
 DEFAULT_WINDOW = timedelta(hours=1)

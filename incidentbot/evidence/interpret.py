@@ -13,7 +13,7 @@ from typing import Any
 from incidentbot.core.evidence import Concentration, EvidenceLine, Onset
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import UTC, iso, parse_instant
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 
 Hit = dict[str, Any]
 

@@ -13,7 +13,7 @@ from typing import Any
 from incidentbot.core.evidence import Onset
 from incidentbot.evidence.interpret import message_of, source_get
 from incidentbot.evidence.patterns import mine_patterns
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 
 PRECURSOR_LOOKBACK = timedelta(minutes=90)
 MIN_PRECURSOR = 3

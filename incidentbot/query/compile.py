@@ -12,7 +12,7 @@ from typing import Any
 from elasticsearch.dsl import Q, Search
 from elasticsearch.dsl.query import Query
 
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent, StatusFilter
 from incidentbot.core.timeutil import iso
 

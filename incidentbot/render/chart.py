@@ -23,7 +23,6 @@ from incidentbot.core.answer import Answer  # noqa: E402
 ORANGE, SKY, GREEN, VERMILLION, BLUE, GREY = "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#999999"
 SIZE_IN = (8.0, 3.2)
 DPI = 100
-SPARK = "▁▂▃▄▅▆▇█"
 
 
 @dataclass
@@ -98,17 +97,3 @@ def render_png(data: ChartData) -> bytes:
     buf = io.BytesIO()
     build_figure(data).savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
-
-
-def sparkline(values: list[int], mark: int | None = None, width: int = 60) -> str:
-    """A one-line picture of the rate; `|` marks the onset bucket."""
-    if not values:
-        return ""
-    step = max(1, -(-len(values) // width))
-    cells = [max(values[i:i + step]) for i in range(0, len(values), step)]
-    top = max(cells) or 1
-    chars = [SPARK[min(len(SPARK) - 1, int(c / top * (len(SPARK) - 1) + 0.5))] if c else " " for c in cells]
-    if mark is not None:
-        pos = min(mark // step, len(chars) - 1)
-        chars.insert(pos, "|")
-    return "".join(chars)

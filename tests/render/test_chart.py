@@ -9,7 +9,8 @@ from matplotlib.dates import date2num
 from conftest import scenario_args
 from incidentbot.config import settings_from
 from incidentbot.pipeline import Runtime, investigate
-from incidentbot.render.chart import ChartData, build_figure, chart_data, render_png, sparkline
+from incidentbot.render.chart import ChartData, build_figure, chart_data, render_png
+from incidentbot.render.sparkline import sparkline
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
