@@ -89,7 +89,7 @@ def test_a_prompt_injection_in_a_log_line_changes_nothing(fake_openai: FakeOpenA
 
 def test_without_an_api_key_the_templated_summary_stands(fake_openai: FakeOpenAI) -> None:
     answer = make_answer()
-    settings = fake_openai.settings().model_copy(update={"openai_api_key": None})
+    settings = fake_openai.settings().replace(openai_api_key=None)
     assert write_summary(answer, settings) == (answer.summary, "deterministic", [])
     assert fake_openai.requests == []
 

@@ -102,11 +102,11 @@ def test_missing_slack_settings_are_one_line_usage_errors(socket, env, missing):
 
     args = argparse.Namespace(socket=socket, http=not socket, port=0, host="127.0.0.1")
     with pytest.raises(UsageError) as err:
-        run(args, settings_from(env={}), env=env)
+        run(args, settings_from(env=env))
     assert missing in str(err.value) and "\n" not in str(err.value)
     assert err.value.exit_code == 2
     with pytest.raises(UsageError):
-        require({"X": "  "}, "X")
+        require(settings_from(env={"SLACK_BOT_TOKEN": "  "}).slack, "SLACK_BOT_TOKEN")
 
 
 def test_rate_limited_calls_are_retried():
