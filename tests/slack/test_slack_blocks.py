@@ -7,15 +7,15 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import _servers
-from fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, mention, runtime_for
+from support.servers import one_server as _one_server
+from support.fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, mention, runtime_for
 
 from incidentbot.pipeline import ChangeReport, investigate
 from incidentbot.render import blocks as bk
 from incidentbot.dev.scenario import load_scenario
 
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
-one_server = pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
+one_server = _one_server()
 
 # The fixture whose answer renders the most blocks (20, measured over every fixture's first question).
 LARGEST = "ledger-canary-deploy"

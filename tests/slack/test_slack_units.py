@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
-from fakeslack import BOT_TOKEN, FakeSlackAPI
+from support.fakeslack import BOT_TOKEN, FakeSlackAPI
 
 from incidentbot.core.errors import UsageError
 from incidentbot.slack.app import Deps, Workers, build_client
@@ -120,7 +120,7 @@ def test_rate_limited_calls_are_retried():
 
 
 def test_unreachable_log_store_and_unexpected_errors_are_told_in_the_thread():
-    from fakeslack import final_update
+    from support.fakeslack import final_update
 
     from incidentbot.config import settings_from
     from incidentbot.pipeline import Runtime

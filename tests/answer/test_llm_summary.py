@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from answerfixture import INJECTION, make_answer
-from fakeopenai import FakeOpenAI, Scripted, fake_openai, text_reply  # noqa: F401  (fixture)
+from support.answerfixture import INJECTION, make_answer
+from support.fakeopenai import FakeOpenAI, Scripted, fake_openai, text_reply  # noqa: F401  (fixture)
 
 from incidentbot.answer.llm_summary import llm_summary
 from incidentbot.answer.pack import DATA_BEGIN, DATA_END

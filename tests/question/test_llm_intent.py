@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from fakeopenai import FakeOpenAI, Scripted, error_reply, fake_openai, tool_call  # noqa: F401  (fixture)
+from support.fakeopenai import FakeOpenAI, Scripted, error_reply, fake_openai, tool_call  # noqa: F401  (fixture)
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.llm.wiring import refine_intent
