@@ -6,7 +6,7 @@ from support.servers import parse_json, scenario_args
 from support.fakehttp import FakeServer, json_reply, refused_url
 from support.fakeopenai import FakeOpenAI
 
-NAME = "checkout-payments-pool"
+NAME = "orders-inventory-deploy"
 
 
 def test_config_prints_settings_with_secrets_redacted(run_cli, monkeypatch) -> None:
