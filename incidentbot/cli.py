@@ -58,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("load", parents=[common], help="index a scenario folder (a demo and test tool; it writes)")
+    p = sub.add_parser("load", parents=[common], help="index a scenario folder (a demo and test tool: it WRITES)")
     p.add_argument("scenario")
+    p.add_argument("--force", action="store_true",
+                   help="write even into indices the configured --logs-index / --changes-index patterns read")
 
     p = sub.add_parser("demo", parents=[common], help="start an embedded search server, load the demo, answer")
     p.add_argument("question", nargs="?")
@@ -143,7 +145,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     scenario = read_scenario(args.scenario)
-    counts = load_scenario(scenario, settings.es_url)
+    print(f"incidentbot load WRITES: it deletes and re-creates {scenario.logs_index} and {scenario.changes_index} "
+          f"at {settings.es_url} (a demo and test tool; the bot itself never writes)", file=sys.stderr)
+    counts = load_scenario(scenario, settings.es_url, force=args.force,
+                           read_patterns=(settings.logs_index, settings.changes_index))
     for index, n in counts.items():
         print(f"loaded {n} documents into {index}", file=sys.stderr)
     return 0
@@ -173,7 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             loaded = False
         if not loaded:
             print(f"loading the demo scenario {scenario.name!r} ({len(scenario.logs)} log lines) ...", file=sys.stderr)
-            load_scenario(scenario, server.url)
+            load_scenario(scenario, server.url, force=True)  # the demo's own server: nothing else to protect
         catalog = str(scenario.catalog_path) if scenario.catalog_path else None
         from incidentbot.config import settings_from
 

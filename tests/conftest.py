@@ -43,7 +43,7 @@ def scenarios(es_url: str) -> dict[str, Scenario]:
         sc = read_scenario(path)
         if sc.name in out:
             continue
-        load_scenario(sc, es_url)
+        load_scenario(sc, es_url, force=True)
         out[sc.name] = sc
     return out
 

@@ -61,7 +61,7 @@ def test_planted_mentions_in_logs_come_out_inert(es_url, scenarios):
             planted += 1
     assert planted
     sc = dataclasses.replace(base, name="slack-planted-mentions", logs=logs)
-    load_scenario(sc, es_url)
+    load_scenario(sc, es_url, force=True)
     api = FakeSlackAPI().start()
     bot = BotServer(runtime_for(sc, es_url), api).start()
     try:
