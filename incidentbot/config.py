@@ -305,6 +305,21 @@ def _place(values: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     values[path[-1]] = value
 
 
+def _view(*path: str, secret: bool = False) -> Any:
+    """A flat attribute (`settings.es_url`) that reads and writes its place in a section."""
+    def get(self: Any) -> Any:
+        for part in path:
+            self = getattr(self, part)
+        return _plain(self) if secret else self
+
+    def put(self: Any, value: Any) -> None:
+        for part in path[:-1]:
+            self = getattr(self, part)
+        setattr(self, path[-1], SecretStr(value) if secret and isinstance(value, str) else value)
+
+    return property(get, put)
+
+
 class Settings(BaseSettings):
     """Everything the bot needs to know about where data is and how to behave."""
 
@@ -356,27 +371,27 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file {value}")
         return value
 
-    # -- the flat views older code reads ------------------------------------------------------
-    es_url = property(lambda self: self.search.url)
-    es_api_key = property(lambda self: _plain(self.search.api_key))
-    es_username = property(lambda self: self.search.username)
-    es_password = property(lambda self: _plain(self.search.password))
-    es_verify_certs = property(lambda self: self.search.verify_certs)
-    backend = property(lambda self: self.search.backend)
-    logs_index = property(lambda self: self.search.logs_index)
-    changes_index = property(lambda self: self.changes.es_index.index)
-    strict_privileges = property(lambda self: self.search.strict_privileges)
-    request_timeout_s = property(lambda self: self.search.request_timeout_s)
-    search_timeout = property(lambda self: self.search.search_timeout)
-    sample_size = property(lambda self: self.search.sample_size)
-    evidence_per_pattern = property(lambda self: self.search.evidence_per_pattern)
-    max_patterns = property(lambda self: self.search.max_patterns)
-    kibana_url = property(lambda self: self.search.kibana_url)
-    fields = property(lambda self: self.search.fields)
-    openai_api_key = property(lambda self: _plain(self.llm.api_key))
-    openai_base_url = property(lambda self: self.llm.base_url)
-    llm_model = property(lambda self: self.llm.model)
-    llm_timeout_s = property(lambda self: self.llm.timeout_s)
+    # -- the flat views older code reads (and may set, as before the sections) --------------------
+    es_url = _view("search", "url")
+    es_api_key = _view("search", "api_key", secret=True)
+    es_username = _view("search", "username")
+    es_password = _view("search", "password", secret=True)
+    es_verify_certs = _view("search", "verify_certs")
+    backend = _view("search", "backend")
+    logs_index = _view("search", "logs_index")
+    changes_index = _view("changes", "es_index", "index")
+    strict_privileges = _view("search", "strict_privileges")
+    request_timeout_s = _view("search", "request_timeout_s")
+    search_timeout = _view("search", "search_timeout")
+    sample_size = _view("search", "sample_size")
+    evidence_per_pattern = _view("search", "evidence_per_pattern")
+    max_patterns = _view("search", "max_patterns")
+    kibana_url = _view("search", "kibana_url")
+    fields = _view("search", "fields")
+    openai_api_key = _view("llm", "api_key", secret=True)
+    openai_base_url = _view("llm", "base_url")
+    llm_model = _view("llm", "model")
+    llm_timeout_s = _view("llm", "timeout_s")
 
     @property
     def llm_enabled(self) -> bool:
