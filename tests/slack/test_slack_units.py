@@ -138,3 +138,17 @@ def test_unreachable_log_store_and_unexpected_errors_are_told_in_the_thread():
         assert all(c.params["thread_ts"] == "1.1" for c in api.of("chat.postMessage"))
     finally:
         api.stop()
+
+
+def test_a_failed_question_is_logged_masked(caplog):
+    from incidentbot.slack.listeners import run_question
+
+    api = FakeSlackAPI().start()
+    pasted = "why?\n2026-03-14 ERROR db login failed password=hunter2 token=ghp_abcdefghijklmnopqrstuvwxyz123456"
+    try:
+        with caplog.at_level("ERROR", logger="incidentbot.slack.listeners"):
+            run_question(build_client(BOT_TOKEN, api.url), Deps(rt=None), "CBUG2", "1.1", pasted, None)  # type: ignore[arg-type]
+    finally:
+        api.stop()
+    assert "investigation failed" in caplog.text and "db login failed" in caplog.text
+    assert "hunter2" not in caplog.text and "ghp_abcdefghijklmnopqrstuvwxyz123456" not in caplog.text
