@@ -15,7 +15,6 @@ here, so the import contract can forbid doors every stage's internals.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from incidentbot.answer.llm_summary import summarise_timeline, write_summary
 from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
 from incidentbot.changes.gather import gather_changes
-from incidentbot.changes.sources import sources_from_env
+from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
@@ -66,16 +65,20 @@ class Runtime:
     change_sources: list[Any] = field(default_factory=list)
 
     @classmethod
-    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> "Runtime":
+    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> Runtime:
+        """The runtime for these settings; the change sources come from `settings.changes`, never the environment.
+
+        `env` is only accepted empty (older callers pass `env={}`): change-source
+        variables go through `settings_from(env=...)` so they are validated with the rest.
+        """
+        if env:
+            raise TypeError("Runtime.create: pass change-source variables through settings_from(env=...)")
         gateway = ReadOnlyGateway(settings)
         if check:
             gateway.check_privileges()
         catalog = Catalog.load(settings.catalog_path)
-        sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index)]
-        try:
-            sources.extend(sources_from_env(os.environ if env is None else env))
-        except ValueError as exc:
-            raise UsageError(f"change sources: {exc}") from None
+        sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index),
+                              *sources_from_settings(settings.changes)]
         return cls(settings, gateway, catalog, sources)
 
     def at(self, at: datetime | None = None) -> datetime:
@@ -160,7 +163,7 @@ def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> 
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
-    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
+    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.changes.deadline_s)
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,

@@ -137,3 +137,8 @@ class LogEvidence:
     queries: list[QueryRecord]
     baseline: tuple[datetime, datetime] | None = None
     breakdown: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def onset_source(self) -> str:
+        """The id of the query the onset was computed from (the histogram), cited the same way everywhere."""
+        return self.histogram.query_id if self.histogram else self.main.id
