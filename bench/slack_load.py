@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "slack"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from _harness import fixture_scenarios, load_all, runtime_for, server  # noqa: E402
-from fakeslack import BotServer, FakeSlackAPI, final_update, mention, stopped  # noqa: E402
+from support.fakeslack import BotServer, FakeSlackAPI, final_update, mention, stopped  # noqa: E402
 
 from incidentbot.slack.deps import Workers  # noqa: E402
 

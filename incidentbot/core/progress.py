@@ -92,7 +92,7 @@ def evidence_done(intent: Intent, evidence: LogEvidence) -> list[ProgressEvent]:
     main, onset = evidence.main, evidence.onset
     where = ", ".join(evidence.affected_services[:3]) or _what(intent)
     events = [ProgressEvent("count", "done", "", f"{main.hits} {_symptom(intent)} in {where}", main.id)]
-    hist = evidence.histogram.query_id if evidence.histogram else None
+    hist = evidence.onset_source
     if onset:
         events.append(ProgressEvent("onset", "done", "", f"onset at {hhmm(onset.at)} UTC ({onset.describe()})", hist))
     else:

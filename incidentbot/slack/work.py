@@ -101,7 +101,8 @@ def failure_text(exc: BaseException, question: str) -> str:
     if isinstance(exc, StoreUnreachable):
         return f":rotating_light: I cannot reach the log store, so I have no answer: {bk.safe(str(exc))}"
     error_id = new_error_id()
-    log.error("investigation failed (error id %s) for %r", error_id, mask_secrets(question), exc_info=exc)
+    # a question may be a pasted log with secrets in it: masked (and cut) before it reaches the logs
+    log.error("investigation failed (error id %s) for %r", error_id, mask_secrets(question)[:500], exc_info=exc)
     return (f":bow: Sorry, something went wrong on my side (error id `{error_id}`). It is logged; "
             "please try again.")
 

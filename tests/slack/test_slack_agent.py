@@ -31,7 +31,7 @@ from incidentbot.core.feedback import NONE_OF_THESE, MemoryFeedbackSink
 from incidentbot.pipeline import recent_failing_services
 from incidentbot.slack.assistant import GREETING
 
-pytestmark = pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
+pytestmark = one_server()
 
 SCENARIO = "coredns-forward-zone"
 QUESTION = "why is shipping-api returning 503s?"

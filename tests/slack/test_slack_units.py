@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
-from fakeslack import BOT_TOKEN, FakeSlackAPI
+from support.fakeslack import BOT_TOKEN, FakeSlackAPI
 
 from incidentbot.core.errors import UsageError
 from incidentbot.core import progress as steps
@@ -109,11 +109,11 @@ def test_missing_slack_settings_are_one_line_usage_errors(socket, env, missing):
 
     args = argparse.Namespace(socket=socket, http=not socket, port=0, host="127.0.0.1")
     with pytest.raises(UsageError) as err:
-        run(args, settings_from(env={}), env=env)
+        run(args, settings_from(env=env))
     assert missing in str(err.value) and "\n" not in str(err.value)
     assert err.value.exit_code == 2
     with pytest.raises(UsageError):
-        require({"X": "  "}, "X")
+        require(settings_from(env={"SLACK_BOT_TOKEN": "  "}).slack, "SLACK_BOT_TOKEN")
 
 
 def test_rate_limited_calls_are_retried():
@@ -127,7 +127,7 @@ def test_rate_limited_calls_are_retried():
 
 
 def test_unreachable_log_store_and_unexpected_errors_are_told_in_the_thread():
-    from fakeslack import final_update
+    from support.fakeslack import final_update
 
     from incidentbot.config import settings_from
     from incidentbot.pipeline import Runtime
@@ -188,3 +188,16 @@ def test_manifest_asks_for_every_event_the_app_listens_to_and_the_agent_view():
     assert {"assistant:write", "chat:write", "channels:read", "groups:read", "im:history"} <= scopes
     assert not {s for s in scopes if s.startswith(("users:", "admin", "channels:join", "chat:write.public"))}
     assert {c["command"] for c in features["slash_commands"]} == {"/investigate", "/whatchanged", "/timeline"}
+
+
+def test_a_failed_question_is_logged_masked(caplog):
+    api = FakeSlackAPI().start()
+    pasted = "why?\n2026-03-14 ERROR db login failed password=hunter2 token=ghp_abcdefghijklmnopqrstuvwxyz123456"
+    try:
+        with caplog.at_level("ERROR", logger="incidentbot.slack.work"):
+            run_question(build_client(BOT_TOKEN, api.url), Deps(rt=None, streaming=False),  # type: ignore[arg-type]
+                         Ask("CBUG2", "1.1", pasted))
+    finally:
+        api.stop()
+    assert "investigation failed" in caplog.text and "db login failed" in caplog.text
+    assert "hunter2" not in caplog.text and "ghp_abcdefghijklmnopqrstuvwxyz123456" not in caplog.text
