@@ -11,8 +11,7 @@ import re
 import time
 
 import pytest
-from conftest import _servers
-from fakeslack import (
+from support.fakeslack import (
     BOT_ID,
     BOT_USER,
     BotServer,
@@ -26,6 +25,7 @@ from fakeslack import (
     stopped,
     thread_started,
 )
+from support.servers import one_server
 
 from incidentbot.core.feedback import NONE_OF_THESE, MemoryFeedbackSink
 from incidentbot.pipeline import recent_failing_services
