@@ -52,7 +52,7 @@ def is_from_bot(event: dict[str, Any], bot_user_id: str | None = None) -> bool:
                 or (bot_user_id and event.get("user") == bot_user_id))
 
 
-def ignore_bots(body: dict[str, Any], context: Any, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+def ignore_bots(body: dict[str, Any], context: Any, next: Callable[[], None]) -> BoltResponse | None:
     """Global middleware: an event from a bot is acknowledged and dropped before any listener."""
     event = body.get("event") if isinstance(body, dict) else None
     if isinstance(event, dict) and is_from_bot(event, context.get("bot_user_id")):

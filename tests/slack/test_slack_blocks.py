@@ -6,13 +6,19 @@ import dataclasses
 import json
 from datetime import timedelta
 
-import pytest
-from support.fakeslack import BotServer, FakeSlackAPI, limits_ok, mention, runtime_for, stopped
+from support.fakeslack import (
+    BotServer,
+    FakeSlackAPI,
+    limits_ok,
+    mention,
+    runtime_for,
+    stopped,
+)
 from support.servers import one_server as _one_server
 
+from incidentbot.dev.scenario import load_scenario
 from incidentbot.pipeline import ChangeReport, change_report, investigate
 from incidentbot.render import blocks as bk
-from incidentbot.dev.scenario import load_scenario
 
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
 one_server = _one_server()

@@ -6,9 +6,18 @@ import re
 import time
 
 import pytest
-from support.fakeslack import (BOT_ID, BOT_USER, SECRET, BotServer, FakeSlackAPI, final_update, limits_ok, mention, message, post,
-                       runtime_for)
-
+from support.fakeslack import (
+    BOT_ID,
+    BOT_USER,
+    BotServer,
+    FakeSlackAPI,
+    final_update,
+    limits_ok,
+    mention,
+    message,
+    post,
+    runtime_for,
+)
 from support.servers import one_server
 
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).

@@ -8,14 +8,14 @@ from datetime import datetime, timezone
 import pytest
 from support.fakeslack import BOT_TOKEN, FakeSlackAPI
 
-from incidentbot.core.errors import UsageError
 from incidentbot.core import progress as steps
+from incidentbot.core.errors import UsageError
 from incidentbot.slack.dedupe import TTLSet, retry_num
 from incidentbot.slack.deps import Deps, Workers, build_client
 from incidentbot.slack.messages import is_from_bot, looks_like_question, strip_mention
-from incidentbot.slack.work import BUSY, Ask, run_question, start_question
 from incidentbot.slack.serve import require, run
 from incidentbot.slack.threads import ThreadMemory
+from incidentbot.slack.work import BUSY, Ask, run_question, start_question
 
 
 def test_ttlset_remembers_for_its_ttl_and_its_bound():
