@@ -242,3 +242,24 @@ def test_assistant_events_are_acknowledged_before_slow_work(bot):
         api.wait_for(prompts)
     finally:
         api.delays.clear()
+
+
+def test_app_home_shows_a_failing_change_source_with_its_error(es_url, scenarios, tmp_path):
+    from support.fakeslack import BOT_TOKEN
+
+    from incidentbot.changes.sources.ndjson_file import NdjsonFileSource
+    from incidentbot.slack.deps import Deps, build_client
+    from incidentbot.slack.home import publish_home
+
+    rt = runtime_for(scenarios[SCENARIO], es_url)
+    rt.change_sources.append(NdjsonFileSource(tmp_path / "missing.ndjson"))
+    api = FakeSlackAPI().start()
+    try:
+        publish_home(build_client(BOT_TOKEN, api.url), Deps(rt=rt), "U1")
+        shown = json.dumps(api.of("views.publish")[0].params["view"]["blocks"], ensure_ascii=False)
+    finally:
+        api.stop()
+    assert ":large_green_circle: *log store*: reachable" in shown
+    assert re.search(r":red_circle: \*changes: file:[^*]*missing.ndjson\*: failing · last error at \d\d:\d\d UTC: "
+                     r"cannot read", shown), shown
+    assert "*LLM*: not configured" in shown
