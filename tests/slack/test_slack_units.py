@@ -201,3 +201,18 @@ def test_a_failed_question_is_logged_masked(caplog):
         api.stop()
     assert "investigation failed" in caplog.text and "db login failed" in caplog.text
     assert "hunter2" not in caplog.text and "ghp_abcdefghijklmnopqrstuvwxyz123456" not in caplog.text
+
+
+def test_streaming_can_be_turned_off_by_setting():
+    from incidentbot.config import settings_from
+    from incidentbot.slack.serve import build
+
+    api = FakeSlackAPI().start()
+    try:
+        env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": api.url}
+        _, on = build(settings_from(env=env), socket_mode=False, rt=object())  # type: ignore[arg-type]
+        _, off = build(settings_from(env={**env, "INCIDENTBOT_SLACK_STREAMING": "false"}), socket_mode=False,
+                       rt=object())  # type: ignore[arg-type]
+    finally:
+        api.stop()
+    assert on.streaming is True and off.streaming is False
