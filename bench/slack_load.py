@@ -99,8 +99,8 @@ def main() -> int:
             step = first_step(api, channel)
             if step is not None:
                 firsts.append(step - sent[i])
-        failed = [ch for _, ch, _ in jobs if any(
-            word in json.dumps(final(api, ch).params) for word in ("can't answer", "Sorry", "cannot reach"))]
+        refusals = ("I can't answer that", "so I have no answer", "Sorry, something went wrong")  # work.failure_text
+        failed = [ch for _, ch, _ in jobs if any(word in json.dumps(final(api, ch).params) for word in refusals)]
         late = [a for a in acks if a >= ACK_DEADLINE_S]
         print(f"{len(jobs)} simultaneous mentions over {len(bots)} fixtures, {args.workers} workers, "
               f"server {args.server}, {'progress message (streaming refused)' if args.refuse_stream else 'streamed'}; "
