@@ -21,6 +21,7 @@ from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
 from incidentbot.core.catalog import Catalog
 from incidentbot.changes.gather import gather_changes
+from incidentbot.changes.naming import map_change_services
 from incidentbot.core.change import Change, SourceStatus
 from incidentbot.changes.sources import sources_from_env
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
@@ -149,7 +150,13 @@ def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> 
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
-    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
+    """Every source's changes, each named by the log service it changed where a name maps to one."""
+    changes, statuses = gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
+    try:
+        known = rt.fields().services
+    except UsageError:
+        known = []
+    return map_change_services(changes, [*known, *rt.catalog.names()], rt.catalog), statuses
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
