@@ -193,7 +193,7 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
                       asked_services=intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
                       concentrations=evidence.concentrations, catalog=rt.catalog,
-                      service_rates=evidence.service_rates, priors=risk_priors(history))
+                      service_rates=evidence.service_rates, priors=risk_priors(history), lines=evidence.lines)
         suspects = rank_changes(changes, ctx)
     mark("ranking")
     progress("ranking", {"suspects": suspects})

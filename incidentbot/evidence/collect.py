@@ -90,16 +90,27 @@ def _check(resp: dict[str, Any], what: str) -> dict[str, Any]:
     return resp
 
 
-def _rise(series: list[int], onset_index: int, bucket_s: int) -> tuple[float, float]:
+RISE_SPAN = timedelta(minutes=30)
+
+
+def _rise(series: list[int], onset_index: int, bucket_s: int, span: int | None = None) -> tuple[float, float]:
+    """Failing lines per minute before and after the onset bucket, over `span` buckets each side if given."""
     per_min = 60.0 / bucket_s
-    before = series[:onset_index] or [0]
-    after = series[onset_index:] or [0]
+    lo = 0 if span is None else max(onset_index - span, 0)
+    hi = len(series) if span is None else onset_index + span
+    before = series[lo:onset_index] or [0]
+    after = series[onset_index:hi] or [0]
     return sum(before) / len(before) * per_min, sum(after) / len(after) * per_min
 
 
 def affected_services(per_service: dict[str, list[int]], onset: Onset | None, bucket_s: int) -> tuple[list[str], dict[str, tuple[float, float]]]:
-    """Services whose failing rate rose at the onset, most risen first: the blast radius."""
-    rates = {name: _rise(series, onset.index, bucket_s) if onset else _rise(series, 0, bucket_s)
+    """Services whose failing rate rose at the onset, most risen first: the blast radius.
+
+    Rates are compared over the half hour either side of the onset, not the whole range: a
+    service that broke in its own incident an hour earlier (or breaks later) is not part of this one.
+    """
+    span = max(3, int(RISE_SPAN.total_seconds() // bucket_s))
+    rates = {name: _rise(series, onset.index, bucket_s, span) if onset else _rise(series, 0, bucket_s)
              for name, series in per_service.items()}
     if onset is None:
         return [], rates

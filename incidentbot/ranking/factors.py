@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change
-from incidentbot.core.evidence import Concentration, Pattern
+from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
 from incidentbot.ranking.history import NEUTRAL, Prior
 from incidentbot.core.timeutil import human_duration, parse_instant
 
@@ -22,7 +22,7 @@ AFTER_ONSET_GRACE = timedelta(seconds=90)
 PRECURSOR_LINK = timedelta(minutes=30)
 MAX_SKEW = timedelta(minutes=7)
 SKEW_VALUE = 0.35
-ROLLOUT_KINDS = frozenset({"deploy", "config", "infra"})
+ROLLOUT_KINDS = frozenset({"deploy"})
 KIND_PRIOR = {"deploy": 1.0, "config": 0.95, "feature_flag": 0.9, "infra": 0.9, "schema": 0.85, "manual": 0.8,
               "dependency": 0.75, "rollback": 0.2}
 _GENERIC = {
@@ -49,6 +49,7 @@ class Context:
     catalog: Catalog
     service_rates: dict[str, tuple[float, float]] = field(default_factory=dict)
     priors: dict[tuple[str, str], Prior] = field(default_factory=dict)
+    lines: list[EvidenceLine] = field(default_factory=list)
 
 
 @dataclass
@@ -117,16 +118,29 @@ def timing(change: Change, ctx: Context) -> FactorResult:
 
 
 def skew_allowed(change: Change, ctx: Context) -> bool:
-    """A rollout with no start time, recorded shortly after the onset: it may have begun before it."""
+    """A rollout with no start time, recorded shortly after the onset, whose version the first failures do
+    not contradict: it may have begun before the onset."""
     if ctx.onset is None or change.started_at is not None or change.kind not in ROLLOUT_KINDS:
         return False
-    return timedelta(0) <= change.timestamp - ctx.onset <= MAX_SKEW
+    if not timedelta(0) <= change.timestamp - ctx.onset <= MAX_SKEW:
+        return False
+    first = first_failing_line(change.service, ctx)
+    return not (change.version and first is not None and first.version and first.version != change.version)
+
+
+def first_failing_line(service: str, ctx: Context) -> EvidenceLine | None:
+    """The earliest cited line of a new (not precursor) error pattern in `service`."""
+    new = {p.id for p in ctx.patterns if p.new and not p.precursor}
+    cand = [ln for ln in ctx.lines if ln.pattern_id in new and ln.service == service and ln.timestamp]
+    return min(cand, key=lambda ln: ln.timestamp) if cand else None
 
 
 def version_tied(change: Change, ctx: Context) -> bool:
-    """The failing lines concentrate on the version this change shipped."""
-    return bool(change.version) and any(c.field == "version" and c.value == change.version
-                                        for c in ctx.concentrations)
+    """The failing lines concentrate on the version this change shipped, and the first of them ran it."""
+    if not change.version or not any(c.field == "version" and c.value == change.version for c in ctx.concentrations):
+        return False
+    first = first_failing_line(change.service, ctx)
+    return first is None or not first.version or first.version == change.version
 
 
 def _hhmm(moment: datetime) -> str:
