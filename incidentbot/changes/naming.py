@@ -102,12 +102,14 @@ class ServiceNamer:
             for role in (False, True):
                 self.by_core.setdefault(core_tokens(svc, role), set()).add(svc)
 
-    def match(self, name: str) -> NameMatch | None:
+    def match(self, name: str, source: str | None = None) -> NameMatch | None:
         """The service `name` means, or None when it is a known service already or nothing fits."""
         low = name.strip().lower()
         if not low or low in self.exact:
             return None
         form = _form(name)
+        if form == "deployment" and source and "argo" in source.lower():
+            form = "Argo CD application"
         for key in (low, strip_image(low), strip_image(low).rsplit("/", 1)[-1]):
             if key in self.aliases and self.aliases[key] != name:
                 return NameMatch(self.aliases[key], f"{form} {name} is service {self.aliases[key]} (catalog alias)")
@@ -127,7 +129,7 @@ class ServiceNamer:
 
     def apply(self, change: Change) -> Change:
         """The change with its service as the logs name it; the record's own name is kept beside it."""
-        found = self.match(change.service)
+        found = self.match(change.service, change.source)
         if found is None:
             return change
         return change.model_copy(update={"service": found.service, "recorded_service": change.service,

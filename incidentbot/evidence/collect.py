@@ -159,12 +159,14 @@ def _opt(value: Any) -> str | None:
 def _concentrations(window_aggs: dict[str, Any], traffic_aggs: dict[str, Any], base_aggs: dict[str, Any],
                     window_total: int, traffic_total: int, base_total: int,
                     fields: dict[str, str]) -> list[Concentration]:
-    """Values that hold most failing lines but much less of all traffic.
+    """Values that hold most failing lines but much less of the lines that did not fail.
 
-    Compared with all lines of the window, not with the errors before it: after
-    a full rollout every line runs the new version, so "100% of errors are on
-    2.31.0" says nothing unless the errors sit there more than the traffic does
-    (a canary, one host, one endpoint).
+    Compared with the window's healthy lines (all lines minus the failing ones),
+    not with the errors before it: after a full rollout every line runs the new
+    version, so "100% of errors are on 2.31.0" says nothing unless the errors sit
+    there more than the healthy traffic does (a canary, one host, one endpoint).
+    Healthy rather than all lines, since in a progressive rollout the failures
+    themselves can be most of the new version's lines.
     """
     out = []
     for label, name in fields.items():
@@ -173,9 +175,13 @@ def _concentrations(window_aggs: dict[str, Any], traffic_aggs: dict[str, Any], b
         base = {b["key"]: b["doc_count"] for b in base_aggs.get(f"by_{name}", {}).get("buckets", [])}
         if not buckets or window_total == 0 or traffic_total == 0:
             continue
+        healthy_total = traffic_total - window_total
         for b in buckets[:3]:
             share = b["doc_count"] / window_total
-            traffic_share = traffic.get(b["key"], b["doc_count"]) / traffic_total
+            if healthy_total > 0:
+                traffic_share = max(traffic.get(b["key"], b["doc_count"]) - b["doc_count"], 0) / healthy_total
+            else:
+                traffic_share = traffic.get(b["key"], b["doc_count"]) / traffic_total
             base_share = base.get(b["key"], 0) / base_total if base_total else 0.0
             if share >= 0.5 and share - traffic_share >= 0.25:
                 out.append(Concentration(label, str(b["key"]), share, base_share, traffic_share))
