@@ -83,6 +83,21 @@ def _buckets(resp: dict[str, Any], service_breakdown: bool) -> tuple[list[dateti
     return times, totals, failing, per_service
 
 
+def _onset_in_data(failing: list[int], totals: list[int], times: list[datetime], bucket_s: int) -> Onset | None:
+    """The onset, searched from the first bucket that holds any line at all.
+
+    Buckets before the index's first document are no data, not zero errors: a service
+    with a chronic error rate would otherwise seem to start failing where its logs begin.
+    """
+    lead = next((i for i, total in enumerate(totals) if total > 0), len(totals))
+    if not times or lead >= len(times):
+        return None
+    onset = detect_onset([float(c) for c in failing[lead:]], times[lead:], bucket_s)
+    if onset is not None:
+        onset.index += lead
+    return onset
+
+
 def _check(resp: dict[str, Any], what: str) -> dict[str, Any]:
     if "error" in resp:
         reason = resp["error"].get("reason") if isinstance(resp["error"], dict) else str(resp["error"])
@@ -90,7 +105,7 @@ def _check(resp: dict[str, Any], what: str) -> dict[str, Any]:
     return resp
 
 
-RISE_SPAN = timedelta(minutes=30)
+RISE_SPAN = timedelta(minutes=15)
 
 
 def _rise(series: list[int], onset_index: int, bucket_s: int, span: int | None = None) -> tuple[float, float]:
@@ -106,7 +121,7 @@ def _rise(series: list[int], onset_index: int, bucket_s: int, span: int | None =
 def affected_services(per_service: dict[str, list[int]], onset: Onset | None, bucket_s: int) -> tuple[list[str], dict[str, tuple[float, float]]]:
     """Services whose failing rate rose at the onset, most risen first: the blast radius.
 
-    Rates are compared over the half hour either side of the onset, not the whole range: a
+    Rates are compared over the quarter hour either side of the onset, not the whole range: a
     service that broke in its own incident an hour earlier (or breaks later) is not part of this one.
     """
     span = max(3, int(RISE_SPAN.total_seconds() // bucket_s))
@@ -202,7 +217,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     r_asked, r_all = gw.msearch([(index, h_asked), (index, h_all)])
     times, totals, failing, _ = _buckets(_check(r_asked, "the rate histogram"), False)
     _, _, _, per_service = _buckets(_check(r_all, "the per-service histogram"), True)
-    onset = detect_onset([float(c) for c in failing], times, plan.bucket_s) if times else None
+    onset = _onset_in_data(failing, totals, times, plan.bucket_s)
     if onset is not None and onset.at < intent.start - timedelta(hours=12):
         onset = None
     histogram = Histogram(plan.range_start, plan.bucket_s, times, totals, failing, per_service, "Q2")
