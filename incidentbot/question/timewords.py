@@ -60,7 +60,7 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "couple": 2, "half": 0.5}
 
 RANGE = re.compile(r"\b(?:between|from)\s+" + _instant("a") + r"\s*(?:and|to|until|till|-|–)\s*" + _instant("b"), re.I)
-SINCE = re.compile(r"\b(?:since|after|starting(?: at)?|from)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?\s+(?:at|of)\s+|the\s+)?"
+SINCE = re.compile(r"\b(?:since|snce|sinse|sicne|sinc|after|starting(?: at)?|from)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?\s+(?:at|of)\s+|the\s+)?"
                    + _instant("a"), re.I)
 AROUND = re.compile(r"\b(?:around|about|near|circa|~|at)\s+" + _instant("a"), re.I)
 RELATIVE = re.compile(
