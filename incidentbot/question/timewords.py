@@ -42,7 +42,7 @@ _WORD_ZONES = r"pacific|eastern|central|mountain|uk|london"
 _ZONE = (r"(?:\s*(?P<{n}>utc\b|gmt\b|zulu\b|z\b|[a-z]{{2,4}}t\b|pt\b|et\b|ct\b|mt\b|"
          r"(?:africa|america|antarctica|asia|atlantic|australia|europe|indian|pacific)/[a-z_]+(?:/[a-z_]+)?|"
          r"(?:" + _WORD_ZONES + r")\b(?:\s+time\b)?|[+-]\d{{1,2}}(?::?\d{{2}})?))?")
-_CLOCK = r"(?P<{n}h>\d{{1,2}})(?::(?P<{n}m>\d{{2}}))?(?::(?P<{n}s>\d{{2}}))?\s*(?P<{n}ap>am|pm)?"
+_CLOCK = r"(?P<{n}h>\d{{1,2}})(?::(?P<{n}m>\d{{2}}))?(?::(?P<{n}s>\d{{2}}))?\s*(?P<{n}ap>am\b|pm\b)?"
 _ISO = r"(?P<{n}iso>\d{{4}}-\d{{2}}-\d{{2}}[t ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:z|[+-]\d{{2}}:?\d{{2}})?)"
 
 
