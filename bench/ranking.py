@@ -9,11 +9,13 @@ Calibration: every suspect of every answer, by its label, and the share that
 is the culprit (a suspect of an incident no change caused is never right);
 the goal is high >= 90% and medium >= 50%.
 
-    python bench/ranking.py
+    python bench/ranking.py [--json rows.json]
 """
 from __future__ import annotations
 
+import json
 import logging
+import sys
 
 from _harness import answered
 
@@ -46,6 +48,8 @@ def main() -> None:
             "name": sc.name, "culprit": q["expect"]["culprit"],
             "ours": [s.change.id for s in ans.suspects], "ours_high": any(s.confidence == "high" for s in ans.suspects),
             "labels": [(s.confidence, s.change.id == q["expect"]["culprit"]) for s in ans.suspects],
+            "suspects": [{"id": s.change.id, "rank": s.rank, "score": round(s.score, 3), "confidence": s.confidence,
+                          "factors": {k: round(v, 3) for k, v in s.factors.items()}} for s in ans.suspects],
             "latest": [c.id for c in before],
             "latest_asked": [c.id for c in before if c.service in asked],
         })
@@ -63,6 +67,9 @@ def main() -> None:
         print(f"{label:<34} {top1:>6.0%} {top3:>6.0%} {mrr:>6.2f} {abstain:>5}/{len(clean)}")
     print()
     print(calibration_table([label for r in rows for label in r["labels"]]))
+    if "--json" in sys.argv:
+        with open(sys.argv[sys.argv.index("--json") + 1], "w", encoding="utf-8") as f:
+            json.dump(rows, f, indent=1)
     misses = [r for r in caused if _rank(r["ours"], r["culprit"]) != 1] + [r for r in clean if r["ours_high"]]
     for r in misses:
         print(f"miss: {r['name']}: want {r['culprit']}, ranked {r['ours'][:3]}")

@@ -11,9 +11,10 @@ onset every score is halved, since there is no step for a change to explain.
 Confidence: high needs a score of at least 0.6, timing that fits, evidence
 tying the change to the symptom (an error that names what it touched, or a
 concentration on its version), and a lead of 0.1 over the next suspect; only
-the first can be high. Medium needs 0.35; the rest are low. So when
-no change explains the symptom, none is high: the bot abstains instead of
-guessing.
+the first can be high. Medium needs 0.35, and behind the first suspect also
+a score within 0.1 of it (a near-tie); the rest are low. So when no change
+explains the symptom, none is high: the bot abstains instead of guessing.
+The labels are calibrated on the fixtures (bench/ranking.py prints the table).
 """
 from __future__ import annotations
 
@@ -76,4 +77,7 @@ def rank_changes(changes: list[Change], ctx: Context, limit: int = MAX_SUSPECTS)
         runner_up = scored[i + 1][0] if i + 1 < len(scored) else 0.0
         if suspect.confidence == "high" and (i > 0 or suspect.score - runner_up < HIGH_MARGIN):
             suspect.confidence = "medium"
+        # behind the first, medium only in a near-tie with it: a runner-up of a clear leader is rarely the cause
+        if i > 0 and suspect.confidence == "medium" and out[0].score - suspect.score >= HIGH_MARGIN:
+            suspect.confidence = "low"
     return out
