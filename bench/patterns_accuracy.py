@@ -86,7 +86,7 @@ def evaluate(sample: LabelledLog, *, similarity: float | None = None, depth: int
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=2500)
+    parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--grid", action="store_true", help="also sweep similarity and depth")
     args = parser.parse_args(argv)

@@ -77,6 +77,7 @@ _KEPT_TAILS = (r"(?:(?<![-/._xX])|(?<![uU][tT][fF]-)(?<![hH][tT][tT][pP]/)(?<![h
 _ALNUM = r"[a-zA-Z0-9]"
 _ATOM = r"[a-zA-Z0-9]*[0-9][a-zA-Z0-9]*"
 _CHAIN = _ATOM + r"(?:[.:,#+/_~-]+" + _ATOM + r")*"
+_BRACKET_ITEM = r"(?:-|[^\s\[\]]*[0-9][^\s\[\]]*)"
 _NUMBER = r"[0-9]+(?:[.,][0-9]+)*"
 _SPACED = _NUMBER + r" " + _SPACED_UNITS + r"(?![\w])(?: \(" + _NUMBER + r" ?" + _SPACED_UNITS + r"\))?"
 
@@ -116,7 +117,9 @@ _PATTERN = re.compile(r"(?<![a-zA-Z0-9])(?:" + "|".join([
     r"(?=[a-zA-Z])(?:" + _LETTER_START + r")",
     # a number with a comparison or a sign in front
     r"[<>~](?<![\w<>~].)=?" + _SPACED,
-    r"-(?<![\w-].)" + _KEPT_TAILS + _CHAIN,
+    r"-(?<![a-zA-Z0-9-].)" + _KEPT_TAILS + _CHAIN,
+    # bracketed context made only of values and `-` placeholders ([req-<id> <id> - - -], [-], [12.5])
+    r"\[" + _BRACKET_ITEM + r"(?: " + _BRACKET_ITEM + r")*\]",
 ]) + ")")
 
 

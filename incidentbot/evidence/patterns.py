@@ -45,6 +45,8 @@ LOCKSTEP_MAX_VALUES = 4
 # A position holding at most this many paths (`/api/orders/<*>`, `/healthz`) splits: a path names a route.
 PATH_SPLIT_MAX_VALUES = 8
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*[:,.;]?|[a-z]+(?:[A-Z][a-z]*)+[:,.;]?")
+# Words that are values wherever they stand: booleans and empty markers.
+_VALUE_WORDS = frozenset({"true", "false", "null", "none", "nil", "yes", "no", "True", "False", "None", "NULL"})
 
 
 @dataclass
@@ -56,10 +58,10 @@ class MinedPattern:
     members: list[int] = field(default_factory=list)
 
 
-def tokens_of(masked: str) -> tuple[str, ...]:
-    """Whitespace tokens, a run of bare `<*>` tokens counted once (a value may span several words)."""
+def _collapsed(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens with each run of bare `<*>` counted once: a value may span several words."""
     out: list[str] = []
-    for token in masked.split():
+    for token in tokens:
         if token == WILDCARD and out and out[-1] == WILDCARD:
             continue
         out.append(token)
@@ -120,41 +122,72 @@ def _roots(rows: list[tuple[str, ...]], weights: list[int]) -> list[tuple[tuple[
 
 def _is_plain(word: str) -> bool:
     """A word that can be a template's constant: letters, not an upper-case code (OPEN, RSA, GET)."""
-    return _PLAIN_WORD.fullmatch(word) is not None and not (len(word) > 1 and word.rstrip(":,.;").isupper())
+    bare = word.rstrip(":,.;")
+    return (_PLAIN_WORD.fullmatch(word) is not None and bare not in _VALUE_WORDS
+            and not (len(bare) > 1 and bare.isupper()))
 
 
-def _is_route_column(rows: list[tuple[str, ...]], members: list[int], weights: Sequence[int], p: int) -> bool:
-    """Paths at p, a few of them carrying nearly all the lines (a rare tail is a value that escaped masking)."""
+def _path_compatible(a: str, b: str) -> bool:
+    """Two paths of one route: same segments, except where one of them holds a masked value."""
+    sa, sb = a.split("/"), b.split("/")
+    return len(sa) == len(sb) and all(x == y or WILDCARD in x or WILDCARD in y for x, y in zip(sa, sb))
+
+
+def _route_classes(rows: list[tuple[str, ...]], members: list[int], weights: Sequence[int],
+                   p: int) -> dict[str, str] | None:
+    """When position p holds a few routes carrying nearly all the lines, each path's route; else None.
+
+    Paths that differ only where one holds a masked value are one route; a rare
+    tail (under 5% of the lines) is a value that escaped masking and does not count.
+    """
     share: dict[str, int] = defaultdict(int)
     for m in members:
         share[rows[m][p]] += weights[m]
-    if not all(v[:1] == "/" and any(ch.isalpha() for ch in v) for v in share):
-        return False
-    total = sum(share.values())
-    major = [v for v, n in share.items() if n >= 0.02 * total]
-    return 2 <= len(major) <= PATH_SPLIT_MAX_VALUES and sum(share[v] for v in major) >= 0.95 * total
+    if len(share) > 4 * PATH_SPLIT_MAX_VALUES or \
+            not all(v[:1] == "/" and any(ch.isalpha() for ch in v) for v in share):
+        return None
+    route: dict[str, str] = {}
+    heads: list[str] = []
+    for value in sorted(share, key=lambda v: (-share[v], v)):
+        head = next((h for h in heads if _path_compatible(h, value)), None)
+        if head is None:
+            heads.append(value)
+            head = value
+        route[value] = head
+    size: dict[str, int] = defaultdict(int)
+    for value, head in route.items():
+        size[head] += share[value]
+    total = sum(size.values())
+    major = [h for h in heads if size[h] >= 0.02 * total]
+    if 2 <= len(major) <= PATH_SPLIT_MAX_VALUES and sum(size[h] for h in major) >= 0.95 * total:
+        return route
+    return None
 
 
-def _split_positions(rows: list[tuple[str, ...]], members: list[int], weights: Sequence[int]) -> list[int]:
-    """The positions whose values say which template a row belongs to (see the module docstring)."""
+def _split_positions(rows: list[tuple[str, ...]], members: list[int],
+                     weights: Sequence[int]) -> tuple[list[int], dict[int, dict[str, str]]]:
+    """The positions whose values say which template a row belongs to (see the module docstring),
+    and for route positions, the route of each path."""
     length = len(rows[members[0]])
     candidates: list[int] = []
     values_at: dict[int, set[str]] = {}
-    paths: list[int] = []
+    routes: dict[int, dict[str, str]] = {}
     for p in range(length):
         values = {rows[m][p] for m in members}
         if len(values) < 2:
             continue
-        if rows[members[0]][p][:1] == "/" and _is_route_column(rows, members, weights, p):
-            paths.append(p)
-            continue
+        if rows[members[0]][p][:1] == "/":
+            classes = _route_classes(rows, members, weights, p)
+            if classes is not None:
+                routes[p] = classes
+                continue
         if len(values) > LOCKSTEP_MAX_VALUES:
             continue
         if any(WILDCARD in v or not _is_plain(v) for v in values):
             continue
         values_at[p] = values
         candidates.append(p)
-    split = paths + [p for p in candidates if len(values_at[p]) <= SPLIT_MAX_VALUES]
+    split = [p for p in candidates if len(values_at[p]) <= SPLIT_MAX_VALUES]
     for p in candidates:
         if p in split:
             continue
@@ -163,12 +196,29 @@ def _split_positions(rows: list[tuple[str, ...]], members: list[int], weights: S
                     len({(rows[m][p], rows[m][q]) for m in members}) == len(values_at[p]):
                 split.append(p)
                 break
-    return sorted(split)
+    return sorted(split + list(routes)), routes
+
+
+def _merged_path(paths: set[str]) -> str:
+    """Paths of one route as one token: the segments they share, `<*>` where they differ."""
+    split = [v.split("/") for v in paths]
+    if len({len(s) for s in split}) != 1:
+        return WILDCARD
+    return "/".join(seg[0] if len(set(seg)) == 1 else WILDCARD for seg in zip(*split))
 
 
 def _template(rows: list[tuple[str, ...]], members: list[int]) -> tuple[str, ...]:
-    first = rows[members[0]]
-    return tuple(t if all(rows[m][p] == t for m in members) else WILDCARD for p, t in enumerate(first))
+    """The group's tokens: constant where all members agree, `<*>` (or a merged path) where they vary."""
+    out = []
+    for p, token in enumerate(rows[members[0]]):
+        values = {rows[m][p] for m in members}
+        if len(values) == 1:
+            out.append(token)
+        elif token[:1] == "/" and all(v[:1] == "/" for v in values):
+            out.append(_merged_path(values))
+        else:
+            out.append(WILDCARD)
+    return tuple(out)
 
 
 # --- step 4: merge -------------------------------------------------------------------
@@ -228,9 +278,29 @@ def _merge_groups(templates: list[tuple[str, ...]], sizes: list[int]) -> tuple[l
     return target, merged
 
 
+def _merge_runs(target: list[int], templates: list[tuple[str, ...]],
+                sizes: list[int]) -> tuple[list[int], list[tuple[str, ...]]]:
+    """Merge groups whose templates differ only in how many `<*>` a run holds (a value spanning words).
+
+    Done last, across lengths: inside a length, a masked value next to a
+    varying word is one more position, not a longer value.
+    """
+    heads = sorted({t for t in target}, key=lambda g: (-sizes[g], g))
+    by_shape: dict[tuple[str, ...], int] = {}
+    into: dict[int, int] = {}
+    merged = list(templates)
+    for head in heads:
+        shape = _collapsed(templates[head])
+        first = by_shape.setdefault(shape, head)
+        into[head] = first
+        if first != head:
+            merged[first] = shape
+    return [into[t] for t in target], merged
+
+
 def group_texts(texts: Sequence[str], counts: Sequence[int]) -> tuple[list[str], list[int]]:
     """Group distinct masked texts: the templates, and the template index of each text."""
-    rows = [tokens_of(t) for t in texts]
+    rows = [tuple(t.split()) for t in texts]
     by_length: dict[int, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         if row:
@@ -245,16 +315,17 @@ def group_texts(texts: Sequence[str], counts: Sequence[int]) -> tuple[list[str],
         for i, root in zip(ids, roots):
             by_root[root].append(i)
         for members in by_root.values():
-            split = _split_positions(rows, members, counts)
+            split, routes = _split_positions(rows, members, counts)
             parts: dict[tuple[str, ...], list[int]] = defaultdict(list)
             for m in members:
-                parts[tuple(rows[m][p] for p in split)].append(m)
+                parts[tuple(routes[p][rows[m][p]] if p in routes else rows[m][p] for p in split)].append(m)
             for part in parts.values():
                 for m in part:
                     group_of[m] = len(templates)
                 templates.append(_template(rows, part))
                 sizes.append(sum(counts[m] for m in part))
     target, merged = _merge_groups(templates, sizes)
+    target, merged = _merge_runs(target, merged, sizes)
     final = sorted({target[g] for g in range(len(templates))})
     position = {head: n for n, head in enumerate(final)}
     return ([" ".join(merged[head]) for head in final],

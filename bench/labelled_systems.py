@@ -1,0 +1,419 @@
+"""Labelled samples from the log statements of well-known software, written from their source.
+
+Seven kinds, each emitting lines in the software's own format, prefix and
+all, from the message formats of its log statements (as written in its
+source, from memory; no public labelled data set was read): HDFS (the
+DataNode and NameNode of Hadoop 0.x/1.x), Spark executors (log4j 1),
+ZooKeeper 3.4, OpenStack nova (compute and API), an Android health app in
+the `time|tag|pid|message` layout, macOS syslog (kernel and daemons), and
+Proxifier. One log statement is one true template: its format arguments are
+its variables, whatever they hold (numbers, host names, enumerations, a
+variable number of targets), which is what the miner must get right.
+
+They carry the shapes that break naive miners: values whose token count
+varies (`1190 bytes (1.16 KB)`, `<1 sec`, several targets), bracketed and
+key-value context (`[instance: <uuid>]`, `[req-<uuid> <id> <id> - - -]`,
+`status: 200 len: 1893 time: 0.25`), fields joined by `|`, `:` or `##`,
+numbers glued to words (`wl0`, `en0`, `CPU3`), hex addresses, durations in
+seconds with a unit glued (`0.000245s`).
+"""
+from __future__ import annotations
+
+import random
+from typing import Callable
+
+from loggen import Clock, Gen, hexid, ip, port, uuid
+
+Templates = list[tuple[str, Gen, float]]
+Body = Callable[[random.Random], str]
+
+
+def _blk(r: random.Random) -> str:
+    return f"blk_{'-' if r.random() < 0.5 else ''}{r.randint(10**17, 9 * 10**18)}"
+
+
+def _ipp(r: random.Random) -> str:
+    return f"{ip(r)}:{r.choice([50010, 50010, port(r)])}"
+
+
+def hdfs(rng: random.Random, clock: Clock) -> Templates:
+    def h(level: str, component: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            return f"{t:%y%m%d %H%M%S} {r.randint(10, 40000)} {level} {component}: {body(r)}"
+        return gen
+
+    def task_path(r: random.Random) -> str:
+        n = r.randint(0, 2000)
+        return f"/user/root/rand{r.choice(['', '2', '3'])}/_temporary/_task_200811092030_{r.randint(1, 9):04d}_m_{n:06d}_0/part-{n:05d}"
+
+    def targets(r: random.Random) -> str:
+        return " ".join(_ipp(r) for _ in range(r.randint(1, 3)))
+
+    return [
+        ("hdfs:receiving", h("INFO", "dfs.DataNode$DataXceiver", lambda r: (
+            f"Receiving block {_blk(r)} src: /{_ipp(r)} dest: /{_ipp(r)}")), 25),
+        ("hdfs:received", h("INFO", "dfs.DataNode$PacketResponder", lambda r: (
+            f"Received block {_blk(r)} of size {r.choice([67108864, r.randint(1000, 67108864)])} from /{ip(r)}")), 22),
+        ("hdfs:terminating", h("INFO", "dfs.DataNode$PacketResponder", lambda r: (
+            f"PacketResponder {r.randint(0, 2)} for block {_blk(r)} terminating")), 22),
+        ("hdfs:stored", h("INFO", "dfs.FSNamesystem", lambda r: (
+            f"BLOCK* NameSystem.addStoredBlock: blockMap updated: {_ipp(r)} is added to {_blk(r)} "
+            f"size {r.randint(1000, 67108864)}")), 22),
+        ("hdfs:allocate", h("INFO", "dfs.FSNamesystem", lambda r: (
+            f"BLOCK* NameSystem.allocateBlock: {task_path(r)}. {_blk(r)}")), 8),
+        ("hdfs:deleting", h("INFO", "dfs.FSDataset", lambda r: (
+            f"Deleting block {_blk(r)} file /mnt/hadoop/dfs/data/current/subdir{r.randint(0, 63)}/{_blk(r)}")), 10),
+        ("hdfs:invalidset", h("INFO", "dfs.FSNamesystem", lambda r: (
+            f"BLOCK* NameSystem.delete: {_blk(r)} is added to invalidSet of {_ipp(r)}")), 10),
+        ("hdfs:served", h("INFO", "dfs.DataNode", lambda r: f"{_ipp(r)} Served block {_blk(r)} to /{ip(r)}"), 6),
+        ("hdfs:serve-exception", h("WARN", "dfs.DataNode", lambda r: (
+            f"{_ipp(r)}:Got exception while serving {_blk(r)} to /{ip(r)}:")), 4),
+        ("hdfs:verified", h("INFO", "dfs.DataBlockScanner", lambda r: f"Verification succeeded for {_blk(r)}"), 3),
+        ("hdfs:ask-replicate", h("INFO", "dfs.FSNamesystem", lambda r: (
+            f"BLOCK* ask {_ipp(r)} to replicate {_blk(r)} to datanode(s) {targets(r)}")), 2),
+        ("hdfs:transfer", h("INFO", "dfs.DataNode", lambda r: (
+            f"{_ipp(r)} Starting thread to transfer block {_blk(r)} to {targets(r)}")), 2),
+        ("hdfs:transmitted", h("INFO", "dfs.DataNode$DataTransfer", lambda r: (
+            f"{_ipp(r)}:Transmitted block {_blk(r)} to /{_ipp(r)}")), 2),
+        ("hdfs:writeblock-exc", h("INFO", "dfs.DataNode$DataXceiver", lambda r: (
+            f"writeBlock {_blk(r)} received exception java.io.IOException: Could not read from stream")), 1.5),
+        ("hdfs:responder-exc", h("INFO", "dfs.DataNode$PacketResponder", lambda r: (
+            f"PacketResponder {_blk(r)} {r.randint(0, 2)} Exception java.io.InterruptedIOException: Interruped while "
+            f"waiting for IO on channel java.nio.channels.SocketChannel[connected local=/{_ipp(r)} "
+            f"remote=/{_ipp(r)}]. {r.randint(0, 480000)} millis timeout left.")), 1),
+        ("hdfs:pending-timeout", h("WARN", "dfs.PendingReplicationBlocks$PendingReplicationMonitor", lambda r: (
+            f"PendingReplicationMonitor timed out block {_blk(r)}")), 0.5),
+    ]
+
+
+def spark(rng: random.Random, clock: Clock) -> Templates:
+    def s(level: str, component: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            return f"{t:%y/%m/%d %H:%M:%S} {level} {component}: {body(r)}"
+        return gen
+
+    def task(r: random.Random) -> str:
+        return f"{r.randint(0, 300)}.{r.randint(0, 3)} in stage {r.randint(0, 40)}.{r.randint(0, 2)} (TID {r.randint(0, 90000)})"
+
+    def size(r: random.Random) -> str:
+        return f"{r.randint(1, 999)}.{r.randint(0, 9)} {r.choice(['B', 'KB', 'KB', 'MB'])}"
+
+    return [
+        ("spark:running", s("INFO", "executor.Executor", lambda r: f"Running task {task(r)}"), 25),
+        ("spark:finished", s("INFO", "executor.Executor", lambda r: (
+            f"Finished task {task(r)}. {r.randint(900, 3000)} bytes result sent to driver")), 25),
+        ("spark:assigned", s("INFO", "executor.CoarseGrainedExecutorBackend", lambda r: (
+            f"Got assigned task {r.randint(0, 90000)}")), 25),
+        ("spark:bc-start", s("INFO", "broadcast.TorrentBroadcast", lambda r: (
+            f"Started reading broadcast variable {r.randint(0, 400)}")), 6),
+        ("spark:bc-took", s("INFO", "broadcast.TorrentBroadcast", lambda r: (
+            f"Reading broadcast variable {r.randint(0, 400)} took {r.randint(1, 900)} ms")), 6),
+        ("spark:stored-bytes", s("INFO", "storage.MemoryStore", lambda r: (
+            f"Block {r.choice(['broadcast', 'rdd'])}_{r.randint(0, 400)}{r.choice(['', '_piece0'])} stored as "
+            f"bytes in memory (estimated size {size(r)}, free {size(r)})")), 6),
+        ("spark:stored-values", s("INFO", "storage.MemoryStore", lambda r: (
+            f"Block {r.choice(['broadcast', 'rdd'])}_{r.randint(0, 400)} stored as "
+            f"values in memory (estimated size {size(r)}, free {size(r)})")), 6),
+        ("spark:found-local", s("INFO", "storage.BlockManager", lambda r: (
+            f"Found block rdd_{r.randint(0, 40)}_{r.randint(0, 300)} locally")), 8),
+        ("spark:computing", s("INFO", "spark.CacheManager", lambda r: (
+            f"Partition rdd_{r.randint(0, 40)}_{r.randint(0, 300)} not found, computing it")), 5),
+        ("spark:input-split", s("INFO", "rdd.HadoopRDD", lambda r: (
+            f"Input split: hdfs://{ip(r)}:9000/pjhe/test/{r.randint(1, 9)}/part-{r.randint(0, 999):05d}:"
+            f"{r.randint(0, 9) * 1000}+{r.randint(100, 99999)}")), 5),
+        ("spark:non-empty", s("INFO", "storage.ShuffleBlockFetcherIterator", lambda r: (
+            f"Getting {r.randint(0, 200)} non-empty blocks out of {r.randint(0, 200)} blocks")), 4),
+        ("spark:remote-fetches", s("INFO", "storage.ShuffleBlockFetcherIterator", lambda r: (
+            f"Started {r.randint(0, 40)} remote fetches in {r.randint(0, 90)} ms")), 4),
+        ("spark:view-acls", s("INFO", "spark.SecurityManager", lambda r: (
+            f"Changing view acls to: {r.choice(['yarn,curi', 'yarn', 'root,hdfs'])}")), 0.5),
+        ("spark:modify-acls", s("INFO", "spark.SecurityManager", lambda r: (
+            f"Changing modify acls to: {r.choice(['yarn,curi', 'yarn', 'root,hdfs'])}")), 0.5),
+        ("spark:registered", s("INFO", "executor.CoarseGrainedExecutorBackend", lambda r: (
+            "Successfully registered with driver")), 0.5),
+        ("spark:signal", s("INFO", "executor.CoarseGrainedExecutorBackend", lambda r: (
+            "Registered signal handlers for [TERM, HUP, INT]")), 0.5),
+        ("spark:shutdown", s("INFO", "executor.CoarseGrainedExecutorBackend", lambda r: (
+            "Driver commanded a shutdown")), 0.5),
+        ("spark:capacity", s("INFO", "storage.MemoryStore", lambda r: (
+            f"MemoryStore started with capacity {r.randint(1, 20)}.{r.randint(0, 9)} GB")), 0.5),
+        ("spark:fetch-failed", s("ERROR", "shuffle.RetryingBlockFetcher", lambda r: (
+            f"Exception while beginning fetch of {r.randint(1, 9)} outstanding blocks")), 0.8),
+        ("spark:lost-executor", s("WARN", "scheduler.TaskSetManager", lambda r: (
+            f"Lost task {task(r)}: ExecutorLostFailure (executor {r.randint(1, 40)} exited caused by one of the "
+            "running tasks) Reason: Container killed by YARN for exceeding memory limits.")), 0.6),
+    ]
+
+
+def zookeeper(rng: random.Random, clock: Clock) -> Templates:
+    def z(level: str, where: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str | list[str]:
+            t = clock.tick()
+            thread = r.choice([f"NIOServerCxn.Factory:0.0.0.0/0.0.0.0:2181", f"QuorumPeer[myid={r.randint(1, 3)}]/0:0:0:0:0:0:0:0:2181",
+                               f"WorkerReceiver[myid={r.randint(1, 3)}]", f"SyncThread:{r.randint(1, 3)}"])
+            text = body(r)
+            lines = text.split("\n")
+            lines[0] = f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d} - {level:<5} [{thread}:{where}] - {lines[0]}"
+            return lines if len(lines) > 1 else lines[0]
+        return gen
+
+    def sid(r: random.Random) -> str:
+        return f"0x{r.randint(0x14ed93111f20000, 0x14ed93111f2ffff):x}"
+
+    def state(r: random.Random) -> str:
+        return r.choice(["LOOKING", "FOLLOWING", "LEADING"])
+
+    return [
+        ("zk:notif-timeout", z("INFO", "FastLeaderElection@774", lambda r: (
+            f"Notification time out: {r.choice([400, 800, 1600, 3200, 6400, 12800, 25600, 51200, 60000])}")), 10),
+        ("zk:conn-request", z("INFO", "QuorumCnxManager$Listener@493", lambda r: (
+            f"Received connection request /{ip(r)}:{port(r)}")), 8),
+        ("zk:cannot-open", z("WARN", "QuorumCnxManager@368", lambda r: (
+            f"Cannot open channel to {r.randint(1, 3)} at election address /{ip(r)}:3888\n"
+            "java.net.ConnectException: Connection refused\n\tat java.net.PlainSocketImpl.socketConnect(Native Method)")), 10),
+        ("zk:accepted", z("INFO", "NIOServerCnxnFactory@197", lambda r: (
+            f"Accepted socket connection from /{ip(r)}:{port(r)}")), 14),
+        ("zk:new-session", z("INFO", "ZooKeeperServer@839", lambda r: (
+            f"Client attempting to establish new session at /{ip(r)}:{port(r)}")), 8),
+        ("zk:established", z("INFO", "ZooKeeperServer@595", lambda r: (
+            f"Established session {sid(r)} with negotiated timeout {r.choice([10000, 20000, 40000])} "
+            f"for client /{ip(r)}:{port(r)}")), 8),
+        ("zk:closed-session", z("INFO", "NIOServerCnxn@1001", lambda r: (
+            f"Closed socket connection for client /{ip(r)}:{port(r)} which had sessionid {sid(r)}")), 10),
+        ("zk:closed-nosession", z("INFO", "NIOServerCnxn@1001", lambda r: (
+            f"Closed socket connection for client /{ip(r)}:{port(r)} (no session established for client)")), 4),
+        ("zk:terminated", z("INFO", "PrepRequestProcessor@476", lambda r: (
+            f"Processed session termination for sessionid: {sid(r)}")), 6),
+        ("zk:expiring", z("INFO", "ZooKeeperServer@325", lambda r: (
+            f"Expiring session {sid(r)}, timeout of {r.choice([10000, 20000, 40000])}ms exceeded")), 5),
+        ("zk:end-of-stream", z("WARN", "NIOServerCnxn@349", lambda r: (
+            f"caught end of stream exception\nEndOfStreamException: Unable to read additional data from client "
+            f"sessionid {sid(r)}, likely client has closed socket")), 6),
+        ("zk:notification", z("INFO", "FastLeaderElection@542", lambda r: (
+            f"Notification: {r.randint(1, 3)} (n.leader), 0x{r.randint(0, 2**36):x} (n.zxid), 0x{r.randint(1, 9):x} "
+            f"(n.round), {state(r)} (n.state), {r.randint(1, 3)} (n.sid), 0x{r.randint(1, 9):x} (n.peerEPoch), "
+            f"{state(r)} (my.state)")), 6),
+        ("zk:smaller-id", z("INFO", "QuorumCnxManager@197", lambda r: (
+            f"Have smaller server identifier, so dropping the connection: ({r.randint(1, 3)}, {r.randint(1, 3)})")), 3),
+        ("zk:broken", z("WARN", "QuorumCnxManager$RecvWorker@762", lambda r: (
+            f"Connection broken for id {r.randint(1, 3)}, my id = {r.randint(1, 3)}, error = ")), 2),
+        ("zk:interrupting", z("WARN", "QuorumCnxManager$RecvWorker@765", lambda r: "Interrupting SendWorker"), 2),
+        ("zk:leaving", z("WARN", "QuorumCnxManager$SendWorker@679", lambda r: "Send worker leaving thread"), 2),
+        ("zk:snapshot", z("INFO", "FileTxnSnapLog@240", lambda r: (
+            f"Snapshotting: 0x{r.randint(0, 2**36):x} to /var/lib/zookeeper/version-2/snapshot.{r.randint(0, 2**36):x}")), 1),
+    ]
+
+
+def nova(rng: random.Random, clock: Clock) -> Templates:
+    tenants = [hexid(rng, 32) for _ in range(4)]
+    nodes = [f"cp-{i}.slowvm1.tcloud-pg0.utah.cloudlab.us" for i in range(1, 4)]
+
+    def n(level: str, logger: str, body: Body, *, instance: bool = True, request: bool = True) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            req = (f"[req-{uuid(r)} {hexid(r, 32)} {r.choice(tenants)} - - -] " if request and r.random() < 0.9
+                   else "[-] " if request else "")
+            inst = f"[instance: {uuid(r)}] " if instance else ""
+            return (f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d} {r.randint(2000, 30000)} {level} {logger} "
+                    f"{req}{inst}{body(r)}")
+        return gen
+
+    def api(r: random.Random) -> str:
+        method, path = r.choice([("GET", f"/v2/{r.choice(tenants)}/servers/detail"),
+                                 ("GET", f"/v2/{r.choice(tenants)}/servers/{uuid(r)}"),
+                                 ("POST", f"/v2/{r.choice(tenants)}/servers"),
+                                 ("DELETE", f"/v2/{r.choice(tenants)}/servers/{uuid(r)}")])
+        return (f'{ip(r)} "{method} {path} HTTP/1.1" status: {r.choice([200, 200, 202, 204, 404])} '
+                f"len: {r.randint(200, 3000)} time: {r.random():.7f}")
+
+    base = "/var/lib/nova/instances"
+    return [
+        ("nova:wsgi", n("INFO", "nova.osapi_compute.wsgi.server", api, instance=False), 40),
+        ("nova:lifecycle", n("INFO", "nova.compute.manager", lambda r: (
+            f"VM {r.choice(['Started', 'Stopped', 'Paused', 'Resumed'])} (Lifecycle Event)"), request=False), 8),
+        ("nova:spawn-took", n("INFO", "nova.compute.manager", lambda r: (
+            f"Took {r.randint(10, 30)}.{r.randint(10, 99)} seconds to spawn the instance on the hypervisor.")), 4),
+        ("nova:build-took", n("INFO", "nova.compute.manager", lambda r: (
+            f"Took {r.randint(10, 30)}.{r.randint(10, 99)} seconds to build instance.")), 4),
+        ("nova:terminating", n("INFO", "nova.compute.manager", lambda r: "Terminating instance"), 4),
+        ("nova:destroyed", n("INFO", "nova.virt.libvirt.driver", lambda r: "Instance destroyed successfully.",
+                             request=False), 4),
+        ("nova:deleting-files", n("INFO", "nova.virt.libvirt.driver", lambda r: (
+            f"Deleting instance files {base}/{uuid(r)}_del")), 4),
+        ("nova:deletion-done", n("INFO", "nova.virt.libvirt.driver", lambda r: (
+            f"Deletion of {base}/{uuid(r)}_del complete")), 4),
+        ("nova:claim", n("INFO", "nova.compute.claims", lambda r: (
+            f"Attempting claim: memory {r.choice([512, 2048, 4096])} MB, disk {r.choice([1, 20, 40])} GB, "
+            f"vcpus {r.choice([1, 2, 4])} CPU")), 4),
+        ("nova:total-memory", n("INFO", "nova.compute.claims", lambda r: (
+            f"Total memory: 64172 MB, used: {r.randint(512, 9000)}.00 MB")), 4),
+        ("nova:memory-limit", n("INFO", "nova.compute.claims", lambda r: (
+            f"memory limit: 96258.00 MB, free: {r.randint(80000, 96000)}.00 MB")), 4),
+        ("nova:claim-ok", n("INFO", "nova.compute.claims", lambda r: "Claim successful"), 4),
+        ("nova:creating-image", n("INFO", "nova.virt.libvirt.driver", lambda r: "Creating image"), 4),
+        ("nova:auditing", n("INFO", "nova.compute.resource_tracker", lambda r: (
+            f"Auditing locally available compute resources for node {r.choice(nodes)}"), instance=False), 3),
+        ("nova:final-view", n("INFO", "nova.compute.resource_tracker", lambda r: (
+            f"Final resource view: name={r.choice(nodes)} phys_ram=64172MB used_ram={r.randint(512, 9000)}MB "
+            f"phys_disk=15GB used_disk={r.randint(0, 80)}GB total_vcpus=16 used_vcpus={r.randint(0, 16)} "
+            "pci_stats=[]"), instance=False), 3),
+        ("nova:image-checking", n("INFO", "nova.virt.libvirt.imagecache", lambda r: (
+            f"image {uuid(r)} at ({base}/_base/{hexid(r, 40)}): checking"), instance=False, request=False), 2),
+        ("nova:active-base", n("INFO", "nova.virt.libvirt.imagecache", lambda r: (
+            f"Active base files: {base}/_base/{hexid(r, 40)}"), instance=False, request=False), 2),
+        ("nova:pending-task", n("INFO", "nova.compute.manager", lambda r: (
+            f"During sync_power_state the instance has a pending task ({r.choice(['spawning', 'deleting'])}). Skip."),
+            request=False), 2),
+        ("nova:sync-mismatch", n("WARNING", "nova.compute.manager", lambda r: (
+            "While synchronizing instance power states, found 1 instances in the database and 0 instances on the "
+            "hypervisor."), instance=False), 0.5),
+    ]
+
+
+def healthapp(rng: random.Random, clock: Clock) -> Templates:
+    pid = str(rng.randint(30000000, 39999999))
+
+    def a(tag: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            return f"{t:%Y%m%d-%H:%M:%S}:{t.microsecond // 1000}|{tag}|{pid}|{body(r)}"
+        return gen
+
+    def ts(r: random.Random) -> int:
+        return 1514038440000 + r.randint(0, 10**7)
+
+    return [
+        ("ha:stand-step", a("Step_LSC", lambda r: f"onStandStepChanged {r.randint(1000, 9999)}"), 25),
+        ("ha:extend", a("Step_LSC", lambda r: (
+            f"onExtend:{ts(r)} {r.randint(0, 99)} {r.randint(0, 9)} {r.randint(0, 9)}")), 14),
+        ("ha:broadcast", a("Step_LSC", lambda r: (
+            f"processHandleBroadcastAction action:android.intent.action.{r.choice(['SCREEN_ON', 'SCREEN_OFF', 'TIME_TICK'])}")), 8),
+        ("ha:get-detail", a("Step_SPUtils", lambda r: (
+            f"getTodayTotalDetailSteps = {ts(r)}##{r.randint(1000, 9999)}##{r.randint(100000, 999999)}##"
+            f"{r.randint(1000, 9999)}##{r.randint(10000, 99999)}##{r.randint(10**7, 10**8)}")), 10),
+        ("ha:set-detail", a("Step_SPUtils", lambda r: (
+            f"setTodayTotalDetailSteps={ts(r)}##{r.randint(1000, 9999)}##{r.randint(100000, 999999)}##"
+            f"{r.randint(1000, 9999)}##{r.randint(10000, 99999)}##{r.randint(10**7, 10**8)}")), 6),
+        ("ha:on-receive", a("Step_StandReportReceiver", lambda r: (
+            f"onReceive action: android.intent.action.{r.choice(['SCREEN_ON', 'SCREEN_OFF'])}")), 6),
+        ("ha:report", a("Step_LSC", lambda r: (
+            f"REPORT : {r.randint(1000, 9999)} {r.randint(0, 999)} {r.randint(10000, 99999)} {r.randint(0, 300)}")), 5),
+        ("ha:calories", a("Step_ExtSDM", lambda r: f"calculateCaloriesWithCache totalCalories={r.randint(10000, 200000)}"), 6),
+        ("ha:altitude", a("Step_ExtSDM", lambda r: f"calculateAltitudeWithCache totalAltitude={r.randint(0, 400)}"), 6),
+        ("ha:total-steps", a("Step_ExtSDM", lambda r: f"totalDetailSteps={r.randint(1000, 30000)}"), 5),
+        ("ha:flush", a("Step_StandStepCounter", lambda r: "flush sensor data"), 3),
+        ("ha:write-db", a("Step_StandStepCounter", lambda r: f"setWriteDB {r.choice(['true', 'false'])}"), 3),
+        ("ha:sync", a("HiH_HiSyncUtil", lambda r: (
+            f"checkInsertStatus stepSum={r.randint(0, 30000)} calSum={r.randint(0, 900000)}")), 2),
+        ("ha:health-uid", a("HiH_HiHealthDataInsertStore", lambda r: (
+            f"saveHealthDetailData() size = {r.randint(1, 20)},type = {r.choice([2, 3, 4])},deviceID = "
+            f"{r.randint(1, 9)},clientID = {r.randint(1, 9)}")), 2),
+        ("ha:screen-on", a("Step_ScreenUtil", lambda r: "screen status unknown,think screen on"), 1),
+    ]
+
+
+def macos(rng: random.Random, clock: Clock) -> Templates:
+    hosts = [f"calvisitor-10-105-{rng.randint(160, 163)}-{rng.randint(1, 254)}" for _ in range(3)] + ["authorMacBook-Pro"]
+
+    def m(proc: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            name = f"{proc}[{0 if proc == 'kernel' else r.randint(50, 60000)}]"
+            return f"{t:%b} {t.day:2d} {t:%H:%M:%S} {r.choice(hosts)} {name}: {body(r)}"
+        return gen
+
+    def uptime(r: random.Random) -> str:
+        return f"{r.randint(10000, 999999)}.{r.randint(0, 999999):06d}"
+
+    return [
+        ("mac:mdns-addr", m("kernel", lambda r: f"ARPT: {uptime(r)}: wl0: MDNS: IPV4 Addr: {ip(r)}"), 10),
+        ("mac:airport-sleep", m("kernel", lambda r: (
+            f"ARPT: {uptime(r)}: AirPort_Brcm43xx::powerChange: System Sleep")), 4),
+        ("mac:airport-wake", m("kernel", lambda r: (
+            f"ARPT: {uptime(r)}: AirPort_Brcm43xx::powerChange: System Wake")), 4),
+        ("mac:wake-reason", m("kernel", lambda r: (
+            f"Wake reason: {r.choice(['RTC (Alarm)', 'EC.LidOpen (User)', 'XHC1', 'ARPT (Network)'])}")), 6),
+        ("mac:prepciwake", m("kernel", lambda r: (
+            f"AppleThunderboltNHIType2::prePCIWake - power up complete - took {r.randint(1, 9)} us")), 6),
+        ("mac:hpd", m("kernel", lambda r: (
+            f"IOThunderboltSwitch<0>(0x0)::listenerCallback - Thunderbolt HPD packet for route = 0x0 port = "
+            f"{r.choice([11, 12])} unplug = {r.randint(0, 1)}")), 6),
+        ("mac:channel", m("kernel", lambda r: (
+            f"en0: channel changed to {r.choice([1, 6, 11, 36, 132, 149])},{r.choice(['+1', '-1', '80'])}")), 6),
+        ("mac:rtc", m("kernel", lambda r: (
+            f"RTC: Maintenance 2017/7/{r.randint(1, 9)} {r.randint(0, 23):02d}:{r.randint(0, 59):02d}:"
+            f"{r.randint(0, 59):02d}, sleep 2017/7/{r.randint(1, 9)} {r.randint(0, 23):02d}:{r.randint(0, 59):02d}:"
+            f"{r.randint(0, 59):02d}")), 4),
+        ("mac:pm-response", m("kernel", lambda r: (
+            f"PM response took {r.randint(1, 3000)} ms ({r.randint(40, 400)}, {r.choice(['powerd', 'WindowServer', 'Safari'])})")), 4),
+        ("mac:sleep-timeout", m("kernel", lambda r: (
+            f"Sleep transition timed out after {r.choice([180, 360])} seconds while calling power state change "
+            f"callbacks. Suspect \"{r.choice(['en0', 'IOThunderboltPort', 'AppleHDA'])}\" hung")), 1),
+        ("mac:hibernate", m("kernel", lambda r: f"hibernate_page_list_setall found pageCount {r.randint(100000, 999999)}"), 3),
+        ("mac:sleep-cause", m("kernel", lambda r: f"Previous sleep cause: {r.randint(1, 5)}"), 3),
+        ("mac:full-wake", m("kernel", lambda r: (
+            f"full wake promotion (reason {r.randint(1, 3)}) {r.randint(10, 900)} ms")), 3),
+        ("mac:pressure", m("com.apple.CDScheduler", lambda r: (
+            f"Thermal pressure state: {r.randint(0, 2)} Memory pressure state: {r.randint(0, 2)}")), 6),
+        ("mac:bt-le", m("blued", lambda r: "Bluetooth -- LE is supported - Disable LE meta event"), 3),
+        ("mac:mdns-deregister", m("mDNSResponder", lambda r: (
+            f"mDNS_DeregisterInterface: Frequent transitions for interface {r.choice(['en0', 'awdl0', 'utun1'])} "
+            f"({':'.join(hexid(r, 4).upper() for _ in range(8))})")), 5),
+        ("mac:symptoms", m("symptomsd", lambda r: (
+            f"__73-[NetworkAnalyticsEngine observeValueForKeyPath:ofObject:change:context:]_block_invoke unexpected "
+            f"switch value {r.randint(1, 4)}")), 4),
+        ("mac:assertion", m("kernel", lambda r: (
+            f"IOPMrootDomain: idle cancel, state {r.randint(1, 4)}, took {r.randint(1, 900)}.{r.randint(0, 999999):06d}s")), 3),
+        ("mac:vm-pressure", m("kernel", lambda r: (
+            f"memorystatus_thread: idle exiting pid {r.randint(100, 9999)} "
+            f"[{r.choice(['com.apple.geod', 'cloudd', 'nsurlsessiond'])}]")), 3),
+        ("mac:tcp-conn", m("kernel", lambda r: (
+            f"tcp_connection_summary ({r.randint(1, 9)}) <{r.randint(0, 999)}> flags 0x{r.randint(0, 2**16):x} "
+            f"rtt {r.randint(1, 300)} ms sent {r.randint(0, 99999)} bytes")), 3),
+    ]
+
+
+def proxifier(rng: random.Random, clock: Clock) -> Templates:
+    programs = ["chrome.exe", "firefox.exe", "Dropbox.exe", "Skype.exe", "outlook.exe", "svchost.exe",
+                "git-remote-https.exe", "putty.exe", "WeChat.exe"]
+    sites = ["www.google.com", "clients4.google.com", "ssl.gstatic.com", "api.dropbox.com", "mail.example.com",
+             "github.com", "login.live.com", "s.ytimg.com", "news.example.hk", "update.example.net"]
+    proxy = "proxy.cse.cuhk.edu.hk:5070"
+
+    def p(body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            return f"[{t:%m.%d %H:%M:%S}] {r.choice(programs)} - {body(r)}"
+        return gen
+
+    def site(r: random.Random) -> str:
+        return f"{r.choice(sites)}:{r.choice([80, 443, 443, 5222])}" if r.random() < 0.85 else f"{ip(r)}:{r.choice([80, 443])}"
+
+    def amount(r: random.Random) -> str:
+        n = r.randint(0, 400000)
+        return f"{n} bytes" if n < 1024 else f"{n} bytes ({n / 1024:.2f} KB)" if n < 1048576 else f"{n} bytes ({n / 1048576:.2f} MB)"
+
+    def lifetime(r: random.Random) -> str:
+        return r.choice(["<1 sec", f"00:{r.randint(0, 59):02d}", f"{r.randint(0, 59):02d}:{r.randint(0, 59):02d}",
+                         f"{r.randint(1, 3):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}"])
+
+    return [
+        ("px:open", p(lambda r: f"{site(r)} open through proxy {proxy} {r.choice(['HTTPS', 'HTTPS', 'SOCKS5'])}"), 40),
+        ("px:close", p(lambda r: f"{site(r)} close, {amount(r)} sent, {amount(r)} received, lifetime {lifetime(r)}"), 40),
+        ("px:cannot-connect", p(lambda r: (
+            f"{site(r)} error : Could not connect to proxy {proxy} - connection attempt failed with error "
+            f"{r.choice([10060, 10061])}")), 6),
+        ("px:canceled", p(lambda r: (
+            f"{site(r)} error : A connection request was canceled before the completion.")), 3),
+        ("px:closed-unexpectedly", p(lambda r: f"{site(r)} error : Connection closed unexpectedly."), 2),
+        ("px:through-direct", p(lambda r: f"{site(r)} open directly"), 3),
+        ("px:resolve", p(lambda r: f"{r.choice(sites)}:{r.choice([80, 443])} resolved through proxy {proxy}"), 2),
+    ]
+
+
+SYSTEM_KINDS: dict[str, Callable[[random.Random, Clock], Templates]] = {
+    "hdfs": hdfs, "spark": spark, "zookeeper": zookeeper, "nova": nova, "healthapp": healthapp,
+    "macos": macos, "proxifier": proxifier,
+}
