@@ -262,6 +262,45 @@ def _is_continuation(line: str, current_had_prefix: bool, previous_was_continuat
     return False
 
 
+# What `MessageSplitter.feed` says of a line.
+BLANK, CONTINUATION, MESSAGE = 0, 1, 2
+
+
+class MessageSplitter:
+    """Splits lines into messages one line at a time, so that input of any size can stream through.
+
+    Whether a line continues the message above depends on that message and on
+    the line before, which is all the state kept.
+    """
+
+    def __init__(self) -> None:
+        self.started = False
+        self.current_had_prefix = False
+        self.previous_was_continuation = False
+
+    def feed(self, line: str) -> tuple[int, str, str | None]:
+        """(BLANK | CONTINUATION | MESSAGE, the message text, its level) for the next line."""
+        if not line or line.isspace():
+            return BLANK, "", None
+        if self.started and _is_continuation(line, self.current_had_prefix, self.previous_was_continuation):
+            self.previous_was_continuation = True
+            return CONTINUATION, "", None
+        self.previous_was_continuation = False
+        parsed = _from_json(line) if line[:1] == "{" or line.lstrip()[:1] == "{" else None
+        if parsed is not None:
+            text, level = parsed
+            self.current_had_prefix = True
+        else:
+            text, level, self.current_had_prefix = _strip_prefix(line)
+        if not text:
+            text = line.strip()
+        if self.started and _DETAIL.match(text):
+            self.previous_was_continuation = True
+            return CONTINUATION, "", None
+        self.started = True
+        return MESSAGE, text, level
+
+
 def split_messages(lines: Iterable[str | bytes], *, max_lines: int = MAX_LINES,
                    max_line_bytes: int = MAX_LINE_BYTES) -> tuple[list[RawMessage], list[int | None]]:
     """Split raw lines into messages.
@@ -272,29 +311,14 @@ def split_messages(lines: Iterable[str | bytes], *, max_lines: int = MAX_LINES,
     """
     messages: list[RawMessage] = []
     line_map: list[int | None] = []
-    current_had_prefix = False
-    previous_was_continuation = False
+    feed = MessageSplitter().feed
     for index, line in enumerate(_cap_lines(lines, max_line_bytes, max_lines)):
-        if not line.strip():
+        kind, text, level = feed(line)
+        if kind == BLANK:
             line_map.append(None)
-            continue
-        if messages and _is_continuation(line, current_had_prefix, previous_was_continuation):
+        elif kind == CONTINUATION:
             line_map.append(len(messages) - 1)
-            previous_was_continuation = True
-            continue
-        previous_was_continuation = False
-        parsed = _from_json(line)
-        if parsed is not None:
-            text, level = parsed
-            current_had_prefix = True
         else:
-            text, level, current_had_prefix = _strip_prefix(line)
-        if not text:
-            text = line.strip()
-        if messages and _DETAIL.match(text):
-            line_map.append(len(messages) - 1)
-            previous_was_continuation = True
-            continue
-        line_map.append(len(messages))
-        messages.append(RawMessage(text=text, level=level, line_index=index))
+            line_map.append(len(messages))
+            messages.append(RawMessage(text=text, level=level, line_index=index))
     return messages, line_map
