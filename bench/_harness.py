@@ -11,10 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from incidentbot.config import settings_from  # noqa: E402
-from incidentbot.embedded import EmbeddedOpenSearch, EmbeddedSearchServer  # noqa: E402
-from incidentbot.answer.model import Answer  # noqa: E402
+from incidentbot.dev.embedded import EmbeddedOpenSearch, EmbeddedSearchServer  # noqa: E402
+from incidentbot.core.answer import Answer  # noqa: E402
 from incidentbot.pipeline import Runtime, investigate  # noqa: E402
-from incidentbot.scenario import Scenario, load_scenario, read_scenario  # noqa: E402
+from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario  # noqa: E402
 
 
 def fixture_scenarios() -> list[Scenario]:

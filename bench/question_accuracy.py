@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from incidentbot.config import settings_from  # noqa: E402
-from incidentbot.embedded import EmbeddedSearchServer  # noqa: E402
+from incidentbot.dev.embedded import EmbeddedSearchServer  # noqa: E402
 from incidentbot.pipeline import Runtime, investigate  # noqa: E402
-from incidentbot.scenario import load_scenario, read_scenario  # noqa: E402
-from incidentbot.timeutil import parse_instant  # noqa: E402
+from incidentbot.dev.scenario import load_scenario, read_scenario  # noqa: E402
+from incidentbot.core.timeutil import parse_instant  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "questions" / "questions.json"
 FIXTURES = ROOT / "fixtures"

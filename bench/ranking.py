@@ -13,7 +13,7 @@ import logging
 
 from _harness import answered
 
-from incidentbot.timeutil import parse_instant
+from incidentbot.core.timeutil import parse_instant
 
 
 def _rank(ids: list[str], culprit: str) -> int | None:

@@ -22,8 +22,8 @@ from _harness import ROOT, server
 
 from incidentbot.config import settings_from
 from incidentbot.pipeline import Runtime, investigate
-from incidentbot.scenario import changes_mapping, logs_mapping, read_scenario
-from incidentbot.timeutil import iso, parse_instant
+from incidentbot.dev.scenario import changes_mapping, logs_mapping, read_scenario
+from incidentbot.core.timeutil import iso, parse_instant
 
 
 def _http(method: str, url: str, body: str | None = None, ndjson: bool = False) -> dict:

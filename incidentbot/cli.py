@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from incidentbot.errors import IncidentBotError, UsageError
+from incidentbot.core.errors import IncidentBotError, UsageError
 
 log = logging.getLogger("incidentbot")
 
@@ -134,7 +134,7 @@ def cmd_whatchanged(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from incidentbot.scenario import load_scenario, read_scenario
+    from incidentbot.dev.scenario import load_scenario, read_scenario
 
     settings = _settings(args)
     scenario = read_scenario(args.scenario)
@@ -152,10 +152,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import json
     import urllib.request
 
-    from incidentbot.embedded import EmbeddedSearchServer, cache_dir
+    from incidentbot.dev.embedded import EmbeddedSearchServer, cache_dir
     from incidentbot.pipeline import Runtime, investigate
     from incidentbot.render.terminal import render_answer
-    from incidentbot.scenario import load_scenario, read_scenario
+    from incidentbot.dev.scenario import load_scenario, read_scenario
 
     scenario = read_scenario(demo_scenario_path())
     question = args.question or scenario.questions[0]["ask"]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from incidentbot.errors import UsageError
-from incidentbot.timeutil import parse_instant
+from incidentbot.core.errors import UsageError
+from incidentbot.core.timeutil import parse_instant
 
 DEFAULT_ES_URL = "http://localhost:9200"
 

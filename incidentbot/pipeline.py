@@ -16,28 +16,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from incidentbot.answer.model import Answer
+from incidentbot.core.answer import Answer
 from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
-from incidentbot.catalog import Catalog
+from incidentbot.core.catalog import Catalog
 from incidentbot.changes.gather import gather_changes
-from incidentbot.changes.model import Change, SourceStatus
+from incidentbot.core.change import Change, SourceStatus
 from incidentbot.changes.sources import sources_from_env
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
-from incidentbot.errors import UsageError
+from incidentbot.core.errors import UsageError
 from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.llm.wiring import refine_intent, write_summary
 from incidentbot.question.fields import FIELD_CACHE, FieldMap
-from incidentbot.question.intent import Intent
+from incidentbot.core.intent import Intent
 from incidentbot.question.parse import parse_question
 from incidentbot.question.services import match_services
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
-from incidentbot.timeutil import iso, now_utc, parse_instant
+from incidentbot.core.timeutil import iso, now_utc, parse_instant
 
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from incidentbot.cli import demo_scenario_path
-from incidentbot.embedded import EmbeddedOpenSearch, EmbeddedSearchServer
-from incidentbot.scenario import Scenario, load_scenario, read_scenario
+from incidentbot.dev.embedded import EmbeddedOpenSearch, EmbeddedSearchServer
+from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

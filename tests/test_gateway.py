@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from incidentbot.config import settings_from
-from incidentbot.errors import UsageError
+from incidentbot.core.errors import UsageError
 from incidentbot.gateway import ReadOnlyGateway
 
 WRITE_VERBS = {"index", "create", "update", "delete", "bulk", "delete_by_query", "update_by_query", "put_mapping",

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from incidentbot.config import settings_from
-from incidentbot.errors import UnsafeCredentials
+from incidentbot.core.errors import UnsafeCredentials
 from incidentbot.gateway import ReadOnlyGateway
 
 ROOT = {"name": "n", "cluster_name": "c", "version": {"number": "8.15.0", "build_flavor": "default"},

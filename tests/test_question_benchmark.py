@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, _servers
-from incidentbot.catalog import Catalog
+from incidentbot.core.catalog import Catalog
 from incidentbot.question.parse import parse_question
-from incidentbot.scenario import read_scenario
-from incidentbot.timeutil import parse_instant
+from incidentbot.dev.scenario import read_scenario
+from incidentbot.core.timeutil import parse_instant
 
 QUESTIONS = json.loads((ROOT / "bench" / "questions" / "questions.json").read_text())
 FIELDS = {"ecs": {"service": "service.name", "level": "log.level", "status": "http.response.status_code",

@@ -13,7 +13,7 @@ import pytest
 from conftest import parse_json, scenario_args, scenario_dirs
 from incidentbot.config import settings_from
 from incidentbot.gateway import ReadOnlyGateway
-from incidentbot.scenario import read_scenario
+from incidentbot.dev.scenario import read_scenario
 
 REQUIRED = ["question", "at", "mode", "intent", "log_query", "onset", "patterns", "evidence", "suspects",
             "summary", "timing_ms"]

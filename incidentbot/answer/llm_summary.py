@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from incidentbot.answer.mask import mask_secrets, neutralise_mentions
-from incidentbot.answer.model import Answer
+from incidentbot.core.mask import mask_secrets, neutralise_mentions
+from incidentbot.core.answer import Answer
 from incidentbot.answer.pack import evidence_pack, known_numbers, render_pack
 from incidentbot.answer.verify import sentences, citations, verify_summary
 from incidentbot.config import Settings

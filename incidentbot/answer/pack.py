@@ -18,10 +18,10 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from incidentbot.answer.mask import mask_secrets, neutralise_mentions
-from incidentbot.answer.model import Answer
+from incidentbot.core.mask import mask_secrets, neutralise_mentions
+from incidentbot.core.answer import Answer
 from incidentbot.answer.verify import NUMBER
-from incidentbot.timeutil import hhmm, iso, parse_instant
+from incidentbot.core.timeutil import hhmm, iso, parse_instant
 
 DATA_BEGIN = "<<<UNTRUSTED_DATA"
 DATA_END = "UNTRUSTED_DATA>>>"

@@ -10,11 +10,11 @@ number in it comes from the evidence.
 """
 from __future__ import annotations
 
-from incidentbot.changes.model import Change
-from incidentbot.evidence.model import LogEvidence
-from incidentbot.question.intent import Intent
-from incidentbot.ranking.score import Suspect
-from incidentbot.timeutil import hhmm, iso, parse_instant
+from incidentbot.core.change import Change
+from incidentbot.core.evidence import LogEvidence
+from incidentbot.core.intent import Intent
+from incidentbot.core.suspect import Suspect
+from incidentbot.core.timeutil import hhmm, iso, parse_instant
 
 
 def _scope(intent: Intent) -> str:

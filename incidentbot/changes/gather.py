@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 
-from incidentbot.changes.model import Change, SourceStatus
+from incidentbot.core.change import Change, SourceStatus
 from incidentbot.changes.sources.base import ChangeSource, SourceError, check_window, in_window
 
 log = logging.getLogger(__name__)

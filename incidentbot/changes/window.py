@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from incidentbot.catalog import Catalog
-from incidentbot.errors import UsageError
+from incidentbot.core.catalog import Catalog
+from incidentbot.core.errors import UsageError
 from incidentbot.question.services import match_services
 from incidentbot.question.timewords import parse_window, strip_window
 

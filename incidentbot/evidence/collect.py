@@ -18,10 +18,10 @@ from typing import Any
 from elasticsearch.dsl import Q
 from elasticsearch.dsl.query import Query
 
-from incidentbot.answer.mask import mask_secrets
-from incidentbot.catalog import Catalog
+from incidentbot.core.mask import mask_secrets
+from incidentbot.core.catalog import Catalog
 from incidentbot.config import Settings
-from incidentbot.evidence.model import (
+from incidentbot.core.evidence import (
     Concentration, EvidenceLine, Histogram, LogEvidence, Pattern, QueryRecord,
 )
 from incidentbot.evidence.onset import Onset, detect_onset
@@ -30,9 +30,9 @@ from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.query import compile as qc
 from incidentbot.query.kibana import discover_url
 from incidentbot.question.fields import FieldMap
-from incidentbot.question.intent import Intent
-from incidentbot.errors import StoreTimeout
-from incidentbot.timeutil import UTC, floor_minute, iso, parse_instant
+from incidentbot.core.intent import Intent
+from incidentbot.core.errors import StoreTimeout
+from incidentbot.core.timeutil import UTC, floor_minute, iso, parse_instant
 
 ANALYSIS_SPAN = timedelta(hours=3)
 MAX_BUCKETS = 360

@@ -21,33 +21,16 @@ Poisson method is kept.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
+
+from incidentbot.core.evidence import Onset
 
 MIN_SEGMENT = 3
 MAX_CHANGES = 4
 MIN_LLR = 18.0
 MIN_RATIO = 1.5
 MIN_DIFF_PER_MIN = 0.8
-
-
-@dataclass
-class Onset:
-    """The start of the symptom, and how sharp the step was."""
-
-    at: datetime
-    index: int
-    rate_before: float  # per minute
-    rate_after: float  # per minute
-    llr: float
-
-    @property
-    def ratio(self) -> float:
-        return self.rate_after / self.rate_before if self.rate_before > 0 else math.inf
-
-    def describe(self) -> str:
-        return f"from {self.rate_before:.1f}/min to {self.rate_after:.1f}/min"
 
 
 def _llr(total_a: float, len_a: int, total_b: float, len_b: int) -> float:

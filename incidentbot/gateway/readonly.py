@@ -20,7 +20,7 @@ from typing import Any
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from incidentbot.config import Settings
-from incidentbot.errors import StoreTimeout, StoreUnreachable, UnsafeCredentials, UsageError
+from incidentbot.core.errors import StoreTimeout, StoreUnreachable, UnsafeCredentials, UsageError
 from incidentbot.gateway.backends import Backend, BackendApiError, BackendConnectionError, BackendTimeout, make_backend
 
 log = logging.getLogger(__name__)

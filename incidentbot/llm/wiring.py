@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from incidentbot.answer.model import Answer
+from incidentbot.core.answer import Answer
 from incidentbot.config import Settings
 from incidentbot.question.fields import FieldMap
 from incidentbot.question.parse import ParsedQuestion

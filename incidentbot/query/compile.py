@@ -13,8 +13,8 @@ from elasticsearch.dsl import Q, Search
 from elasticsearch.dsl.query import Query
 
 from incidentbot.question.fields import FieldMap
-from incidentbot.question.intent import Intent, StatusFilter
-from incidentbot.timeutil import iso
+from incidentbot.core.intent import Intent, StatusFilter
+from incidentbot.core.timeutil import iso
 
 MAX_SIZE = 1000
 MAX_PHRASE = 200

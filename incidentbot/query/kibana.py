@@ -8,8 +8,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from incidentbot.question.fields import FieldMap
-from incidentbot.question.intent import Intent
-from incidentbot.timeutil import iso
+from incidentbot.core.intent import Intent
+from incidentbot.core.timeutil import iso
 
 
 def _kql_value(value: str) -> str:

@@ -33,10 +33,10 @@ from pydantic import BaseModel, Field
 from incidentbot.config import Settings
 from incidentbot.llm.client import LLMError, call_llm, render_prompt
 from incidentbot.question.fields import FieldMap, canonical_level
-from incidentbot.question.intent import Ask, StatusFilter
+from incidentbot.core.intent import Ask, StatusFilter
 from incidentbot.question.parse import ParsedQuestion
 from incidentbot.question.timewords import MAX_WINDOW, Window
-from incidentbot.timeutil import iso, parse_instant
+from incidentbot.core.timeutil import iso, parse_instant
 
 MAX_TEXT = 5
 MAX_TEXT_LEN = 200

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from incidentbot.catalog import Catalog
-from incidentbot.question.intent import Ask, StatusFilter
+from incidentbot.core.catalog import Catalog
+from incidentbot.core.intent import Ask, StatusFilter
 from incidentbot.question.services import match_services
 from incidentbot.question.timewords import Window, parse_window, strip_window
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from incidentbot.catalog import Catalog
+from incidentbot.core.catalog import Catalog
 
 STOPWORDS = {
     "the", "a", "an", "and", "or", "is", "are", "was", "were", "be", "been", "why", "what", "whats", "what's", "how",

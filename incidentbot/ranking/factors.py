@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from incidentbot.catalog import Catalog
-from incidentbot.changes.model import Change
-from incidentbot.evidence.model import Concentration, Pattern
+from incidentbot.core.catalog import Catalog
+from incidentbot.core.change import Change
+from incidentbot.core.evidence import Concentration, Pattern
 from incidentbot.ranking.history import NEUTRAL, Prior
-from incidentbot.timeutil import human_duration, parse_instant
+from incidentbot.core.timeutil import human_duration, parse_instant
 
 TIME_HALF_LIFE = timedelta(minutes=20)
 AFTER_ONSET_GRACE = timedelta(seconds=90)

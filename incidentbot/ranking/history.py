@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 
 ROLLBACK_WINDOW = timedelta(hours=24)
 NEUTRAL = 0.1

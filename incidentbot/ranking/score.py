@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
+from incidentbot.core.suspect import Suspect
 from incidentbot.ranking.factors import FACTORS, Context, FactorResult
 
 WEIGHTS = {"timing": 0.30, "service": 0.25, "evidence": 0.30, "blast_radius": 0.10, "kind": 0.05, "history": 0.05}
@@ -28,25 +29,6 @@ HIGH = 0.6
 MEDIUM = 0.35
 HIGH_MARGIN = 0.1
 MAX_SUSPECTS = 5
-
-
-@dataclass
-class Suspect:
-    id: str
-    rank: int
-    change: Change
-    score: float
-    confidence: str
-    factors: dict[str, float]
-    reasons: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        c = self.change
-        return {"id": self.id, "rank": self.rank, "change_id": c.id, "confidence": self.confidence,
-                "score": round(self.score, 3), "reasons": self.reasons,
-                "factors": {k: round(v, 3) for k, v in self.factors.items()},
-                "kind": c.kind, "service": c.service, "title": c.title, "@timestamp": c.to_json()["@timestamp"],
-                "url": c.url, "author": c.author}
 
 
 def score_change(change: Change, ctx: Context) -> tuple[float, list[FactorResult]]:

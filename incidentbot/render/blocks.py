@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from incidentbot.answer.mask import mask_secrets, neutralise_mentions
-from incidentbot.answer.model import Answer
-from incidentbot.changes.model import Change
+from incidentbot.core.mask import mask_secrets, neutralise_mentions
+from incidentbot.core.answer import Answer
+from incidentbot.core.change import Change
 from incidentbot.pipeline import ChangeReport
 from incidentbot.ranking.history import risk_flag
-from incidentbot.timeutil import hhmm, iso
+from incidentbot.core.timeutil import hhmm, iso
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000

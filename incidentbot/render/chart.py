@@ -18,11 +18,11 @@ matplotlib.use("Agg")
 from matplotlib.dates import DateFormatter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from incidentbot.answer.model import Answer  # noqa: E402
+from incidentbot.core.answer import Answer  # noqa: E402
 from incidentbot.gateway import ReadOnlyGateway  # noqa: E402
 from incidentbot.query import compile as qc  # noqa: E402
 from incidentbot.question.fields import FieldMap  # noqa: E402
-from incidentbot.timeutil import UTC  # noqa: E402
+from incidentbot.core.timeutil import UTC  # noqa: E402
 
 ORANGE, SKY, GREEN, VERMILLION, BLUE, GREY = "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#999999"
 SIZE_IN = (8.0, 3.2)

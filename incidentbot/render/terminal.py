@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 import textwrap
 
-from incidentbot.answer.model import Answer
+from incidentbot.core.answer import Answer
 from incidentbot.pipeline import ChangeReport
-from incidentbot.timeutil import iso
+from incidentbot.core.timeutil import iso
 
 WIDTH = 100
 

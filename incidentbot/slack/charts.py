@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from incidentbot.answer.model import Answer
+from incidentbot.core.answer import Answer
 from incidentbot.pipeline import Runtime
 from incidentbot.render.chart import chart_data, render_png
 

@@ -22,10 +22,10 @@ from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from incidentbot.answer.mask import mask_secrets
-from incidentbot.errors import StoreUnreachable, UsageError
+from incidentbot.core.mask import mask_secrets
+from incidentbot.core.errors import StoreUnreachable, UsageError
 from incidentbot.pipeline import investigate, what_changed
-from incidentbot.question.intent import Intent
+from incidentbot.core.intent import Intent
 from incidentbot.render import blocks as bk
 from incidentbot.slack.app import Deps
 from incidentbot.slack.charts import upload_chart

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from incidentbot.render.blocks import context, safe, section
-from incidentbot.timeutil import hhmm
+from incidentbot.core.timeutil import hhmm
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 
 from incidentbot.config import Settings
-from incidentbot.errors import UsageError
+from incidentbot.core.errors import UsageError
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import Deps, Workers, build_app
-from incidentbot.timeutil import iso
+from incidentbot.core.timeutil import iso
 
 log = logging.getLogger(__name__)
 

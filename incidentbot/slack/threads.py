@@ -16,8 +16,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from incidentbot.answer.model import Answer
-from incidentbot.question.intent import Intent
+from incidentbot.core.answer import Answer
+from incidentbot.core.intent import Intent
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from incidentbot.answer.mask import mask_secrets
+from incidentbot.core.mask import mask_secrets
 from incidentbot.answer.verify import verify_summary
-from incidentbot.catalog import Catalog
-from incidentbot.changes.model import Change, SourceStatus
-from incidentbot.errors import StoreUnreachable
+from incidentbot.core.catalog import Catalog
+from incidentbot.core.change import Change, SourceStatus
+from incidentbot.core.errors import StoreUnreachable
 from incidentbot.timeline.history import History, Message
 from incidentbot.timeline.phases import (
     PHASES, Phases, alert_state, durations, find_phases, is_finding, markers,
 )
-from incidentbot.timeutil import hhmm, human_duration, iso
+from incidentbot.core.timeutil import hhmm, human_duration, iso
 
 log = logging.getLogger(__name__)
 LOG_LEAD = timedelta(hours=1)

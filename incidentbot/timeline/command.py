@@ -16,7 +16,7 @@ from incidentbot.render.json_out import dumps
 from incidentbot.timeline.build import Timeline, build_timeline
 from incidentbot.timeline.history import DEFAULT_LIMIT, load_history
 from incidentbot.timeline.markdown import render_markdown
-from incidentbot.timeutil import iso
+from incidentbot.core.timeutil import iso
 
 
 def render_text(tl: Timeline) -> str:

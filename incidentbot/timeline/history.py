@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from incidentbot.errors import UsageError
+from incidentbot.core.errors import UsageError
 
 DEFAULT_LIMIT = 1000
 SKIPPED_SUBTYPES = {"channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from incidentbot.timeline.build import Entry, Timeline
 from incidentbot.timeline.phases import DURATIONS, PHASES
-from incidentbot.timeutil import iso
+from incidentbot.core.timeutil import iso
 
 
 def _cell(text: str) -> str:

@@ -204,7 +204,7 @@ class Phases:
     markers: dict[str, Marker | None]
 
     def to_json(self) -> dict[str, str | None]:
-        from incidentbot.timeutil import iso
+        from incidentbot.core.timeutil import iso
 
         return {p: iso(self.times.get(p)) for p in PHASES}
 
@@ -262,7 +262,7 @@ def durations(times: dict[str, datetime | None]) -> dict[str, dict[str, Any]]:
     Measured from detection, not the onset, because the onset is only known
     when the logs answer; the phases from the channel always are.
     """
-    from incidentbot.timeutil import human_duration
+    from incidentbot.core.timeutil import human_duration
 
     out: dict[str, dict[str, Any]] = {}
     for name, (a, b) in DURATIONS.items():

@@ -12,11 +12,11 @@ import os
 from datetime import datetime, timedelta
 from typing import Any
 
-from incidentbot.answer.mask import neutralise_mentions
+from incidentbot.core.mask import neutralise_mentions
 from incidentbot.timeline.build import Timeline, build_timeline
 from incidentbot.timeline.history import DEFAULT_LIMIT, History, bound, parse_messages, read_channel
 from incidentbot.timeline.markdown import render_markdown
-from incidentbot.timeutil import hhmm
+from incidentbot.core.timeutil import hhmm
 
 log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=3)

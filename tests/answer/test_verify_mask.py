@@ -1,7 +1,7 @@
 """The citation verifier and the secret masking."""
 from __future__ import annotations
 
-from incidentbot.answer.mask import mask_secrets, neutralise_mentions
+from incidentbot.core.mask import mask_secrets, neutralise_mentions
 from incidentbot.answer.verify import split_citation_lists, verify_summary
 
 

@@ -12,7 +12,7 @@ from fakehttp import FakeServer, json_reply, refused_url
 from fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 
 from incidentbot.changes.gather import gather_changes
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 from incidentbot.changes.sources.argocd import ArgoCDSource
 from incidentbot.changes.sources.launchdarkly import LaunchDarklySource
 from incidentbot.changes.sources.ndjson_file import NdjsonFileSource

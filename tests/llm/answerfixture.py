@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from incidentbot.answer.model import Answer
+from incidentbot.core.answer import Answer
 from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
-from incidentbot.changes.model import Change
-from incidentbot.evidence.model import Concentration, EvidenceLine, LogEvidence, Pattern, QueryRecord
+from incidentbot.core.change import Change
+from incidentbot.core.evidence import Concentration, EvidenceLine, LogEvidence, Pattern, QueryRecord
 from incidentbot.evidence.onset import Onset
-from incidentbot.question.intent import Intent, StatusFilter
-from incidentbot.ranking.score import Suspect
+from incidentbot.core.intent import Intent, StatusFilter
+from incidentbot.core.suspect import Suspect
 
 UTC = timezone.utc
 AT = datetime(2026, 3, 14, 14, 32, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from incidentbot.query.compile import main_query, template_runs
 from incidentbot.question.fields import FieldMap
-from incidentbot.question.intent import Intent, StatusFilter
+from incidentbot.core.intent import Intent, StatusFilter
 
 FM = FieldMap(timestamp="@timestamp", service="service", level="level", message="msg", status="status",
               level_values={"error": ["ERROR", "err"], "warn": ["WARN"]})

@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 from incidentbot.query.kibana import discover_url, kql
 from incidentbot.question.fields import FieldMap
-from incidentbot.question.intent import Intent, StatusFilter
+from incidentbot.core.intent import Intent, StatusFilter
 
 FM = FieldMap(service="service.name", level="log.level", message="message", status="http.response.status_code",
               path="url.path", level_values={"error": ["error", "ERROR"]})

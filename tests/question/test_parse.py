@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from incidentbot.catalog import Catalog, ServiceInfo
+from incidentbot.core.catalog import Catalog, ServiceInfo
 from incidentbot.question.parse import parse_question
 from incidentbot.question.timewords import parse_window
 

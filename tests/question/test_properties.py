@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentbot.catalog import Catalog
+from incidentbot.core.catalog import Catalog
 from incidentbot.query.compile import MAX_SIZE, main_query
 from incidentbot.question.fields import FieldMap
-from incidentbot.question.intent import Intent
+from incidentbot.core.intent import Intent
 from incidentbot.question.parse import parse_question
 
 AT = datetime(2026, 3, 14, 14, 32, tzinfo=timezone.utc)

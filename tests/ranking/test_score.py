@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from incidentbot.catalog import Catalog, ServiceInfo
-from incidentbot.changes.model import Change
-from incidentbot.evidence.model import Pattern
+from incidentbot.core.catalog import Catalog, ServiceInfo
+from incidentbot.core.change import Change
+from incidentbot.core.evidence import Pattern
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.score import rank_changes
 

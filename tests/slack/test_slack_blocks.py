@@ -12,7 +12,7 @@ from fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, mention,
 
 from incidentbot.pipeline import ChangeReport, investigate
 from incidentbot.render import blocks as bk
-from incidentbot.scenario import load_scenario
+from incidentbot.dev.scenario import load_scenario
 
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
 one_server = pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
@@ -84,7 +84,7 @@ def test_planted_mentions_in_logs_come_out_inert(es_url, scenarios):
 def test_whatchanged_flags_risky_recent_changes():
     from datetime import datetime, timezone
 
-    from incidentbot.changes.model import Change
+    from incidentbot.core.change import Change
 
     end = datetime(2026, 3, 20, 10, 30, tzinfo=timezone.utc)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from fakeslack import BOT_TOKEN, FakeSlackAPI
 
-from incidentbot.errors import UsageError
+from incidentbot.core.errors import UsageError
 from incidentbot.slack.app import Deps, Workers, build_client
 from incidentbot.slack.dedupe import TTLSet, retry_num
 from incidentbot.slack.listeners import BUSY, is_from_bot, looks_like_question, start_question, strip_mention
@@ -54,7 +54,7 @@ def test_workers_limit_each_channel_and_say_busy_in_the_thread():
 
 
 def test_thread_memory_keeps_the_first_intent_and_is_bounded():
-    from incidentbot.question.intent import Intent
+    from incidentbot.core.intent import Intent
 
     t0 = datetime(2026, 3, 20, 10, tzinfo=timezone.utc)
     mem = ThreadMemory(max_threads=2)
@@ -70,7 +70,7 @@ def test_thread_memory_keeps_the_first_intent_and_is_bounded():
 
 def test_progress_lines():
     from incidentbot.evidence.onset import Onset
-    from incidentbot.question.intent import Intent, StatusFilter
+    from incidentbot.core.intent import Intent, StatusFilter
 
     t0 = datetime(2026, 3, 20, 9, 30, tzinfo=timezone.utc)
     intent = Intent(question="q", services=["checkout"], start=t0, end=t0.replace(hour=10, minute=0),

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from incidentbot.answer.verify import citations
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 from incidentbot.timeline.build import LogFindings, assemble
 from incidentbot.timeline.history import History, Message, bound, load_history, parse_messages, permalink
 from incidentbot.timeline.markdown import render_markdown
 from incidentbot.timeline.phases import PHASES, find_phases, markers
-from incidentbot.timeutil import parse_instant
+from incidentbot.core.timeutil import parse_instant
 
 ROOT = Path(__file__).resolve().parents[2]
 HISTORIES = ROOT / "fixtures" / "histories"

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 import pytest
 from slack_sdk import WebClient
 
-from incidentbot.changes.model import Change, SourceStatus
+from incidentbot.core.change import Change, SourceStatus
 from incidentbot.config import settings_from
 from incidentbot.timeline import build as build_mod
 from incidentbot.timeline.build import LogFindings

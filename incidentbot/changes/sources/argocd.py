@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 from incidentbot.changes.sources._http import ReadOnlyHttp
 from incidentbot.changes.sources.base import ChangeSource, check_window, env_list, in_window, parse_time
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Protocol, runtime_checkable
 
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 
 UTC = timezone.utc
 

@@ -10,9 +10,9 @@ from datetime import datetime
 from elasticsearch.dsl import Search
 from pydantic import ValidationError
 
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 from incidentbot.gateway import ReadOnlyGateway
-from incidentbot.timeutil import iso
+from incidentbot.core.timeutil import iso
 
 log = logging.getLogger(__name__)
 MAX_CHANGES = 1000

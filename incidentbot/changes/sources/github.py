@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 from incidentbot.changes.sources._http import ReadOnlyHttp
 from incidentbot.changes.sources.base import (
     UTC,

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 from incidentbot.changes.sources._http import retry_after_seconds
 from incidentbot.changes.sources.base import (
     ChangeSource,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from incidentbot.changes.model import Change
+from incidentbot.core.change import Change
 from incidentbot.changes.sources.base import ChangeSource, SourceError, as_utc, check_window, in_window
 
 ENV_FILE = "INCIDENTBOT_CHANGES_FILE"

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from incidentbot.errors import UsageError
+from incidentbot.core.errors import UsageError
 
 
 @dataclass

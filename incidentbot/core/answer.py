@@ -1,15 +1,16 @@
 """The answer: every finding with its id, so the summary can cite and a reader can check."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from incidentbot.changes.model import Change, SourceStatus
-from incidentbot.evidence.model import LogEvidence
-from incidentbot.question.intent import Intent
-from incidentbot.ranking.score import Suspect
-from incidentbot.timeutil import iso
+from incidentbot.core.change import Change, SourceStatus
+from incidentbot.core.evidence import LogEvidence
+from incidentbot.core.intent import Intent
+from incidentbot.core.suspect import Suspect
+from incidentbot.core.timeutil import iso
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Answer:
     sources: list[SourceStatus]
     timing_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    # Ties the answer to its audit record, its feedback buttons and its logs.
+    investigation_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
     def ids(self) -> set[str]:
         ev = self.evidence
@@ -35,6 +38,7 @@ class Answer:
         ev = self.evidence
         onset = ev.onset
         return {
+            "investigation_id": self.investigation_id,
             "question": self.question,
             "at": iso(self.at),
             "mode": self.mode,

@@ -1,11 +1,28 @@
 """The typed findings from the logs: the numbers first, then a few cited lines."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from incidentbot.evidence.onset import Onset
+
+@dataclass
+class Onset:
+    """The start of the symptom, and how sharp the step was."""
+
+    at: datetime
+    index: int
+    rate_before: float  # per minute
+    rate_after: float  # per minute
+    llr: float
+
+    @property
+    def ratio(self) -> float:
+        return self.rate_after / self.rate_before if self.rate_before > 0 else math.inf
+
+    def describe(self) -> str:
+        return f"from {self.rate_before:.1f}/min to {self.rate_after:.1f}/min"
 
 
 @dataclass

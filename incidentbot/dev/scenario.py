@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from incidentbot.changes.model import Change
-from incidentbot.errors import StoreUnreachable, UsageError
-from incidentbot.timeutil import parse_instant
+from incidentbot.core.change import Change
+from incidentbot.core.errors import StoreUnreachable, UsageError
+from incidentbot.core.timeutil import parse_instant
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _TEXT = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}}

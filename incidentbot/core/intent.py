@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from incidentbot.timeutil import iso
+from incidentbot.core.timeutil import iso
 
 CANONICAL_LEVELS: tuple[str, ...] = ("fatal", "error", "warn", "info", "debug", "trace")
 

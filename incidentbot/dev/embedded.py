@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-from incidentbot.errors import UsageError
+from incidentbot.core.errors import UsageError
 
 
 def free_port() -> int:
