@@ -103,6 +103,9 @@ def _cap_lines(lines: Iterable[str | bytes], max_line_bytes: int, max_lines: int
 
 # --- prefixes ----------------------------------------------------------------------
 
+_TS_FIRST = frozenset("<[0123456789JFMASONDTW")
+_PID_FIRST = frozenset("0123456789-")
+_CONTINUATION_FIRST = frozenset("CSTD.g")
 _LEVEL_WORDS = "|".join(sorted(_LEVELS, key=len, reverse=True))
 _TS = (
     r"(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
@@ -133,15 +136,19 @@ _LOGFMT_LEVEL = re.compile(r"(?:^|\s)(?:level|lvl|severity)=\"?(\w+)")
 
 
 def _strip_prefix(line: str) -> tuple[str, str | None, bool]:
-    """Return (message, level, had_prefix) for one non-JSON line."""
-    match = _ACCESS.match(line)
+    """Return (message, level, had_prefix) for one non-JSON line.
+
+    Each regex is tried only when a cheap test on the first characters says it
+    can match: this runs once per input line.
+    """
+    match = _ACCESS.match(line) if ' [' in line and '] "' in line else None
     if match:
         # An access line's message is its request and status: the client address, agent, size and
         # time vary on every line and would merge every route into one pattern.
         status = int(match.group(3))
         request = f"{match.group(1)} {match.group(2)} {status}" if match.group(1) else f"- {status}"
         return request, "error" if status >= 500 else "warn" if status >= 400 else "info", True
-    match = _KLOG.match(line)
+    match = _KLOG.match(line) if line[:1] in _KLOG_LEVELS and line[1:2].isdigit() else None
     if match:
         return line[match.end():], _KLOG_LEVELS[match.group(1)], True
     if "=" in line and ("msg=" in line or "message=" in line):
@@ -151,20 +158,20 @@ def _strip_prefix(line: str) -> tuple[str, str | None, bool]:
             lvl = _LOGFMT_LEVEL.search(line)
             return text.replace('\\"', '"'), canonical_level(lvl.group(1)) if lvl else None, True
 
-    match = _RFC5424.match(line)
+    match = _RFC5424.match(line) if line[:1] == "<" else None
     if match:
         return line[match.end():].strip(), canonical_level(int(match.group(1)) % 8), True
 
     rest = line
     had_ts = False
-    match = _TS_PREFIX.match(rest)
+    match = _TS_PREFIX.match(rest) if rest[:1] in _TS_FIRST else None
     if match:
         rest = rest[match.end():]
         had_ts = True
         source = _SYSLOG_SOURCE.match(rest)
         if source and not _LEVEL_PREFIX.match(rest):
             rest = rest[source.end():]
-    match = _KERNEL_TS.match(rest)
+    match = _KERNEL_TS.match(rest) if rest[:1] == "[" else None
     if match:
         rest = rest[match.end():]
         had_ts = True
@@ -178,7 +185,8 @@ def _strip_prefix(line: str) -> tuple[str, str | None, bool]:
             rest = rest[match.end():]
             continue
         if had_ts or level:
-            match = _BRACKETED.match(rest) or _PID.match(rest)
+            first = rest[:1]
+            match = _BRACKETED.match(rest) if first == "[" else _PID.match(rest) if first in _PID_FIRST else None
             if match:
                 rest = rest[match.end():]
                 continue
@@ -249,10 +257,14 @@ _FRAME_LINE = re.compile(r"^(?:at |[\w$./*()-]+\(.*\)(?: \+0x[0-9a-f]+)?$|create
 
 
 def _is_continuation(line: str, current_had_prefix: bool, previous_was_continuation: bool) -> bool:
-    if line[:1] in (" ", "\t"):
+    first = line[:1]
+    if first in (" ", "\t"):
         return True
-    if _CONTINUATION_START.match(line):
+    if first in _CONTINUATION_FIRST and _CONTINUATION_START.match(line):
         return True
+    colon = line.find(":")
+    if " " in (line if colon < 0 else line[:colon]) and not previous_was_continuation:
+        return False  # an exception header has no space before its colon: most lines stop here
     if current_had_prefix or previous_was_continuation:
         # the exception header under a prefixed log line, or the last line of a traceback
         if _EXCEPTION_LINE.match(line):
