@@ -113,7 +113,7 @@ def run(path: str | None, as_json: bool, stdin: BinaryIO, stdout: TextIO, stderr
             return 2
         if miner.overflowed:
             stderr.write(f"incidentbot patterns: more than {miner.max_distinct} distinct message shapes; "
-                         f"{miner.overflowed} later messages were grouped by their first word and length\n")
+                         f"{miner.overflowed} later messages were grouped by their length only\n")
         rows, names = rank(miner.finish())
         if as_json:
             _write_json(rows, names, miner, stdout)

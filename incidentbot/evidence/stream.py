@@ -7,8 +7,8 @@ in one pass, and counted into a table of distinct masked texts
 go to a temporary file (4 bytes a line, on disk), to be read back when the
 assignments are written. What stays in memory is the table, which grows
 with the number of distinct message shapes, and is capped: past
-`MAX_DISTINCT` shapes, a new one is counted under its first word and
-length (and the caller is told).
+`MAX_DISTINCT` shapes, a new one is counted under its
+length only (and the caller is told).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO, Iterable, Iterator
 
-from incidentbot.evidence.masking import mask_many
+from incidentbot.evidence.masking import WILDCARD, mask_many
 from incidentbot.evidence.patterns import DistinctTexts, group_texts
 from incidentbot.evidence.rawlines import BLANK, CONTINUATION, MessageSplitter, severity
 
@@ -27,6 +27,7 @@ MAX_DISTINCT = 300_000
 MAX_EXAMPLES = 3
 _EXAMPLE_CHARS = 500
 _NO_PATTERN = -1
+_OVERFLOW_SHAPES = 32
 
 
 @dataclass
@@ -46,6 +47,7 @@ class StreamMiner:
     def __init__(self, *, max_distinct: int = MAX_DISTINCT) -> None:
         self.table = DistinctTexts()
         self.max_distinct = max_distinct
+        self._reserve = min(_OVERFLOW_SHAPES, max_distinct // 4)  # room kept for the overflow shapes
         self.overflowed = 0
         self.levels: list[str | None] = []
         self.examples: list[list[int]] = []
@@ -96,10 +98,11 @@ class StreamMiner:
     def _count(self, masked: list[str], raw: list[str], levels: list[str | None]) -> list[int]:
         """The table id of each masked text, adding new ones (or their overflow shape past the cap)."""
         table = self.table
-        if len(table.texts) + len(masked) > self.max_distinct:
-            masked = [self._bounded(m) for m in masked]
         before = len(table.texts)
-        ids = table.add_many(m.strip() for m in masked)
+        if before + len(masked) <= self.max_distinct:
+            ids = table.add_many(m.strip() for m in masked)
+        else:
+            ids = [table.add_many([self._bounded(m.strip())])[0] for m in masked]
         for _ in range(before, len(table.texts)):
             self.levels.append(None)
             self.examples.append([])
@@ -112,11 +115,12 @@ class StreamMiner:
         return ids
 
     def _bounded(self, masked: str) -> str:
-        if masked.strip() in self.table.index or len(self.table.texts) < self.max_distinct - 1:
+        """The text itself while there is room (or it is known), else its overflow shape: its length only
+        (at most `_OVERFLOW_SHAPES` shapes, so the table stays within its cap)."""
+        if masked in self.table.index or len(self.table.texts) < self.max_distinct - self._reserve:
             return masked
         self.overflowed += 1
-        words = masked.split()
-        return f"{words[0] if words else ''} <*> (+{len(words)} words)"
+        return " ".join([WILDCARD] * min(len(masked.split()), _OVERFLOW_SHAPES))
 
     def _note_example(self, text_id: int, line: int) -> None:
         examples = self.examples[text_id]
