@@ -67,7 +67,7 @@ _AFTER_TLD = "(?:" + "|".join(r"(?<=\." + tld + ")" for tld in _TLD) + ")"
 # separator (utf-8, HTTP/1.1) are protected by look-behinds on their digits.
 _KEPT_WORDS = (
     r"(?:[sS][hH][aA](?:1|224|256|384|512)|[mM][dD]5|[cC][rR][cC]32|[bB]ase(?:32|64)|[uU][tT][fF](?:8|16|32)|"
-    r"[iI][pP]v[46]|[oO][aA]uth2|[lL]og4j2?|slf4j|[sS]3|[eE][cC]2|[kK]8s|x86|x64|amd64|arm64|aarch64|i386|i686|"
+    r"[iI][pP][vV][46]|[oO][aA]uth2|[lL]og4j2?|slf4j|[sS]3|[eE][cC]2|[kK]8s|x86|x64|amd64|arm64|aarch64|i386|i686|"
     r"[wW]in(?:32|64)|[hH][tT][tT][pP]2|h2c?|u?int(?:8|16|32|64|128)|float(?:16|32|64)|[tT][lL][sS]v1|"
     r"[sS][sS][lL]v[23]|e2e|p2p)(?![a-zA-Z0-9])"
 )
@@ -112,7 +112,7 @@ _BRANCHES = [
     r'(?<=")(?<![\w"\']")[^"\n]{0,512}(?=")(?!"[\w"])',
     r"(?<=')(?<![\w'\"]')[^'\n]{0,512}(?=')(?!'[\w'])",
     # the value after `key=` (the key stays)
-    r"(?<==)(?![\"'])[^\s,;&)\]}'\"]+",
+    r"(?<==)(?![\"'])(?:\[[^\]\s]*\]|[^\s,;&)\]}'\"]+)",
     # values that start with a digit, then with a letter
     r"(?=[0-9])(?![1-5]xx(?![a-zA-Z0-9]))(?:" + _DIGIT_START + r")",
     r"(?=[a-zA-Z])(?:" + _LETTER_START + r")",
