@@ -1,12 +1,13 @@
 """Labelled samples from the log statements of well-known software, written from their source.
 
-Seven kinds, each emitting lines in the software's own format, prefix and
+Ten kinds, each emitting lines in the software's own format, prefix and
 all, from the message formats of its log statements (as written in its
 source, from memory; no public labelled data set was read): HDFS (the
 DataNode and NameNode of Hadoop 0.x/1.x), Spark executors (log4j 1),
 ZooKeeper 3.4, OpenStack nova (compute and API), an Android health app in
-the `time|tag|pid|message` layout, macOS syslog (kernel and daemons), and
-Proxifier. One log statement is one true template: its format arguments are
+the `time|tag|pid|message` layout, macOS syslog (kernel and daemons),
+Proxifier, the Apache 2.0 error log with mod_jk, a Hadoop MapReduce
+application master, and Blue Gene/L RAS events. One log statement is one true template: its format arguments are
 its variables, whatever they hold (numbers, host names, enumerations, a
 variable number of targets), which is what the miner must get right.
 
@@ -413,7 +414,129 @@ def proxifier(rng: random.Random, clock: Clock) -> Templates:
     ]
 
 
+def apache_error(rng: random.Random, clock: Clock) -> Templates:
+    def a(level: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            return f"[{t:%a %b %d %H:%M:%S %Y}] [{level}] {body(r)}"
+        return gen
+
+    def client(r: random.Random) -> str:
+        return f"[client {ip(r)}] "
+
+    return [
+        ("ae:jk2-found", a("notice", lambda r: (
+            f"jk2_init() Found child {r.randint(1000, 32000)} in scoreboard slot {r.randint(1, 12)}")), 25),
+        ("ae:worker-init", a("notice", lambda r: "workerEnv.init() ok /etc/httpd/conf/workers2.properties"), 25),
+        ("ae:error-state", a("error", lambda r: f"mod_jk child workerEnv in error state {r.randint(5, 9)}"), 25),
+        ("ae:dir-index", a("error", lambda r: (
+            f"{client(r)}Directory index forbidden by rule: /var/www/html/{r.choice(['', 'images/', 'docs/'])}")), 6),
+        ("ae:file-missing", a("error", lambda r: (
+            f"{client(r)}File does not exist: /var/www/html/{r.choice(['favicon.ico', 'robots.txt', 'sumthin', 'scripts/setup.php'])}")), 6),
+        ("ae:child-init", a("error", lambda r: (
+            f"[client {ip(r)}] script not found or unable to stat: /var/www/cgi-bin/{r.choice(['awstats', 'formmail', 'test-cgi'])}")), 3),
+        ("ae:can-not-find", a("error", lambda r: (
+            f"jk2_init() Can't find child {r.randint(1000, 32000)} in scoreboard")), 4),
+        ("ae:shm", a("error", lambda r: (
+            f"mod_jk child init {r.randint(0, 1)} {r.choice([-2, -1, 0])}")), 3),
+        ("ae:sighup", a("notice", lambda r: "SIGHUP received.  Attempting to restart"), 0.5),
+        ("ae:configured", a("notice", lambda r: (
+            "Apache/2.0.49 (Fedora) configured -- resuming normal operations")), 0.5),
+        ("ae:suexec", a("notice", lambda r: "suEXEC mechanism enabled (wrapper: /usr/sbin/suexec)"), 0.5),
+        ("ae:digest", a("notice", lambda r: "Digest: generating secret for digest authentication ..."), 0.5),
+        ("ae:done", a("notice", lambda r: "Digest: done"), 0.5),
+        ("ae:child-pid", a("error", lambda r: (
+            f"child process {r.randint(1000, 32000)} still did not exit, sending a SIGKILL")), 2),
+    ]
+
+
+def hadoop_mr(rng: random.Random, clock: Clock) -> Templates:
+    app = f"application_{rng.randint(1445000000000, 1446000000000)}_{rng.randint(1, 99):04d}"
+    hosts = [f"MININT-{hexid(rng, 7).upper()}.fareast.corp.example.com" for _ in range(4)] + ["msra-sa-41", "msra-sa-39"]
+
+    def h(level: str, cls: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            return (f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d} {level} [{r.choice(['main', 'RMCommunicator Allocator', 'AsyncDispatcher event handler', 'IPC Server handler 1 on 62270'])}] "
+                    f"{cls}: {body(r)}")
+        return gen
+
+    def attempt(r: random.Random) -> str:
+        return f"attempt_{app[12:]}_{r.choice(['m', 'r'])}_{r.randint(0, 20):06d}_{r.randint(0, 2)}"
+
+    def container(r: random.Random) -> str:
+        return f"container_{app[12:]}_01_{r.randint(1, 40):06d}"
+
+    return [
+        ("mr:transition", h("INFO", "org.apache.hadoop.mapreduce.v2.app.job.impl.TaskAttemptImpl", lambda r: (
+            f"{attempt(r)} TaskAttempt Transitioned from {r.choice(['NEW', 'UNASSIGNED', 'ASSIGNED', 'RUNNING'])} "
+            f"to {r.choice(['UNASSIGNED', 'ASSIGNED', 'RUNNING', 'SUCCESS_CONTAINER_CLEANUP'])}")), 20),
+        ("mr:progress", h("INFO", "org.apache.hadoop.mapred.TaskAttemptListenerImpl", lambda r: (
+            f"Progress of TaskAttempt {attempt(r)} is : {r.random():.8f}")), 25),
+        ("mr:address-change", h("WARN", "org.apache.hadoop.ipc.Client", lambda r: (
+            f"Address change detected. Old: {r.choice(hosts)}/{ip(r)}:8030 New: {r.choice(hosts)}:8030")), 8),
+        ("mr:retrying", h("INFO", "org.apache.hadoop.ipc.Client", lambda r: (
+            f"Retrying connect to server: {r.choice(hosts)}:8030. Already tried {r.randint(0, 9)} time(s); retry "
+            "policy is RetryUpToMaximumCountWithFixedSleep(maxRetries=10, sleepTime=1000 MILLISECONDS)")), 10),
+        ("mr:error-contacting", h("ERROR", "org.apache.hadoop.mapreduce.v2.app.rm.RMContainerAllocator", lambda r: (
+            "ERROR IN CONTACTING RM. ")), 5),
+        ("mr:assigned-container", h("INFO", "org.apache.hadoop.mapreduce.v2.app.rm.RMContainerAllocator", lambda r: (
+            f"Assigned container {container(r)} to {attempt(r)}")), 5),
+        ("mr:jvm-given", h("INFO", "org.apache.hadoop.mapred.TaskAttemptListenerImpl", lambda r: (
+            f"JVM with ID : jvm_{app[12:]}_{r.choice(['m', 'r'])}_{r.randint(1, 40):06d} given task: {attempt(r)}")), 5),
+        ("mr:done-ack", h("INFO", "org.apache.hadoop.mapred.TaskAttemptListenerImpl", lambda r: (
+            f"Done acknowledgement from {attempt(r)}")), 4),
+        ("mr:num-completed", h("INFO", "org.apache.hadoop.mapreduce.v2.app.job.impl.JobImpl", lambda r: (
+            f"Num completed Tasks: {r.randint(1, 20)}")), 4),
+        ("mr:schedule-stats", h("INFO", "org.apache.hadoop.mapreduce.v2.app.rm.RMContainerAllocator", lambda r: (
+            f"Before Scheduling: PendingReds:{r.randint(0, 9)} ScheduledMaps:{r.randint(0, 20)} ScheduledReds:0 "
+            f"AssignedMaps:{r.randint(0, 20)} AssignedReds:{r.randint(0, 2)} CompletedMaps:{r.randint(0, 20)} "
+            f"CompletedReds:0 ContAlloc:{r.randint(0, 30)} ContRel:0 HostLocal:{r.randint(0, 20)} RackLocal:0")), 4),
+        ("mr:lost-connection", h("WARN", "org.apache.hadoop.hdfs.LeaseRenewer", lambda r: (
+            f"Failed to renew lease for [DFSClient_NONMAPREDUCE_{r.randint(10**8, 10**9)}_1] for {r.randint(1, 900)} "
+            "seconds.  Will retry shortly ...")), 2),
+        ("mr:kill-container", h("INFO", "org.apache.hadoop.mapreduce.v2.app.launcher.ContainerLauncherImpl", lambda r: (
+            f"KILLING {attempt(r)}")), 2),
+        ("mr:diagnostics", h("INFO", "org.apache.hadoop.mapreduce.v2.app.job.impl.TaskAttemptImpl", lambda r: (
+            f"Diagnostics report from {attempt(r)}: Container killed by the ApplicationMaster.")), 2),
+    ]
+
+
+def bgl(rng: random.Random, clock: Clock) -> Templates:
+    def b(component: str, level: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            loc = f"R{r.randint(0, 7)}{r.randint(0, 7)}-M{r.randint(0, 1)}-N{r.randint(0, 15):X}-C:J{r.randint(2, 17):02d}-U{r.randint(0, 1)}1"
+            return (f"- {int(t.timestamp())} {t:%Y.%m.%d} {loc} {t:%Y-%m-%d-%H.%M.%S}.{t.microsecond:06d} {loc} "
+                    f"RAS {component} {level} {body(r)}")
+        return gen
+
+    return [
+        ("bgl:cache-parity", b("KERNEL", "INFO", lambda r: "instruction cache parity error corrected"), 25),
+        ("bgl:ddr-errors", b("KERNEL", "INFO", lambda r: (
+            f"{r.randint(1, 9)} ddr error(s) detected and corrected on rank 0, symbol {r.randint(0, 40)}, bit {r.randint(0, 7)}")), 15),
+        ("bgl:generating-core", b("KERNEL", "INFO", lambda r: f"generating core.{r.randint(100, 9999)}"), 15),
+        ("bgl:ciod-read", b("APP", "FATAL", lambda r: (
+            f"ciod: failed to read message prefix on control stream (CioStream socket to {ip(r)}:{port(r)}")), 8),
+        ("bgl:ciod-login", b("APP", "FATAL", lambda r: (
+            f"ciod: LOGIN chdir(/p/gb1/stella/RAPTOR/{r.randint(1000, 9999)}/{r.choice(['A', 'B', 'C'])}) failed: "
+            "No such file or directory")), 4),
+        ("bgl:data-tlb", b("KERNEL", "FATAL", lambda r: "data TLB error interrupt"), 4),
+        ("bgl:lustre", b("KERNEL", "FATAL", lambda r: (
+            f"Lustre mount FAILED : bglio{r.randint(1, 99)} : block_id : location")), 3),
+        ("bgl:rts-panic", b("KERNEL", "FATAL", lambda r: "rts panic! - stopping execution"), 2),
+        ("bgl:machine-check", b("KERNEL", "FATAL", lambda r: (
+            f"machine check interrupt (bit=0x{r.randint(0, 31):x}): L2 dcache unit data parity error")), 2),
+        ("bgl:iar", b("KERNEL", "FATAL", lambda r: f"instruction address: 0x{hexid(r, 8)}"), 4),
+        ("bgl:idoproxy", b("DISCOVERY", "SEVERE", lambda r: (
+            f"Node card VPD check: {r.choice(['U01', 'U11'])} node in processor card slot J{r.randint(2, 17):02d} do not match. "
+            f"VPD ecid {hexid(r, 32).upper()}, found {hexid(r, 32).upper()}")), 2),
+        ("bgl:total-corrected", b("KERNEL", "INFO", lambda r: (
+            f"total of {r.randint(1, 99)} ddr error(s) detected and corrected")), 6),
+    ]
+
+
 SYSTEM_KINDS: dict[str, Callable[[random.Random, Clock], Templates]] = {
     "hdfs": hdfs, "spark": spark, "zookeeper": zookeeper, "nova": nova, "healthapp": healthapp,
-    "macos": macos, "proxifier": proxifier,
+    "macos": macos, "proxifier": proxifier, "apache": apache_error, "hadoop": hadoop_mr, "bgl": bgl,
 }

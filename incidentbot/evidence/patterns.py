@@ -42,9 +42,11 @@ from incidentbot.evidence.masking import WILDCARD, mask_many
 SPLIT_MAX_VALUES = 2
 # Positions varying in lock-step with another one split up to this many values.
 LOCKSTEP_MAX_VALUES = 4
-# A position holding at most this many paths (`/api/orders/<*>`, `/healthz`) splits: a path names a route.
+# A request position holding at most this many routes (`GET /api/orders/<*>`, `GET /healthz`) splits.
 PATH_SPLIT_MAX_VALUES = 8
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*[:,.;]?|[a-z]+(?:[A-Z][a-z]*)+[:,.;]?")
+# A path right after one of these is a request's route: it names an endpoint, it is not a value.
+_HTTP_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
 # Words that are values wherever they stand: booleans and empty markers.
 _VALUE_WORDS = frozenset({"true", "false", "null", "none", "nil", "yes", "no", "True", "False", "None", "NULL"})
 
@@ -176,7 +178,7 @@ def _split_positions(rows: list[tuple[str, ...]], members: list[int],
         values = {rows[m][p] for m in members}
         if len(values) < 2:
             continue
-        if rows[members[0]][p][:1] == "/":
+        if rows[members[0]][p][:1] == "/" and p > 0 and all(rows[m][p - 1] in _HTTP_METHODS for m in members):
             classes = _route_classes(rows, members, weights, p)
             if classes is not None:
                 routes[p] = classes
