@@ -1,13 +1,14 @@
 """Labelled samples from the log statements of well-known software, written from their source.
 
-Ten kinds, each emitting lines in the software's own format, prefix and
+Twelve kinds, each emitting lines in the software's own format, prefix and
 all, from the message formats of its log statements (as written in its
 source, from memory; no public labelled data set was read): HDFS (the
 DataNode and NameNode of Hadoop 0.x/1.x), Spark executors (log4j 1),
 ZooKeeper 3.4, OpenStack nova (compute and API), an Android health app in
 the `time|tag|pid|message` layout, macOS syslog (kernel and daemons),
 Proxifier, the Apache 2.0 error log with mod_jk, a Hadoop MapReduce
-application master, and Blue Gene/L RAS events. One log statement is one true template: its format arguments are
+application master, Blue Gene/L RAS events, Linux syslog daemons (PAM, su,
+cron, ftpd) and the Windows servicing (CBS) log. One log statement is one true template: its format arguments are
 its variables, whatever they hold (numbers, host names, enumerations, a
 variable number of targets), which is what the miner must get right.
 
@@ -536,7 +537,86 @@ def bgl(rng: random.Random, clock: Clock) -> Templates:
     ]
 
 
+def linux_syslog(rng: random.Random, clock: Clock) -> Templates:
+    users = ["root", "test", "guest", "admin", "cyrus", "news", "user1"]
+
+    def l(app: str, body: Body, pid: bool = True) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            name = f"{app}[{r.randint(1000, 30000)}]" if pid else app
+            return f"{t:%b} {t.day:2d} {t:%H:%M:%S} combo {name}: {body(r)}"
+        return gen
+
+    def host(r: random.Random) -> str:
+        return r.choice([ip(r), f"{r.choice(['host', 'adsl', 'dsl'])}-{r.randint(1, 254)}.{r.choice(['example.net', 'isp.example.com'])}"])
+
+    return [
+        ("lx:auth-failure", l("sshd(pam_unix)", lambda r: (
+            f"authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost={host(r)}"
+            + (f"  user={r.choice(users)}" if r.random() < 0.5 else ""))), 30),
+        ("lx:check-pass", l("sshd(pam_unix)", lambda r: "check pass; user unknown"), 10),
+        ("lx:session-opened", lambda r: l(f"{r.choice(['su', 'crond', 'gdm'])}(pam_unix)", lambda q: (
+            f"session opened for user {q.choice(users)} by (uid={q.choice([0, 500])})"))(r), 15),
+        ("lx:session-closed", l("su(pam_unix)", lambda r: f"session closed for user {r.choice(users)}"), 8),
+        ("lx:ftp-connection", l("ftpd", lambda r: (
+            f"connection from {ip(r)} ({host(r)}) at {clock.now:%a %b %d %H:%M:%S %Y}")), 12),
+        ("lx:logrotate", l("logrotate", lambda r: "ALERT exited abnormally with [1]", pid=False), 2),
+        ("lx:syslogd-restart", l("syslogd 1.4.1", lambda r: "restart.", pid=False), 1),
+        ("lx:klogd-start", l("kernel", lambda r: "klogd 1.4.1, log source = /proc/kmsg started.", pid=False), 1),
+        ("lx:cups-startup", l("cups", lambda r: "cupsd startup succeeded", pid=False), 1),
+        ("lx:cups-shutdown", l("cups", lambda r: "cupsd shutdown succeeded", pid=False), 1),
+        ("lx:reverse-mapping", l("sshd", lambda r: (
+            f"reverse mapping checking getaddrinfo for {host(r)} failed - POSSIBLE BREAK-IN ATTEMPT!")), 4),
+    ]
+
+
+def windows_cbs(rng: random.Random, clock: Clock) -> Templates:
+    def w(component: str, body: Body) -> Gen:
+        def gen(r: random.Random) -> str:
+            t = clock.tick()
+            return f"{t:%Y-%m-%d %H:%M:%S}, Info                  {component}    {body(r)}"
+        return gen
+
+    def pkg(r: random.Random) -> str:
+        return (f"Package_{r.randint(1, 999)}_for_KB{r.randint(2000000, 3999999)}~31bf3856ad364e35~amd64~~"
+                f"6.1.{r.randint(1, 3)}.{r.randint(0, 9)}")
+
+    def hr(r: random.Random) -> str:
+        return f"0x{r.choice([0, 0, 0x800f0805, 0x80070002]):08x}"
+
+    return [
+        ("cbs:session", w("CBS", lambda r: (
+            f"Session: {r.randint(30000000, 39999999)}_{r.randint(10**9, 4 * 10**9)} initialized by client "
+            f"{r.choice(['WindowsUpdateAgent', 'DriverUpdates'])}.")), 15),
+        ("cbs:read-out", w("CBS", lambda r: (
+            f"Read out cached package applicability for package: {pkg(r)}, ApplicableState: {r.choice([80, 112])}, "
+            f"CurrentState:{r.choice([0, 112])}")), 25),
+        ("csi:warning", w("CSI", lambda r: (
+            f"{r.randint(1, 9999):08x}@{r.randint(2016, 2017)}/{r.randint(1, 12)}/{r.randint(1, 28)}:"
+            f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}.{r.randint(0, 999):03d} WcpInitialize "
+            f"(wcp.dll version 0.0.0.6) called (stack @0x7fed806eb5d @0x7fef9fb9b6d @0x7fef9f8358f @0xff83e97c "
+            f"@0xff83d799 @0xff83db2f)")), 8),
+        ("cbs:loaded-stack", w("CBS", lambda r: (
+            f"Loaded Servicing Stack v6.1.7601.{r.randint(17000, 23999)} with Core: C:\\Windows\\winsxs\\amd64_"
+            f"microsoft-windows-servicingstack_31bf3856ad364e35_6.1.7601.{r.randint(17000, 23999)}_none_"
+            f"{hexid(r, 16)}\\cbscore.dll")), 6),
+        ("cbs:failed-wu", w("CBS", lambda r: (
+            f"Failed to internally open package. [HRESULT = {hr(r)} - CBS_E_INVALID_PACKAGE]")), 4),
+        ("cbs:sqm", w("CBS", lambda r: (
+            f"SQM: Initializing online with Windows opt-in: {r.choice(['False', 'True'])}")), 4),
+        ("cbs:ending-trusted", w("CBS", lambda r: (
+            "Ending TrustedInstaller initialization.")), 3),
+        ("cbs:starting-trusted", w("CBS", lambda r: (
+            "Starting the TrustedInstaller main loop.")), 3),
+        ("cbs:no-startup", w("CBS", lambda r: (
+            "No startup processing required, TrustedInstaller service was not set as autostart, or else a reboot is still pending.")), 3),
+        ("cbs:wu-client", w("CBS", lambda r: (
+            f"Client: {r.choice(['WindowsUpdateAgent', 'UpdateAgentLCU'])} is exiting with HRESULT {hr(r)}")), 3),
+    ]
+
+
 SYSTEM_KINDS: dict[str, Callable[[random.Random, Clock], Templates]] = {
     "hdfs": hdfs, "spark": spark, "zookeeper": zookeeper, "nova": nova, "healthapp": healthapp,
     "macos": macos, "proxifier": proxifier, "apache": apache_error, "hadoop": hadoop_mr, "bgl": bgl,
+    "linux": linux_syslog, "windows": windows_cbs,
 }

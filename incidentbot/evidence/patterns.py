@@ -280,9 +280,18 @@ def _merge_groups(templates: list[tuple[str, ...]], sizes: list[int]) -> tuple[l
     return target, merged
 
 
+def _without_trailing_fields(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens without the `key=<*>` fields that end them: context a statement appends when it has it."""
+    end = len(tokens)
+    while end > 1 and tokens[end - 1].endswith("=" + WILDCARD) and tokens[end - 1][:1].isalpha():
+        end -= 1
+    return tokens[:end]
+
+
 def _merge_runs(target: list[int], templates: list[tuple[str, ...]],
                 sizes: list[int]) -> tuple[list[int], list[tuple[str, ...]]]:
-    """Merge groups whose templates differ only in how many `<*>` a run holds (a value spanning words).
+    """Merge groups whose templates differ only in how many `<*>` a run holds (a value spanning words),
+    or in the `key=<*>` fields that end them (optional context).
 
     Done last, across lengths: inside a length, a masked value next to a
     varying word is one more position, not a longer value.
@@ -292,11 +301,11 @@ def _merge_runs(target: list[int], templates: list[tuple[str, ...]],
     into: dict[int, int] = {}
     merged = list(templates)
     for head in heads:
-        shape = _collapsed(templates[head])
+        shape = _collapsed(_without_trailing_fields(templates[head]))
         first = by_shape.setdefault(shape, head)
         into[head] = first
         if first != head:
-            merged[first] = shape
+            merged[first] = _collapsed(templates[first])
     return [into[t] for t in target], merged
 
 

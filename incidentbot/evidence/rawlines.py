@@ -121,8 +121,8 @@ _KERNEL_TS = re.compile(r"^\[\s*\d+\.\d+\]\s*")
 _KLOG = re.compile(r"^([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\s\]]+:\d+\] ?")
 _LEVEL_PREFIX = re.compile(r"^(?:[\w-]{1,40}\.)?[\[<(]?(" + _LEVEL_WORDS + r")[\]>)]?(?::\s*|\s+|$)", re.IGNORECASE)
 _RFC5424 = re.compile(r"^<(\d{1,3})>1 \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?")
-# syslog after its timestamp: `host app[pid]: `
-_SYSLOG_SOURCE = re.compile(r"^[\w.-]+ [\w./@-]+(?:\[\d+\])?: ")
+# syslog after its timestamp: `host app[pid]: `, `host sshd(pam_unix)[pid]: `
+_SYSLOG_SOURCE = re.compile(r"^[\w.-]+ [\w./@-]+(?:\([\w./@-]+\))?(?:\[\d+\])?: ")
 _PID = re.compile(r"^(?:\d+(?:#\d+)?:?|---)\s+")
 _BRACKETED = re.compile(r"^\[[^\]\s]{0,80}(?: [^\]]{0,40})?\]:?\s+")
 # a logger after the level: `com.x.Y - msg`, `c.x.Y : msg`, `root:msg`

@@ -172,3 +172,12 @@ def test_routes_split_and_file_paths_do_not() -> None:
     patterns, _ = mine_patterns(messages)
     assert {p.template for p in patterns} == {"GET /api/orders/<*> <*>", "GET /healthz <*>", "GET /static/js/<*> <*>",
                                               "cannot open /home/<*> for reading"}
+
+
+def test_optional_trailing_fields_are_one_template() -> None:
+    rng = random.Random(8)
+    messages = [f"authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.{rng.randint(1, 254)}"
+                + (f"  user={rng.choice(['root', 'guest'])}" if rng.random() < 0.5 else "") for _ in range(200)]
+    patterns, assignments = mine_patterns(messages)
+    assert len(patterns) == 1 and set(assignments) == {0}
+    assert patterns[0].template.startswith("authentication failure; logname= uid=<*> euid=<*> tty=<*> ruser= rhost=<*>")
