@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO, Iterable, Iterator
 
+from incidentbot.core.levels import severity
 from incidentbot.evidence.masking import WILDCARD, mask_many
 from incidentbot.evidence.patterns import DistinctTexts, group_texts
-from incidentbot.evidence.rawlines import BLANK, CONTINUATION, MessageSplitter, severity
+from incidentbot.evidence.rawlines import BLANK, CONTINUATION, MessageSplitter
 
 BATCH_LINES = 8192
 MAX_DISTINCT = 300_000
