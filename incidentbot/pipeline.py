@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
 from incidentbot.core.errors import UsageError
+from incidentbot.core.history import Recall
 from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.llm.wiring import refine_intent, write_summary
@@ -38,6 +40,7 @@ from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
 from incidentbot.core.timeutil import iso, now_utc, parse_instant
+from incidentbot.telemetry.context import investigation
 
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)
@@ -53,6 +56,8 @@ class Runtime:
     gateway: ReadOnlyGateway
     catalog: Catalog
     change_sources: list[Any] = field(default_factory=list)
+    # Past investigations ("seen before"); set by a door that opened the memory, else none.
+    recall: Recall | None = None
 
     @classmethod
     def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> "Runtime":
@@ -158,9 +163,16 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
 
     `progress(stage, info)` is called as stages finish ("intent", "evidence",
     "ranking"), so a door can show progress; `context` is a thread's earlier
-    intent, for follow-ups.
+    intent, for follow-ups. The investigation id is chosen first, so every
+    log line of this answer carries it.
     """
-    progress = progress or _no_progress
+    investigation_id = uuid.uuid4().hex[:16]
+    with investigation(investigation_id):
+        return _investigate(question, rt, at, progress or _no_progress, context, investigation_id)
+
+
+def _investigate(question: str, rt: Runtime, at: datetime | None, progress: Progress, context: Intent | None,
+                 investigation_id: str) -> Answer:
     clock = time.perf_counter()
     timing: dict[str, float] = {}
 
@@ -193,7 +205,8 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     draft = template_summary(intent, evidence, suspects, changes)
     answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
-                    suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes))
+                    suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes),
+                    investigation_id=investigation_id)
     summary, dropped = verify_summary(draft, answer.ids())
     if dropped:
         log.warning("summary sentences dropped by the verifier: %s", dropped)
@@ -203,8 +216,27 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     for status in sources:
         if not status.ok:
             answer.notes.append(f"change source {status.name} failed: {status.error}")
+    _recall(answer, rt)
     mark("total")
     return answer
+
+
+def _recall(answer: Answer, rt: Runtime) -> None:
+    """Cite the best earlier investigation that saw the same error, in the summary's last sentence.
+
+    Added after the (verified or LLM) summary so the model never phrases a
+    claim about the past; a memory failure costs only this sentence.
+    """
+    if rt.recall is None:
+        return
+    try:
+        answer.history = rt.recall.recall(answer)
+    except Exception as exc:  # the memory is optional: the answer stands without it
+        log.warning("seen-before lookup failed: %s", exc)
+        answer.notes.append(f"seen-before lookup failed ({type(exc).__name__})")
+        return
+    if answer.history:
+        answer.summary = f"{answer.summary} {answer.history[0].sentence()}".strip()
 
 
 @dataclass
