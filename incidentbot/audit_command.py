@@ -64,7 +64,8 @@ def _line(r: Any) -> str:
     return f"{r.id}  {iso(r.asked_at)}  {where:<14} {r.hits:>7} hits  {culprit:<28} {r.question[:70]}"
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     store = open_memory(required=True).store
     assert isinstance(store, AuditStore)
     try:
