@@ -2,7 +2,7 @@
 
 Pass 1 asks every fixture's first investigative question in sequence into
 an empty audit trail (each in its own channel) and marks the expected
-culprit as the cause, as a responder would with the feedback buttons. Any
+culprit as the cause ("none of these" where no change caused it), as a responder would with the feedback buttons. Any
 citation in pass 1 is a claim about a *different* incident. Pass 2 asks each
 fixture again, re-phrased ("<services> is failing, what broke?"), and checks
 that [H1] is pass 1's investigation of the same incident.
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import fixture_scenarios, load_all, runtime_for, server  # noqa: E402
 
 from incidentbot.config import settings_from  # noqa: E402
-from incidentbot.core.feedback import Feedback  # noqa: E402
+from incidentbot.core.feedback import NONE_OF_THESE, Feedback  # noqa: E402
 from incidentbot.gateway import ReadOnlyGateway  # noqa: E402
 from incidentbot.memory import Asked, open_memory  # noqa: E402
 from incidentbot.pipeline import investigate  # noqa: E402
@@ -31,6 +31,11 @@ def rephrase(question: dict) -> str:
     services = question["expect"].get("services") or []
     return f"{' and '.join(services)} {'is' if len(services) == 1 else 'are'} failing, what broke?" if services \
         else "what is failing right now and why?"
+
+
+def cause(question: dict) -> str:
+    """What the responder marks: the expected culprit, or "none of these" for an incident no change caused."""
+    return question["expect"]["culprit"] or NONE_OF_THESE
 
 
 def main() -> int:
@@ -47,7 +52,7 @@ def main() -> int:
         memory = open_memory(reader, env={"INCIDENTBOT_DB_URL": db_url})
         first: dict[str, str] = {}
         wrong_first = 0
-        asked = [(sc, next((q for q in sc.questions if q["expect"].get("culprit")), None)) for sc in scenarios]
+        asked = [(sc, next((q for q in sc.questions if "culprit" in q["expect"]), None)) for sc in scenarios]
         asked = [(sc, q) for sc, q in asked if q is not None]
         for i, (sc, q) in enumerate(asked):
             rt = runtime_for(sc, url)
@@ -55,7 +60,7 @@ def main() -> int:
             answer = investigate(q["ask"], rt)
             memory.record(answer, Asked(door="bench", user="U1", channel=f"inc-{i + 1}"))
             memory.record_feedback(Feedback(investigation_id=answer.investigation_id, user="U2",
-                                            cause_change_id=q["expect"]["culprit"]))
+                                            cause_change_id=cause(q)))
             first[sc.name] = answer.investigation_id
             if answer.history:
                 wrong_first += 1
@@ -72,7 +77,7 @@ def main() -> int:
                 print(f"  pass 2 {sc.name}: nothing recalled for {rephrase(q)!r}")
             elif cited[0] == first[sc.name]:
                 right += 1
-                cause_right += answer.history[0].cause == q["expect"]["culprit"]
+                cause_right += answer.history[0].cause == cause(q)
             else:
                 wrong += 1
                 print(f"  pass 2 {sc.name}: [H1] is {by_id.get(cited[0], '?')} ({answer.history[0].matched_on})")

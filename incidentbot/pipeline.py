@@ -227,7 +227,7 @@ def _recall(answer: Answer, rt: Runtime) -> None:
     Added after the (verified or LLM) summary so the model never phrases a
     claim about the past; a memory failure costs only this sentence.
     """
-    if rt.recall is None:
+    if rt.recall is None or answer.intent.ask != "investigate":  # counts and lists are not incidents
         return
     try:
         answer.history = rt.recall.recall(answer)
