@@ -27,11 +27,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "slack"))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "memory"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from _harness import fixture_scenarios, load_all, runtime_for, server  # noqa: E402
-from fakeslack import BOT_TOKEN, SECRET, BotServer, FakeSlackAPI, event_body, final_update, mention, post  # noqa: E402
+from support.fakeslack import BOT_TOKEN, SECRET, BotServer, FakeSlackAPI, event_body, final_update, mention, post  # noqa: E402
 
 from incidentbot.slack.app import Workers  # noqa: E402
 
@@ -136,7 +135,7 @@ def replicated(args: argparse.Namespace) -> int:
     import subprocess
     import tempfile
 
-    from servers import RedisServer
+    from support.dbservers import RedisServer
 
     scenarios = fixture_scenarios()
     redis_srv = None if args.redis_url else RedisServer().start()

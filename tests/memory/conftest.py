@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import PostgresServer, RedisServer
+from support.dbservers import PostgresServer, RedisServer
 
 from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
 
@@ -55,7 +55,7 @@ def memory_scenarios(es_url: str) -> dict[str, Scenario]:
     for name in ("coredns-forward-zone", "orders-inventory-deploy", "mesh-cert-rotation"):
         sc = read_scenario(ROOT / "fixtures" / name)
         copy = dataclasses.replace(sc, name=f"mem-{name}")
-        load_scenario(copy, es_url)
+        load_scenario(copy, es_url, force=True)
         out[name] = copy
     return out
 

@@ -5,7 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from memhelp import first_question, one_server, runtime
+from support.memoryhelp import first_question, one_server, runtime
 from sqlalchemy import inspect, text
 
 from incidentbot.cli import main

@@ -17,15 +17,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from memhelp import first_question, one_server
-from servers import free_port
+from support.memoryhelp import first_question, one_server
+from support.dbservers import free_port
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
-from fakeslack import BOT_TOKEN, SECRET, FakeSlackAPI, final_update, mention, message, post, event_body  # noqa: E402
+from support.fakeslack import BOT_TOKEN, SECRET, FakeSlackAPI, event_body, final_update, mention, message, post
 
-from incidentbot.core.answer import Answer  # noqa: E402
-from incidentbot.slack.app import Workers  # noqa: E402
-from incidentbot.slack.shared_state import (RedisAnswerStore, RedisChannelSlots, SignedCodec,  # noqa: E402
+from incidentbot.core.answer import Answer
+from incidentbot.slack.app import Workers
+from incidentbot.slack.shared_state import (RedisAnswerStore, RedisChannelSlots, SignedCodec,
                                             connect)
 
 pytestmark = pytest.mark.parametrize("es_url", one_server(), indirect=True)

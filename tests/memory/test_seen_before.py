@@ -7,7 +7,7 @@ import json
 import urllib.request
 
 import pytest
-from memhelp import first_question, one_server, runtime
+from support.memoryhelp import first_question, one_server, runtime
 
 from incidentbot.answer.verify import citations
 from incidentbot.cli import main
@@ -74,7 +74,7 @@ def test_a_past_answer_whose_evidence_is_gone_is_not_cited(db_url, es_url, memor
     monkeypatch.setenv("INCIDENTBOT_DB_URL", db_url)
     sc = memory_scenarios["coredns-forward-zone"]
     gone = dataclasses.replace(sc, name="mem-gone-coredns")
-    load_scenario(gone, es_url)
+    load_scenario(gone, es_url, force=True)
     both = "logs-mem-*coredns*"  # the gateway may read both copies: only the deletion can hide the past lines
     past, memory = ask(gone, es_url, first_question(sc)["ask"])  # cites lines of the copy about to go
     memory.close()
