@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import fixture_scenarios, load_all, runtime_for, server  # noqa: E402
+from _harness import fixture_scenarios, load_all, runtime_for, server
 
-from incidentbot.config import settings_from  # noqa: E402
-from incidentbot.core.feedback import NONE_OF_THESE, Feedback  # noqa: E402
-from incidentbot.gateway import ReadOnlyGateway  # noqa: E402
-from incidentbot.memory import Asked, open_memory  # noqa: E402
-from incidentbot.pipeline import investigate  # noqa: E402
+from incidentbot.config import settings_from
+from incidentbot.core.feedback import NONE_OF_THESE, Feedback
+from incidentbot.gateway import ReadOnlyGateway
+from incidentbot.memory import Asked, open_memory
+from incidentbot.pipeline import investigate
 
 
 def rephrase(question: dict) -> str:

@@ -29,10 +29,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from _harness import fixture_scenarios, load_all, runtime_for, server  # noqa: E402
-from support.fakeslack import BOT_TOKEN, SECRET, BotServer, FakeSlackAPI, event_body, final_update, mention, post  # noqa: E402
+from _harness import fixture_scenarios, load_all, runtime_for, server
+from support.fakeslack import (
+    BOT_TOKEN,
+    SECRET,
+    BotServer,
+    FakeSlackAPI,
+    event_body,
+    final_update,
+    mention,
+    post,
+)
 
-from incidentbot.slack.app import Workers  # noqa: E402
+from incidentbot.slack.app import Workers
 
 
 def pct(values: list[float], p: float) -> float:

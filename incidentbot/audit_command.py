@@ -18,7 +18,7 @@ from incidentbot.core.timeutil import iso, now_utc, parse_instant
 from incidentbot.memory import open_memory
 from incidentbot.memory.store import AuditStore, Filter, as_dict
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.I)
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 

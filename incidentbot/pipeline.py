@@ -31,12 +31,11 @@ from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
-from incidentbot.core.answer import Answer
+from incidentbot.core.answer import Answer, Recall
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, ChangeReport, SourceStatus
 from incidentbot.core.errors import UsageError
 from incidentbot.core.fields import FieldMap
-from incidentbot.core.history import Recall
 from incidentbot.core.intent import Intent
 from incidentbot.core.timeutil import iso, now_utc, parse_duration, parse_instant
 from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
@@ -250,7 +249,7 @@ def _recall(answer: Answer, rt: Runtime) -> None:
         return
     try:
         answer.history = rt.recall.recall(answer)
-    except Exception as exc:  # the memory is optional: the answer stands without it
+    except Exception as exc:  # noqa: BLE001 - the memory is optional: the answer stands without it
         log.warning("seen-before lookup failed: %s", exc)
         answer.notes.append(f"seen-before lookup failed ({type(exc).__name__})")
         return

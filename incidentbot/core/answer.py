@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from incidentbot.core.change import Change, SourceStatus
 from incidentbot.core.evidence import LogEvidence
@@ -67,3 +67,10 @@ class Answer:
             "notes": self.notes,
             "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
         }
+
+
+class Recall(Protocol):
+    """Finds past investigations like this answer ("seen before"), implemented by incidentbot.memory,
+    so the pipeline calls it without importing the database code."""
+
+    def recall(self, answer: Answer) -> list[HistoryHit]: ...

@@ -1,19 +1,16 @@
 """A past investigation that saw the same thing: what the answer's "seen before" cites as [H1].
 
 The type lives in core because the answer, the renderers and the memory
-layer all carry it; `Recall` is the protocol the pipeline calls, so the
-pipeline never imports the database code that implements it.
+layer all carry it (the `Recall` protocol the pipeline calls is beside the
+answer, in core/answer.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from incidentbot.core.timeutil import iso
-
-if TYPE_CHECKING:  # the answer carries history hits; the protocol only names the answer type
-    from incidentbot.core.answer import Answer
 
 
 @dataclass
@@ -55,8 +52,3 @@ class HistoryHit:
                 "similarity": round(self.similarity, 3), "template": self.template,
                 "suspected": self.suspected, "cause": self.cause, "helpful": self.helpful}
 
-
-class Recall(Protocol):
-    """Finds past investigations like this answer (implemented by incidentbot.memory)."""
-
-    def recall(self, answer: "Answer") -> list[HistoryHit]: ...

@@ -13,7 +13,7 @@ import fnmatch
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +97,8 @@ class ReadOnlyGateway:
         self._checked: str | None = None
         self.measure_bytes = measure_bytes  # public: a server turns it on for its /metrics
         self.requests = RequestLog()
+        # called with each request made (a server's /metrics counts them); never with the response
+        self.observers: list[Callable[[RequestRecord], None]] = []
 
     @property
     def flavour(self) -> str:
@@ -152,6 +154,8 @@ class ReadOnlyGateway:
         if self.measure_bytes:
             record.bytes_out, record.bytes_in = _size(body), _size(result)
         self.requests.add(record)
+        for observe in self.observers:
+            observe(record)
         return result
 
     # -- start-up check ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ class MemorySettings:
     redis_url: str | None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "MemorySettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> MemorySettings:
         env = os.environ if env is None else env
         raw = (env.get("INCIDENTBOT_DB_URL") or "").strip()
         if raw.lower() in OFF:

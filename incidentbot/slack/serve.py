@@ -24,7 +24,6 @@ from incidentbot.config import Settings, SlackSettings
 from incidentbot.core.errors import UsageError
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import iso
-from incidentbot.gateway import RequestLog, RequestRecord
 from incidentbot.memory import MemorySettings, open_memory
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import Deps, Workers, build_app
@@ -106,19 +105,16 @@ def build(settings: Settings, socket_mode: bool, rt: Runtime | None = None) -> t
     return app, deps
 
 
-class MeteredRequestLog(RequestLog):
-    """The gateway's (bounded) request log, each request also counted for /metrics."""
-
-    def add(self, record: RequestRecord) -> None:
-        observe_request(record.verb, record.bytes_out, record.bytes_in)
-        super().add(record)
+def _count_request(record: Any) -> None:
+    """A gateway observer: every request (verb, bytes) counted for /metrics."""
+    observe_request(record.verb, record.bytes_out, record.bytes_in)
 
 
 def build_deps(rt: Runtime, env: Mapping[str, str] | None, secret: str) -> Deps:
     """The listeners' dependencies: the audit memory, and Redis-backed state when INCIDENTBOT_REDIS_URL is set."""
     memory = open_memory(rt.gateway, env)
     rt.recall = memory
-    rt.gateway.requests = MeteredRequestLog()
+    rt.gateway.observers.append(_count_request)
     rt.gateway.measure_bytes = True
     redis_url = MemorySettings.from_env(env).redis_url
     shared: dict[str, Any] = {}

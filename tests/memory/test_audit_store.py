@@ -5,8 +5,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from support.memoryhelp import first_question, one_server, runtime
 from sqlalchemy import inspect, text
+from support.memoryhelp import first_question, one_server, runtime
 
 from incidentbot.cli import main
 from incidentbot.core.errors import UsageError

@@ -17,15 +17,27 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from support.memoryhelp import first_question, one_server
 from support.dbservers import free_port
-
-from support.fakeslack import BOT_TOKEN, SECRET, FakeSlackAPI, event_body, final_update, mention, message, post
+from support.fakeslack import (
+    BOT_TOKEN,
+    SECRET,
+    FakeSlackAPI,
+    event_body,
+    final_update,
+    mention,
+    message,
+    post,
+)
+from support.memoryhelp import first_question, one_server
 
 from incidentbot.core.answer import Answer
 from incidentbot.slack.app import Workers
-from incidentbot.slack.shared_state import (RedisAnswerStore, RedisChannelSlots, SignedCodec,
-                                            connect)
+from incidentbot.slack.shared_state import (
+    RedisAnswerStore,
+    RedisChannelSlots,
+    SignedCodec,
+    connect,
+)
 
 pytestmark = pytest.mark.parametrize("es_url", one_server(), indirect=True)
 
