@@ -21,6 +21,7 @@ from incidentbot.core.answer import Answer
 from incidentbot.core.errors import StoreUnreachable, UsageError
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.progress import ProgressEvent
+from incidentbot.memory.record import Asked
 from incidentbot.pipeline import investigate, what_changed
 from incidentbot.render import blocks as bk
 from incidentbot.render.terminal import render_changes
@@ -29,6 +30,7 @@ from incidentbot.slack.deps import Deps
 from incidentbot.slack.messages import new_error_id
 from incidentbot.slack.progress import ProgressMessage
 from incidentbot.slack.stream import StreamedAnswer, StreamErrors, error_of
+from incidentbot.telemetry.logs import answered
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,9 @@ def run_question(client: WebClient, deps: Deps, ask: Ask) -> None:
         surface.fail(failure_text(exc, ask.question))
         return
     deps.threads.remember(ask.channel, answer_thread, answer.intent)
+    if deps.memory is not None:
+        deps.memory.record(answer, Asked(door="slack", user=ask.user, channel=ask.channel, thread_ts=answer_thread))
+    answered(answer, "slack")
     key = deps.answers.put(answer, ask.channel, answer_thread)
     deps.recent.add(answer, ask.channel, answer_thread, ask.user)
     deps.health.from_answer(answer, deps.rt.settings.llm_enabled)
