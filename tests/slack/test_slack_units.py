@@ -205,14 +205,17 @@ def test_a_failed_question_is_logged_masked(caplog):
 
 def test_streaming_can_be_turned_off_by_setting():
     from incidentbot.config import settings_from
+    from incidentbot.pipeline import Runtime
     from incidentbot.slack.serve import build
 
     api = FakeSlackAPI().start()
     try:
         env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": api.url}
-        _, on = build(settings_from(env=env), socket_mode=False, rt=object())  # type: ignore[arg-type]
-        _, off = build(settings_from(env={**env, "INCIDENTBOT_SLACK_STREAMING": "false"}), socket_mode=False,
-                       rt=object())  # type: ignore[arg-type]
+        def rt():
+            return Runtime.create(settings_from(env={}, es_url="http://127.0.0.1:9"), check=False)
+
+        _, on = build(settings_from(env=env), socket_mode=False, rt=rt())
+        _, off = build(settings_from(env={**env, "INCIDENTBOT_SLACK_STREAMING": "false"}), socket_mode=False, rt=rt())
     finally:
         api.stop()
     assert on.streaming is True and off.streaming is False
