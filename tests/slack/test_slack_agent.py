@@ -263,3 +263,29 @@ def test_app_home_shows_a_failing_change_source_with_its_error(es_url, scenarios
     assert re.search(r":red_circle: \*changes: file:[^*]*missing.ndjson\*: failing · last error at \d\d:\d\d UTC: "
                      r"cannot read", shown), shown
     assert "*LLM*: not configured" in shown
+
+
+def test_feedback_is_stored_with_the_answer_in_the_audit_trail(es_url, scenarios, tmp_path):
+    """With an audit database, the answer is recorded and a click on its buttons lands beside it."""
+    from incidentbot.memory import open_memory
+
+    memory = open_memory(None, {"INCIDENTBOT_DB_URL": f"sqlite:///{tmp_path / 'audit.sqlite3'}"})
+    api = FakeSlackAPI().start()
+    bot = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, memory=memory, feedback=memory).start()
+    try:
+        ev = mention("CAUDIT", QUESTION)
+        bot.event(ev)
+        stop = api.wait_for(lambda a: stopped(a, "CAUDIT"))
+        investigation = elements(stop.params["blocks"], "feedback_not_helpful")[0]["value"]
+        cause = elements(stop.params["blocks"], "feedback_cause")[0]["options"][0]["value"]
+        bot.action("feedback_not_helpful", investigation, "CAUDIT", stop.params["ts"], thread_ts=ev["ts"])
+        bot.action("feedback_cause", cause, "CAUDIT", stop.params["ts"], thread_ts=ev["ts"], select=True)
+        api.wait_for(lambda a: len(a.of("chat.postEphemeral", "CAUDIT")) == 2)
+        kept = memory.feedback_for(investigation)
+        assert {(f.helpful, f.cause_change_id, f.user, f.thread_ts) for f in kept} == {
+            (False, None, "U1", ev["ts"]), (None, cause.split("|", 1)[1], "U1", ev["ts"])}
+        assert memory.store is not None and memory.store.count() == 1, "the answer itself was recorded"
+    finally:
+        bot.stop()
+        api.stop()
+        memory.close()
