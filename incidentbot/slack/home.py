@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from incidentbot.core.timeutil import hhmm
+from incidentbot.memory.store import Filter
 from incidentbot.pipeline import read_changes, recent_failing_services
 from incidentbot.render import blocks as bk
 from incidentbot.slack.deps import Deps
@@ -27,6 +28,7 @@ from incidentbot.slack.recent import LLM, LOG_STORE, Investigation, SourceState
 log = logging.getLogger(__name__)
 
 SHOWN = 10
+MAX_CANDIDATES = 200  # newest investigations read to find the viewer's ten
 MAX_CHANNEL_PAGES = 5
 PROBE_WINDOW = timedelta(minutes=15)
 
@@ -88,13 +90,29 @@ def viewer_channels(client: WebClient, user: str) -> set[str]:
     return channels
 
 
+def recent_items(deps: Deps) -> list[Investigation]:
+    """The newest investigations: from the audit trail when there is one (every replica's, across restarts),
+    else the ones this process answered."""
+    store = getattr(deps.memory, "store", None)
+    if store is None:
+        return deps.recent.latest(limit=MAX_CANDIDATES)
+    try:
+        rows = store.list(Filter(limit=MAX_CANDIDATES))
+    except Exception as exc:  # the audit database is optional: fall back to this process's memory
+        log.warning("audit trail unreadable for the Home tab: %s", exc)
+        return deps.recent.latest(limit=MAX_CANDIDATES)
+    return [Investigation(r.id, r.question, r.channel, r.thread_ts, r.asked_at,
+                          str((r.record or {}).get("summary") or "").split("\n", 1)[0][:200], r.user)
+            for r in rows if r.channel and r.thread_ts]
+
+
 def visible(client: WebClient, deps: Deps, user: str) -> list[Investigation]:
     try:
         channels = viewer_channels(client, user)
     except SlackApiError as exc:  # without the list, show nothing rather than too much
         log.warning("users.conversations failed: %s", exc.response.get("error"))
         channels = set()
-    items = deps.recent.latest(limit=200)
+    items = recent_items(deps)
     return [i for i in items if i.channel in channels or (i.channel.startswith("D") and i.user == user)][:SHOWN]
 
 

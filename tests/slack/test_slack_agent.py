@@ -285,6 +285,16 @@ def test_feedback_is_stored_with_the_answer_in_the_audit_trail(es_url, scenarios
         assert {(f.helpful, f.cause_change_id, f.user, f.thread_ts) for f in kept} == {
             (False, None, "U1", ev["ts"]), (None, cause.split("|", 1)[1], "U1", ev["ts"])}
         assert memory.store is not None and memory.store.count() == 1, "the answer itself was recorded"
+        # a fresh process (nothing in its own memory) shows it on the Home tab, from the audit trail
+        from support.fakeslack import BOT_TOKEN
+
+        from incidentbot.slack.deps import Deps, build_client
+        from incidentbot.slack.home import publish_home
+
+        api.members["UAUDIT"] = ["CAUDIT"]
+        publish_home(build_client(BOT_TOKEN, api.url), Deps(rt=bot.deps.rt, memory=memory), "UAUDIT")
+        home = json.dumps(api.of("views.publish")[-1].params["view"]["blocks"], ensure_ascii=False)
+        assert "<#CAUDIT>" in home and QUESTION in home and "/archives/CAUDIT/p" in home
     finally:
         bot.stop()
         api.stop()
