@@ -148,6 +148,10 @@ def main() -> int:
                 f"{ch} ({c.method}: {json.dumps(c.params.get('chunks') or c.params.get('text'))[:160]})"
                 for ch, c in ends.items()))
         print(describe("time to answer", finals))
+        if failed:
+            reasons = [next(w for w in REFUSALS if w in json.dumps(final(api, ch).params)) for ch in failed]
+            print("unanswered: " + ", ".join(f"{reasons.count(r)}x {r!r}" for r in dict.fromkeys(reasons))
+                  + " (a log store too busy to answer within the timeout is told as unreachable)")
         for bot in bots.values():
             bot.server.close()
         workers.shutdown()
