@@ -88,7 +88,7 @@ def dedupe_middleware(seen: TTLSet) -> Callable[..., Any]:
     answered, since otherwise the question would go unanswered.
     """
 
-    def dedupe(body: dict[str, Any], req: Any, next: Callable[[], None]) -> BoltResponse | None:
+    def dedupe(body: dict[str, Any], req: Any, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
         event_id = body.get("event_id") if isinstance(body, dict) else None
         retry = retry_num(req.headers)
         if event_id:
