@@ -7,7 +7,7 @@ touches them.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +35,7 @@ class Change(BaseModel):
     config_keys: list[str] = Field(default_factory=list)
     environment: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The contract's JSON shape (`@timestamp` in UTC with a Z)."""
         d = self.model_dump(by_alias=True, exclude_none=True)
         d["@timestamp"] = self.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -30,7 +30,7 @@ _GENERIC = {
     "fix", "fixes", "add", "adds", "added", "remove", "removes", "use", "uses", "move", "moves", "get", "post",
     "put", "delete", "patch", "http", "https", "api", "status", "code", "returned", "return", "returns", "ms",
     "users", "user", "enable", "enabled", "disable", "disabled", "flag", "config", "deploy", "rollout", "rolled",
-    "true", "false", "null", "none", "value", "values", "default", "max", "min", "size", "set", "from", "via",
+    "true", "false", "null", "none", "value", "values", "default", "max", "min", "size", "set", "via",
 }
 
 

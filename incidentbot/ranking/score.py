@@ -17,8 +17,6 @@ guessing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
 
 from incidentbot.core.change import Change
 from incidentbot.core.suspect import Suspect
