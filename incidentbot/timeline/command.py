@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from incidentbot.config import Settings
+from incidentbot.pipeline import Runtime
 from incidentbot.render.json_out import dumps
 from incidentbot.timeline.build import Timeline, build_timeline
 from incidentbot.timeline.history import DEFAULT_LIMIT, load_history
@@ -33,8 +34,6 @@ def render_text(tl: Timeline) -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Build and print the timeline; 0 also when the logs could not be read (the JSON says so)."""
-    from incidentbot.pipeline import Runtime
-
     workspace = settings.slack.workspace_url
     limit = int(getattr(args, "limit", None) or DEFAULT_LIMIT)
     history = load_history(args.history, channel=getattr(args, "channel", None), workspace_url=workspace, limit=limit)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from support.servers import one_server as _one_server
 from support.fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, mention, runtime_for
 
-from incidentbot.pipeline import ChangeReport, investigate
+from incidentbot.pipeline import ChangeReport, change_report, investigate
 from incidentbot.render import blocks as bk
 from incidentbot.dev.scenario import load_scenario
 
@@ -93,7 +93,7 @@ def test_whatchanged_flags_risky_recent_changes():
 
     changes = [ch("d1", "deploy", "payments", 10), ch("c1", "config", "payments", 90),
                ch("r1", "rollback", "checkout", 5), ch("f1", "feature_flag", "checkout", 20)]
-    report = ChangeReport(end - timedelta(hours=2), end, [], changes, [], [])
+    report = change_report(end - timedelta(hours=2), end, [], changes, [], [])
     r = bk.changes_blocks(report)
     text = "\n".join(b["text"]["text"] for b in r.blocks if b["type"] == "section")
     lines = {line.split("|")[0].rsplit("/", 1)[-1]: line for line in text.splitlines() if "git.example" in line}
