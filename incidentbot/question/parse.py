@@ -91,6 +91,20 @@ def _distinctive(text: str, known_services: list[str], catalog: Catalog) -> list
     return [word]
 
 
+_ERROR_WORD = re.compile(r"\b(?:exception|error|failed|failure|panic(?:ked)?|refused|timed out|timeout|denied|"
+                         r"unavailable|unsupported|invalid|exceeded|cannot|could not)\b", re.I)
+
+
+def _one_pasted_line(text: str) -> bool:
+    """A single log line pasted into the question: error words in a message built of "a: b: c" parts.
+
+    Log messages chain their causes with ": " ("GET /x 500: webp transcode failed: unsupported
+    colorspace"); questions rarely do, and a clock time's colon has no space after it.
+    """
+    line = text.strip()
+    return "\n" not in line and line.count(": ") >= 2 and len(line.split()) >= 6 and bool(_ERROR_WORD.search(line))
+
+
 def pasted_error(text: str) -> str | None:
     """From a pasted stack trace or log excerpt, the error to search for: the constant words of its first error.
 
@@ -102,8 +116,12 @@ def pasted_error(text: str) -> str | None:
     from incidentbot.query.compile import template_runs
 
     lines = text.splitlines()
-    if len(lines) < 3 and len(text) < 400:
+    if len(lines) < 3 and len(text) < 400 and not _one_pasted_line(text):
         return None
+    if len(lines) == 1:
+        head, _, tail = text.strip().partition(": ")
+        if len(head.split()) <= 3 and _ERROR_WORD.search(tail):
+            lines = [tail]  # "seeing this: <the line>"
     messages, _ = split_messages(lines[:2000])
     chosen = next((m for m in messages if m.level in ("error", "fatal")), None) or \
         next((m for m in messages if re.search(r"exception|error|fail|fatal|panic|refused|timeout", m.text, re.I)), None)
@@ -115,6 +133,9 @@ def pasted_error(text: str) -> str | None:
         return None
     # the head of an error message names it ("connection pool exhausted"); details follow
     best = next((r for r in runs if len(re.findall(r"[A-Za-z]{2,}", r)) >= 3), runs[0])
+    if len(lines) == 1:
+        # one line typed around with chat ("anyone? smtp ... failed: ..."): the part that says what failed
+        best = next((r for r in runs if _ERROR_WORD.search(r) and len(re.findall(r"[A-Za-z]{2,}", r)) >= 3), best)
     return " ".join(best.split()[:8])
 
 
