@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from incidentbot.core.catalog import Catalog
+from incidentbot.evidence.pasted import pasted_error
 from incidentbot.question.parse import parse_question
 
 AT = datetime(2026, 5, 2, 11, 30, tzinfo=timezone.utc)
@@ -11,7 +12,8 @@ KNOWN = ["media-gateway", "image-store", "cdn-purger", "search-gateway", "mail-r
 
 
 def parse(text: str):
-    return parse_question(text, AT, KNOWN, Catalog())
+    """As the pipeline reads a question: the pasted-log reader first, then the parser."""
+    return parse_question(text, AT, KNOWN, Catalog(), pasted=pasted_error(text))
 
 
 def test_one_pasted_log_line_is_searched_by_what_failed() -> None:

@@ -3,12 +3,12 @@ a time zone in the question, a culprit recorded under its Argo CD application's 
 from __future__ import annotations
 
 import pytest
-from fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, runtime_for
+from support.fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, runtime_for
 
-from conftest import _servers
+from support.servers import server_params
 from test_slack_http import texts
 
-pytestmark = pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
+pytestmark = pytest.mark.parametrize("es_url", server_params()[:1], indirect=True)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import _servers, parse_json, scenario_args
+from support.servers import parse_json, scenario_args, server_params
 
-pytestmark = pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
+pytestmark = pytest.mark.parametrize("es_url", server_params()[:1], indirect=True)
 
 
 def ask(run_cli, scenarios, es_url, name: str, question: str, command: str = "ask") -> dict:
