@@ -13,12 +13,12 @@ from incidentbot.evidence.masking import mask_variables
 from incidentbot.evidence.rawlines import split_messages
 from incidentbot.query.compile import template_runs
 
-_FAILURE_WORDS = re.compile(r"exception|error|fail|fatal|panic|refused|timeout", re.I)
+_FAILURE_WORDS = re.compile(r"exception|error|fail|fatal|panic|refused|timeout", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 _ERROR_WORD = re.compile(r"\b(?:exception|error|failed|failure|panic(?:ked)?|refused|timed out|timeout|denied|"
-                         r"unavailable|unsupported|invalid|exceeded|cannot|could not)\b", re.I)
+                         r"unavailable|unsupported|invalid|exceeded|cannot|could not)\b", re.IGNORECASE)
 
 
 def one_pasted_line(text: str) -> bool:

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change
 from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
-from incidentbot.ranking.history import NEUTRAL, Prior
 from incidentbot.core.timeutil import human_duration, parse_instant
+from incidentbot.ranking.history import NEUTRAL, Prior
 
 TIME_HALF_LIFE = timedelta(minutes=20)
 AFTER_ONSET_GRACE = timedelta(seconds=90)
@@ -33,7 +33,7 @@ _GENERIC = {
     "fix", "fixes", "add", "adds", "added", "remove", "removes", "use", "uses", "move", "moves", "get", "post",
     "put", "delete", "patch", "http", "https", "api", "status", "code", "returned", "return", "returns", "ms",
     "users", "user", "enable", "enabled", "disable", "disabled", "flag", "config", "deploy", "rollout", "rolled",
-    "true", "false", "null", "none", "value", "values", "default", "max", "min", "size", "set", "from", "via",
+    "true", "false", "null", "none", "value", "values", "default", "max", "min", "size", "set", "via",
 }
 
 

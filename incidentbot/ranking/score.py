@@ -20,12 +20,15 @@ The labels are calibrated on the fixtures (bench/ranking.py prints the table).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from incidentbot.core.change import Change
 from incidentbot.core.suspect import Suspect
-from incidentbot.ranking.factors import FACTORS, Context, FactorResult, skew_allowed, version_tied
+from incidentbot.ranking.factors import (
+    FACTORS,
+    Context,
+    FactorResult,
+    skew_allowed,
+    version_tied,
+)
 
 WEIGHTS = {"timing": 0.30, "service": 0.25, "evidence": 0.30, "blast_radius": 0.10, "kind": 0.05, "history": 0.05}
 HIGH = 0.6

@@ -1,13 +1,13 @@
 """Questions as tired people type them: one pasted log line, vague asks, several services, typos."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.evidence.pasted import pasted_error
 from incidentbot.question.parse import parse_question
 
-AT = datetime(2026, 5, 2, 11, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 5, 2, 11, 30, tzinfo=UTC)
 KNOWN = ["media-gateway", "image-store", "cdn-purger", "search-gateway", "mail-relay"]
 
 

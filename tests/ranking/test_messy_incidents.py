@@ -7,7 +7,6 @@ The expectations of each fixture are checked by test_scenarios.py; these check w
 from __future__ import annotations
 
 import pytest
-
 from support.servers import parse_json, scenario_args, server_params
 
 pytestmark = pytest.mark.parametrize("es_url", server_params()[:1], indirect=True)

@@ -1,7 +1,7 @@
 """Time skew: records stamped at a rollout's end, start times, and what the first failing lines ran."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from incidentbot.core.catalog import Catalog, ServiceInfo
 from incidentbot.core.change import Change
@@ -9,7 +9,7 @@ from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.score import rank_changes
 
-ONSET = datetime(2026, 3, 14, 14, 4, tzinfo=timezone.utc)
+ONSET = datetime(2026, 3, 14, 14, 4, tzinfo=UTC)
 CATALOG = Catalog({"router": ServiceInfo("router", depends_on=["rates"]), "rates": ServiceInfo("rates")})
 
 
