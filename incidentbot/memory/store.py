@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, func, select
+from sqlalchemy import Engine, create_engine, delete, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from incidentbot.core.answer import Answer
 from incidentbot.core.errors import UsageError
@@ -133,9 +133,15 @@ class AuditStore:
         with self._session() as s:
             return list(s.scalars(q).all())
 
-    def candidates(self, exclude: str, limit: int = 2000) -> list[Investigation]:
-        """Earlier investigations that could have seen the same thing (for "seen before")."""
-        q = (select(Investigation).where(Investigation.id != exclude)
+    def candidates(self, exclude: str, limit: int = 5000) -> list[Investigation]:
+        """Earlier investigations that could have seen the same thing (for "seen before"), newest first.
+
+        Without their JSON record (read with `get` for the few that match), so
+        scanning thousands of past investigations stays cheap.
+        """
+        q = (select(Investigation).options(defer(Investigation.record))
+             .where(Investigation.id != exclude,
+                    or_(Investigation.top_template.is_not(None), Investigation.culprit_change_id.is_not(None)))
              .order_by(Investigation.created_at.desc()).limit(limit))
         with self._session() as s:
             return list(s.scalars(q).all())
