@@ -57,8 +57,11 @@ class AuditStore:
             self.engine = _engine(url)
             upgrade(self.engine)
         except SQLAlchemyError as exc:
+            cause = getattr(exc, "orig", None) or exc
             raise UsageError(f"the audit database ({safe_url(url)}) cannot be opened: "
-                             f"{type(exc.orig or exc).__name__}: {str(exc.orig or exc).splitlines()[0]}") from None
+                             f"{type(cause).__name__}: {str(cause).splitlines()[0]}") from None
+        except OSError as exc:  # the SQLite file's folder cannot be created
+            raise UsageError(f"the audit database ({safe_url(url)}) cannot be opened: {exc}") from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._purge_lock = threading.Lock()
         self._last_purge: datetime | None = None
@@ -115,7 +118,7 @@ class AuditStore:
             rows = s.scalars(select(Investigation).where(Investigation.id.like(f"{prefix}%")).limit(2)).all()
         return rows[0] if len(rows) == 1 else None
 
-    def list(self, flt: Filter) -> list[Investigation]:
+    def search(self, flt: Filter) -> list[Investigation]:
         """Newest first by when the question was asked."""
         q = select(Investigation)
         if flt.since:
@@ -158,7 +161,7 @@ class AuditStore:
             old = select(Investigation.id).where(Investigation.created_at < cutoff)
             s.execute(delete(FeedbackRow).where(FeedbackRow.investigation_id.in_(old)))
             s.execute(delete(InvestigationService).where(InvestigationService.investigation_id.in_(old)))
-            gone = s.execute(delete(Investigation).where(Investigation.created_at < cutoff)).rowcount or 0
+            gone = getattr(s.execute(delete(Investigation).where(Investigation.created_at < cutoff)), "rowcount", 0) or 0
             s.execute(delete(FeedbackRow).where(FeedbackRow.at < cutoff))
         self._last_purge = now_utc()
         if gone:
