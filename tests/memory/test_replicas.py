@@ -138,9 +138,13 @@ def test_a_follow_up_on_the_other_replica_keeps_the_threads_context(replicas):
     assert "shipping-api" in json.dumps(second.params["blocks"]), "the services of the thread's first question"
     assert all(p.params.get("thread_ts") == ev["ts"] for p in api.of("chat.postMessage", channel))
 
+    odd = mention("CREPLICA4", "why is zzqx-nonexistent-svc failing?")
+    assert b.event(odd).status == 200
+    api.wait_for(lambda x: answer_to(x, "CREPLICA4", 0), timeout=120)
     with urllib.request.urlopen(b.base + "/metrics", timeout=10) as resp:
         metrics = resp.read().decode()
     assert re.search(r'incidentbot_questions_total\{door="slack",outcome="answered"\} [1-9]', metrics), metrics[:1500]
+    assert re.search(r'incidentbot_questions_total\{door="slack",outcome="not_answerable"\} 1\.0', metrics)
     assert re.search(r'incidentbot_search_requests_total\{verb="msearch"\} [1-9]', metrics)
     assert re.search(r'incidentbot_search_bytes_total\{direction="in"\} [1-9]', metrics)
     assert "incidentbot_answer_seconds_bucket" in metrics
