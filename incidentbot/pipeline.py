@@ -195,12 +195,12 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
         timing = {"intent": (time.perf_counter() - clock) * 1000}
         progress(steps.fields_done(len(fm.services), intent))
         return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock,
-                             investigation_id=investigation_id)
+                             investigation_id=investigation_id, recall=context is None)
 
 
 def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progress: ProgressObserver | None = None,
                   timing: dict[str, float] | None = None, clock: float | None = None,
-                  investigation_id: str | None = None) -> Answer:
+                  investigation_id: str | None = None, recall: bool = True) -> Answer:
     """The typed entry: an intent in, an answer out (evidence, changes, ranking, summary).
 
     `timing` and `clock` carry the time already spent on the question (by
@@ -247,7 +247,8 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
     for status in sources:
         if not status.ok:
             answer.notes.append(f"change source {status.name} failed: {status.error}")
-    _recall(answer, rt)
+    if recall:  # a follow-up in a thread: its first answer already said what was seen before
+        _recall(answer, rt)
     mark("total")
     return answer
 

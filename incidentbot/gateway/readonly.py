@@ -129,11 +129,11 @@ class ReadOnlyGateway:
                 raise UsageError(f"index {name!r} is outside the configured patterns {', '.join(self._patterns)}")
         return index
 
-    def _call(self, verb: str, index: str, body: Any, fn: Any) -> Any:
+    def _call(self, verb: str, index: str, body: Any, fn: Any) -> dict[str, Any]:
         client = self._client()
         started = time.perf_counter()
         try:
-            result = _retry(lambda: fn(client))()
+            result: dict[str, Any] = _retry(lambda: fn(client))()
         except BackendTimeout:
             raise StoreTimeout(f"the log store at {self._settings.es_url} did not answer a {verb} within "
                                f"{self._settings.request_timeout_s:.0f}s; narrow the window or the services") from None

@@ -31,6 +31,7 @@ from incidentbot.slack.messages import new_error_id
 from incidentbot.slack.progress import ProgressMessage
 from incidentbot.slack.stream import StreamedAnswer, StreamErrors, error_of
 from incidentbot.telemetry.logs import answered
+from incidentbot.telemetry.metrics import observe_failure
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,8 @@ def run_question(client: WebClient, deps: Deps, ask: Ask) -> None:
     except Exception as exc:
         if isinstance(exc, StoreUnreachable):
             deps.health.report("log store", False, str(exc))
+        observe_failure("slack", "not_answerable" if isinstance(exc, UsageError) else
+                        "store_unreachable" if isinstance(exc, StoreUnreachable) else "failed")
         surface.fail(failure_text(exc, ask.question))
         return
     deps.threads.remember(ask.channel, answer_thread, answer.intent)
