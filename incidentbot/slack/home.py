@@ -97,7 +97,7 @@ def recent_items(deps: Deps) -> list[Investigation]:
     if store is None:
         return deps.recent.latest(limit=MAX_CANDIDATES)
     try:
-        rows = store.list(Filter(limit=MAX_CANDIDATES))
+        rows = store.search(Filter(limit=MAX_CANDIDATES))
     except Exception as exc:  # the audit database is optional: fall back to this process's memory
         log.warning("audit trail unreadable for the Home tab: %s", exc)
         return deps.recent.latest(limit=MAX_CANDIDATES)

@@ -85,7 +85,7 @@ def test_progress_events_read_as_lines_with_their_citations():
                      queries=[])
     count, at, patterns = steps.evidence_done(intent, ev)
     assert count.line() == "297 status 500 lines in orders-api [Q1]"
-    assert at.line().startswith("onset at 09:52 UTC") and at.citation == "Q2"
+    assert at.line().startswith("onset at 09:52 UTC") and at.citation == ev.onset_source == "Q1"
     assert patterns.line() == "no error pattern stands out" and patterns.citation is None
     assert steps.ranking_done([]).line() == "no change to rank"
 
