@@ -17,6 +17,7 @@ from incidentbot.core.errors import UsageError
 from incidentbot.core.timeutil import parse_instant
 
 DEFAULT_ES_URL = "http://localhost:9200"
+DURATION_UNITS = ("ns", "us", "ms", "s")
 
 
 class FieldOverrides(BaseModel):
@@ -32,6 +33,9 @@ class FieldOverrides(BaseModel):
     version: str | None = None
     trace: str | None = None
     region: str | None = None
+    # the request-duration field and its unit (ns, us, ms, s): INCIDENTBOT_FIELD_DURATION(_UNIT)
+    duration: str | None = None
+    duration_unit: str | None = None
 
 
 class Settings(BaseModel):
@@ -104,6 +108,9 @@ def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> 
     field_env = {f: env[f"INCIDENTBOT_FIELD_{f.upper()}"] for f in FieldOverrides.model_fields
                  if env.get(f"INCIDENTBOT_FIELD_{f.upper()}")}
     if field_env:
+        unit = field_env.get("duration_unit")
+        if unit is not None and unit not in DURATION_UNITS:
+            raise UsageError(f"INCIDENTBOT_FIELD_DURATION_UNIT must be one of {', '.join(DURATION_UNITS)}, not {unit!r}")
         values["fields"] = FieldOverrides(**field_env)
     for key, value in overrides.items():
         if value is not None:

@@ -122,7 +122,8 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     return Intent(question=text, ask=parsed.ask, services=parsed.services,
                   start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
                   exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
-                  traces=parsed.traces, regions=parsed.regions, group_by=parsed.group_by, notes=notes)
+                  traces=parsed.traces, regions=parsed.regions, group_by=parsed.group_by, symptom=parsed.symptom,
+                  percentile=parsed.percentile, slower_than_ms=parsed.slower_than_ms, notes=notes)
 
 
 _SINCE_CHANGE = re.compile(

@@ -6,12 +6,14 @@ timeout, and the main count asks for an exact total.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from elasticsearch.dsl import Q, Search
 from elasticsearch.dsl.query import Query
 
+from incidentbot.query.latency import UNIT_MS, percentiles_agg, range_agg
 from incidentbot.question.fields import FieldMap
 from incidentbot.core.intent import Intent, StatusFilter
 from incidentbot.core.timeutil import iso
@@ -19,29 +21,80 @@ from incidentbot.core.timeutil import iso
 MAX_SIZE = 1000
 MAX_PHRASE = 200
 ERROR_LEVELS = ["error", "fatal"]
+# How a level is written inside a message when there is no level field: "ERROR ...", "level=error",
+# "\"level\":\"error\"", "[error]". The standard analyser splits all of these into whole tokens, so a
+# phrase of the key and the value covers key=value and JSON alike, and the bare word covers the rest.
+TEXT_LEVEL_KEYS = ("level", "lvl", "severity", "loglevel", "log_level")
+TEXT_LEVEL_WORDS = {"error": ("error", "err"), "warn": ("warn", "warning"), "fatal": ("fatal", "critical", "panic"),
+                    "info": ("info",), "debug": ("debug",), "trace": ("trace",)}
+
+
+def each_layout(fm: FieldMap, build: Callable[[FieldMap], Query | None]) -> Query | None:
+    """One clause per index family, each with its own field names, kept to that family's indices.
+
+    A pattern over a flat and an ECS index asks `service: x` of the first and
+    `service.name: x` of the second; with one family this is just `build(fm)`.
+    """
+    if not fm.families:
+        return build(fm)
+    built = [(fam, build(fam)) for fam in fm.families]
+    if all(q is None for _, q in built):
+        return None
+    clauses = [Q("bool", filter=[Q("terms", _index=list(fam.indices))] + ([q] if q is not None else []))
+               for fam, q in built]
+    return clauses[0] if len(clauses) == 1 else Q("bool", should=clauses, minimum_should_match=1)
 
 
 def time_range(fm: FieldMap, start: datetime, end: datetime, *, end_inclusive: bool = True) -> Query:
     """Both ends included: "between 14:00 and 14:30" is 14:00:00.000 to 14:30:00.000."""
     bounds = {"gte": iso(start, millis=True), ("lte" if end_inclusive else "lt"): iso(end, millis=True),
               "format": "strict_date_optional_time"}
+    if len({f.timestamp for f in fm.layouts()}) > 1:
+        return each_layout(fm, lambda f: Q("range", **{f.timestamp: bounds})) or Q("match_all")
     return Q("range", **{fm.timestamp: bounds})
 
 
 def services_filter(fm: FieldMap, services: list[str]) -> Query | None:
-    if not services or not fm.service:
+    if not services:
         return None
-    return Q("terms", **{fm.service: sorted(services)})
+    return each_layout(fm, lambda f: Q("terms", **{f.service: sorted(services)}) if f.service else None)
 
 
 def levels_filter(fm: FieldMap, levels: list[str]) -> Query | None:
-    if not levels or not fm.level:
+    if not levels:
         return None
-    return Q("terms", **{fm.level: fm.level_terms(levels)})
+    return each_layout(fm, lambda f: _levels_one(f, levels))
+
+
+def _levels_one(fm: FieldMap, levels: list[str]) -> Query | None:
+    if fm.level:
+        return Q("terms", **{fm.level: fm.level_terms(levels)})
+    if fm.level_in_text and fm.message:
+        return text_level_query(fm, levels)
+    return None
+
+
+def text_level_query(fm: FieldMap, levels: list[str]) -> Query:
+    """Lines whose text carries the level: `level=error`, `"level":"error"`, or the word itself (`ERROR`).
+
+    Matched as whole tokens (match_phrase / match), never with wildcards, so a
+    scanning store serves it; the answer says the level was read from text.
+    """
+    field = fm.message or "message"
+    words = sorted({w for level in levels for w in TEXT_LEVEL_WORDS.get(level, (level,))})
+    clauses = [Q("match_phrase", **{field: {"query": f"{key} {w}"}}) for key in TEXT_LEVEL_KEYS for w in words]
+    clauses.append(Q("match", **{field: {"query": " ".join(words), "operator": "or"}}))
+    return Q("bool", should=clauses, minimum_should_match=1)
 
 
 def status_filter(fm: FieldMap, status: list[StatusFilter]) -> Query | None:
-    if not status or not fm.status:
+    if not status:
+        return None
+    return each_layout(fm, lambda f: _status_one(f, status))
+
+
+def _status_one(fm: FieldMap, status: list[StatusFilter]) -> Query | None:
+    if not fm.status:
         return None
     clauses = [Q("term", **{fm.status: s.low}) if s.low == s.high else
                Q("range", **{fm.status: {"gte": s.low, "lte": s.high}}) for s in status]
@@ -50,6 +103,8 @@ def status_filter(fm: FieldMap, status: list[StatusFilter]) -> Query | None:
 
 def phrase_query(fm: FieldMap, phrase: str) -> Query:
     """Text as the standard analyser sees it: whole tokens, any case, in order."""
+    if fm.families:
+        return each_layout(fm, lambda f: phrase_query(f, phrase)) or Q("match_none")
     phrase = phrase[:MAX_PHRASE]
     field = fm.message or "message"
     if fm.message_is_text:
@@ -62,6 +117,8 @@ def _escape_wildcard(text: str) -> str:
 
 
 def exclude_query(fm: FieldMap, value: str) -> Query:
+    if fm.families:
+        return each_layout(fm, lambda f: exclude_query(f, value)) or Q("match_none")
     if value.startswith("/") and fm.path:
         return Q("prefix", **{fm.path: value})
     return phrase_query(fm, value)
@@ -69,9 +126,12 @@ def exclude_query(fm: FieldMap, value: str) -> Query:
 
 def error_signal(fm: FieldMap) -> Query:
     """What counts as "failing" when the question does not say: error or fatal level, or a 5xx."""
+    if fm.families:
+        return each_layout(fm, error_signal) or Q("match_all")
     clauses = []
-    if fm.level:
-        clauses.append(Q("terms", **{fm.level: fm.level_terms(ERROR_LEVELS)}))
+    level = _levels_one(fm, ERROR_LEVELS)
+    if level is not None:
+        clauses.append(level)
     if fm.status:
         clauses.append(Q("range", **{fm.status: {"gte": 500, "lte": 599}}))
     if not clauses:
@@ -79,39 +139,103 @@ def error_signal(fm: FieldMap) -> Query:
     return clauses[0] if len(clauses) == 1 else Q("bool", should=clauses, minimum_should_match=1)
 
 
+def _terms_one(fm: FieldMap, role: str, values: list[str]) -> Query | None:
+    name = getattr(fm, role)
+    return Q("terms", **{name: values}) if values and name else None
+
+
+def duration_filter(fm: FieldMap, above_ms: float | None = None) -> Query:
+    """Requests with a measured duration, or only those slower than `above_ms` (in each family's unit)."""
+    def one(f: FieldMap) -> Query:
+        if not f.duration:
+            return Q("match_none")
+        if above_ms is None:
+            return Q("exists", field=f.duration)
+        return Q("range", **{f.duration: {"gt": above_ms / UNIT_MS[f.duration_unit]}})
+
+    return each_layout(fm, one) or Q("match_none")
+
+
 def symptom_query(intent: Intent, fm: FieldMap, *, services: list[str] | None = None,
-                  default_to_errors: bool = False) -> Query:
-    """The filters the question names (services, levels, status, text, exclusions), without the window."""
+                  default_to_errors: bool = False, slow_ms: float | None = None) -> Query:
+    """The filters the question names (services, levels, status, text, exclusions), without the window.
+
+    For a latency question the symptom is a slow request: one slower than the
+    threshold asked ("slower than 800ms"), else than `slow_ms` (the baseline's
+    p99 once it is known), else any request with a measured duration.
+    """
     filters: list[Query] = []
     for clause in (services_filter(fm, intent.services if services is None else services),
                    levels_filter(fm, intent.levels), status_filter(fm, intent.status)):
         if clause is not None:
             filters.append(clause)
-    if intent.hosts and fm.host:
-        filters.append(Q("terms", **{fm.host: intent.hosts}))
-    if intent.versions and fm.version:
-        filters.append(Q("terms", **{fm.version: intent.versions}))
-    if intent.traces and fm.trace:
-        filters.append(Q("terms", **{fm.trace: intent.traces}))
-    if intent.regions and fm.region:
-        filters.append(Q("terms", **{fm.region: intent.regions}))
+    for role, values in (("host", intent.hosts), ("version", intent.versions), ("trace", intent.traces),
+                         ("region", intent.regions)):
+        if values:
+            clause = each_layout(fm, lambda f, r=role, v=values: _terms_one(f, r, v))
+            if clause is not None:
+                filters.append(clause)
     must = [phrase_query(fm, p) for p in intent.text]
     must_not = [exclude_query(fm, x) for x in intent.exclude_text]
-    if default_to_errors and not (intent.levels or intent.status or intent.text):
+    if intent.symptom == "latency" and not (intent.levels or intent.status):
+        filters.append(duration_filter(fm, intent.slower_than_ms if intent.slower_than_ms is not None else slow_ms))
+    elif default_to_errors and not (intent.levels or intent.status or intent.text):
         filters.append(error_signal(fm))
     return Q("bool", filter=filters, must=must, must_not=must_not)
 
 
-def main_query(intent: Intent, fm: FieldMap, index: str, timeout: str) -> dict[str, Any]:
+def distribution_aggs(fm: FieldMap, use_percentiles: bool = False) -> dict[str, dict[str, Any]]:
+    """Aggregations that describe durations: `d<i>` range buckets per duration field (summed by the reader),
+    and `pct` (server percentiles) when asked and all families share one field and unit."""
+    fields = sorted({(f.duration, f.duration_unit) for f in fm.layouts() if f.duration})
+    aggs = {f"d{i}": range_agg(name, unit) for i, (name, unit) in enumerate(fields)}
+    if use_percentiles and len(fields) == 1:
+        aggs["pct"] = percentiles_agg(fields[0][0])
+    return aggs
+
+
+def main_query(intent: Intent, fm: FieldMap, index: str, timeout: str, slow_ms: float | None = None,
+               use_percentiles: bool = False) -> dict[str, Any]:
     """The query the answer quotes: the question's filters in its window, exact total."""
-    query = symptom_query(intent, fm, default_to_errors=intent.ask == "investigate")
+    query = symptom_query(intent, fm, default_to_errors=intent.ask == "investigate", slow_ms=slow_ms)
     s = Search(index=index).query(query).filter(time_range(fm, intent.start, intent.end))
     if intent.group_by == "minute":
         s.aggs.bucket("breakdown", "date_histogram", field=fm.timestamp, fixed_interval="60s", min_doc_count=0,
                       extended_bounds={"min": iso(intent.start, True), "max": iso(intent.end, True)})
     elif intent.group_by and getattr(fm, intent.group_by, None):
-        s.aggs.bucket("breakdown", "terms", field=getattr(fm, intent.group_by), size=10)
+        size = 25 if intent.symptom == "latency" else 10
+        terms = s.aggs.bucket("breakdown", "terms", field=getattr(fm, intent.group_by), size=size)
+        if intent.symptom == "latency":
+            for name, agg in distribution_aggs(fm, use_percentiles).items():
+                terms.bucket(name, agg)
+    if intent.symptom == "latency" and intent.ask == "count":
+        for name, agg in distribution_aggs(fm, use_percentiles).items():
+            s.aggs.bucket(f"latency_{name}", agg)
     return s.extra(size=0, track_total_hits=True, timeout=timeout).to_dict()
+
+
+def latency_histogram_query(scope: Query, fm: FieldMap, start: datetime, end: datetime, interval_s: int,
+                            timeout: str) -> dict[str, Any]:
+    """Durations per bucket over the analysed range: range buckets under a date histogram (every server has both)."""
+    s = Search().query(scope).filter(duration_filter(fm)).filter(time_range(fm, start, end, end_inclusive=False))
+    s = s.extra(size=0, timeout=timeout, track_total_hits=True)
+    hist = s.aggs.bucket("histogram", "date_histogram", field=fm.timestamp, fixed_interval=f"{interval_s}s",
+                         min_doc_count=0, extended_bounds={"min": iso(start, True), "max": iso(end, True)})
+    for name, agg in distribution_aggs(fm).items():
+        hist.bucket(name, agg)
+    return s.to_dict()
+
+
+def latency_periods_query(scope: Query, fm: FieldMap, periods: dict[str, tuple[datetime, datetime]],
+                          timeout: str) -> dict[str, Any]:
+    """The server's percentiles for named periods (before / after the onset, the window)."""
+    s = Search().query(scope).filter(duration_filter(fm)).extra(size=0, timeout=timeout)
+    for name, (start, end) in periods.items():
+        period = s.aggs.bucket(name, "filter", filter=time_range(fm, start, end, end_inclusive=False))
+        for agg_name, agg in distribution_aggs(fm, True).items():
+            if agg_name == "pct":
+                period.bucket(agg_name, agg)
+    return s.to_dict()
 
 
 def histogram_query(scope: Query, fm: FieldMap, signal: Query, start: datetime, end: datetime,
