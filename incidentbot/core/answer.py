@@ -52,6 +52,7 @@ class Answer:
             "breakdown": ({"by": self.intent.group_by, "source": ev.main.id,
                            "buckets": [{"key": k, "count": n} for k, n in ev.breakdown]}
                           if self.intent.group_by else None),
+            "latency": ev.latency.to_json() if ev.latency else None,
             "patterns": [p.to_json() for p in ev.patterns],
             "evidence": [e.to_json() for e in ev.lines],
             "concentrations": [c.to_json() for c in ev.concentrations],

@@ -182,3 +182,12 @@ class Latency:
         if self.by_group:
             out["by"] = [{"key": k, **(ms(v) or {}), "requests": n} for k, v, n in self.by_group]
         return out
+
+
+def human_ms(value: float | None) -> str:
+    """Milliseconds as people read them: seconds from 1 s up, whole ms above 10 ms, one decimal below."""
+    if value is None:
+        return "n/a"
+    if value >= 1000:
+        return f"{value / 1000:.1f} s"
+    return f"{round(value)} ms" if value >= 10 else f"{round(value, 1):g} ms"

@@ -21,16 +21,15 @@ a percentile of a few requests a minute is too noisy for a test of its own.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from incidentbot.core.evidence import Onset
 from incidentbot.evidence.onset import detect_onset
-from incidentbot.query.latency import BOUNDS_MS, PERCENTS, UNIT_MS, percentiles_agg, range_agg
+from incidentbot.query.latency import BOUNDS_MS, PERCENTS, STEP, UNIT_MS
 
-__all__ = ["BOUNDS_MS", "PERCENTS", "UNIT_MS", "percentiles_agg", "range_agg"]
+__all__ = ["BOUNDS_MS", "PERCENTS", "STEP", "UNIT_MS"]
 
 METHOD_SERVER = "percentiles"
 METHOD_BUCKETS = "range-buckets"
@@ -48,6 +47,12 @@ class Distribution:
 
     def add(self, other: "Distribution") -> "Distribution":
         return Distribution([a + b for a, b in zip(self.counts, other.counts)])
+
+    def __add__(self, other: "Distribution") -> "Distribution":
+        return self.add(other)
+
+    def __radd__(self, other: object) -> "Distribution":
+        return self if other == 0 else NotImplemented  # sum() starts from 0
 
     def quantile(self, percent: float) -> float | None:
         """The percentile in ms, interpolated on a log scale inside its bucket; None without requests."""
@@ -148,18 +153,3 @@ def latency_onset(times: list[datetime], dists: list[Distribution], baseline_buc
     slow = [d.slower_than(threshold) for d in dists]
     onset = detect_onset([float(c) for c in slow], times, bucket_s) if times else None
     return LatencyOnset(onset, threshold, slow)
-
-
-def rounded(value: float | None) -> float | None:
-    """Milliseconds as people read them: whole ms above 10 ms, one decimal below."""
-    if value is None or math.isnan(value):
-        return None
-    return round(value) if value >= 10 else round(value, 1)
-
-
-def human_ms(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if value >= 10_000:
-        return f"{value / 1000:.1f} s"
-    return f"{rounded(value):g} ms"

@@ -104,6 +104,8 @@ class FieldMap:
     indices: list[str] = field(default_factory=list)
     families: list["FieldMap"] = field(default_factory=list)
     unreadable: dict[str, str] = field(default_factory=dict)
+    # does the server have the `percentiles` aggregation (Elasticsearch, OpenSearch: yes; noida-db: no)?
+    server_percentiles: bool = False
 
     def level_terms(self, canonical: list[str]) -> list[str]:
         """The values in the data for these canonical levels, all spellings included."""
@@ -308,7 +310,7 @@ def discover_fields(gateway: ReadOnlyGateway, index: str, overrides: FieldOverri
             groups[key] = fm
     families = list(groups.values()) or [choose_fields({}, overrides)]
     families.sort(key=lambda f: -len(f.indices))
-    _read_values(gateway, index, families)
+    has_percentiles = _read_values(gateway, index, families)
     main = families[0]
     if len(families) > 1:
         main = FieldMap(**{k: getattr(families[0], k) for k in (
@@ -323,6 +325,7 @@ def discover_fields(gateway: ReadOnlyGateway, index: str, overrides: FieldOverri
                 main.level_values[canon] = sorted(set(main.level_values[canon]) | set(values))
         main.services = sorted({s for f in families for s in f.services})
     main.unreadable = unreadable
+    main.server_percentiles = has_percentiles
     return main
 
 
@@ -357,8 +360,14 @@ def _populated(gateway: ReadOnlyGateway, pattern: str, readable: dict[str, Caps]
     return out
 
 
-def _read_values(gateway: ReadOnlyGateway, pattern: str, families: list[FieldMap]) -> None:
-    """The level spellings and service names each family holds (one msearch for all of them)."""
+def _read_values(gateway: ReadOnlyGateway, pattern: str, families: list[FieldMap]) -> bool:
+    """The level spellings and service names each family holds, in one msearch for all of them.
+
+    When a duration field exists, the same msearch asks whether the server has
+    the `percentiles` aggregation, over no documents (so it costs nothing):
+    a 400 there means percentiles are interpolated from range buckets instead.
+    Returns whether the server has it.
+    """
     searches, owners = [], []
     for fam in families:
         aggs: dict[str, Any] = {}
@@ -372,9 +381,15 @@ def _read_values(gateway: ReadOnlyGateway, pattern: str, families: list[FieldMap
         searches.append((pattern, {"size": 0, "query": query, "aggs": aggs, "timeout": "10s",
                                    "track_total_hits": True}))
         owners.append(fam)
+    duration = next((f.duration for f in families if f.duration), None)
+    if duration:
+        searches.append((pattern, {"size": 0, "query": {"match_none": {}}, "timeout": "5s",
+                                   "aggs": {"probe": {"percentiles": {"field": duration, "percents": [50]}}}}))
     if not searches:
-        return
-    for fam, resp in zip(owners, gateway.msearch(searches)):
+        return False
+    responses = gateway.msearch(searches)
+    has_percentiles = bool(duration) and "error" not in responses[-1]
+    for fam, resp in zip(owners, responses):
         aggs = resp.get("aggregations", {}) if "error" not in resp else {}
         for bucket in aggs.get("levels", {}).get("buckets", []):
             canon = canonical_level(bucket["key"])
@@ -384,6 +399,7 @@ def _read_values(gateway: ReadOnlyGateway, pattern: str, families: list[FieldMap
         docs = int(((resp.get("hits") or {}).get("total") or {}).get("value", 0) or 0)
         if fam.level and docs and not aggs.get("levels", {}).get("buckets") and fam.message_is_text:
             fam.level, fam.level_in_text = None, True  # a level field that holds nothing: read it from the text
+    return has_percentiles
 
 
 class FieldCache:
