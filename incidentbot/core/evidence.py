@@ -162,6 +162,8 @@ class Latency:
     slow_counts: list[int] = field(default_factory=list)
     requests: int = 0
     by_group: list[tuple[str, dict[str, float | None], int]] = field(default_factory=list)
+    services: dict[str, tuple[float, float]] = field(default_factory=dict)  # p95 before -> after, ms
+    slow_requests: int | None = None  # in the window, slower than threshold_ms
 
     def to_json(self) -> dict[str, Any]:
         def ms(values: dict[str, float | None] | None) -> dict[str, float | None] | None:
@@ -174,11 +176,13 @@ class Latency:
             "window": ms(self.window), "before": ms(self.before), "after": ms(self.after),
             "onset": self.onset.at.isoformat().replace("+00:00", "Z") if self.onset else None,
             "slow_threshold_ms": None if self.threshold_ms is None else round(self.threshold_ms, 1),
-            "requests": self.requests, "source": self.source,
+            "requests": self.requests, "slow_requests": self.slow_requests, "source": self.source,
         }
         if self.onset:
             out["slow_per_min_before"] = round(self.onset.rate_before, 2)
             out["slow_per_min_after"] = round(self.onset.rate_after, 2)
+        if self.services:
+            out["services"] = {k: {"p95_before": round(b), "p95_after": round(a)} for k, (b, a) in self.services.items()}
         if self.by_group:
             out["by"] = [{"key": k, **(ms(v) or {}), "requests": n} for k, v, n in self.by_group]
         return out

@@ -25,6 +25,7 @@ from incidentbot.core.evidence import (
     Concentration, EvidenceLine, Histogram, LogEvidence, Pattern, QueryRecord,
 )
 from incidentbot.evidence.onset import Onset, detect_onset
+from incidentbot.evidence import slowness
 from incidentbot.evidence.patterns import mine_patterns
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.query import compile as qc
@@ -65,19 +66,25 @@ def plan_ranges(intent: Intent) -> Plan:
     return Plan(start, end, bucket_s)
 
 
-def _buckets(resp: dict[str, Any], service_breakdown: bool) -> tuple[list[datetime], list[int], list[int], dict[str, list[int]]]:
+def _buckets(resp: dict[str, Any], service_breakdown: bool,
+             totals_resp: dict[str, Any] | None = None) -> tuple[list[datetime], list[int], list[int], dict[str, list[int]]]:
+    """Times, totals, failing counts and failing counts per service, from a failing-lines histogram (and the
+    totals histogram of the same range, when there is one)."""
     buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", [])
+    all_buckets = (totals_resp or {}).get("aggregations", {}).get("histogram", {}).get("buckets", [])
+    all_counts = {b["key"]: int(b.get("doc_count", 0)) for b in all_buckets}
     times, totals, failing = [], [], []
     per_service: dict[str, list[int]] = {}
     for i, b in enumerate(buckets):
         times.append(parse_instant(b["key_as_string"]) if "key_as_string" in b else
                      datetime.fromtimestamp(b["key"] / 1000, tz=UTC))
-        totals.append(int(b.get("doc_count", 0)))
-        errors = b.get("errors", {})
-        failing.append(int(errors.get("doc_count", 0)))
-        if service_breakdown:
-            for sb in errors.get("services", {}).get("buckets", []):
-                per_service.setdefault(str(sb["key"]), [0] * len(buckets))[i] = int(sb["doc_count"])
+        failing.append(int(b.get("doc_count", 0)))
+        totals.append(all_counts.get(b["key"], failing[-1]))
+        if service_breakdown:  # one terms aggregation per family's service field: services, services1, ...
+            for name, agg in b.items():
+                if name.startswith("services") and isinstance(agg, dict):
+                    for sb in agg.get("buckets", []):
+                        per_service.setdefault(str(sb["key"]), [0] * len(buckets))[i] += int(sb["doc_count"])
     for series in per_service.values():
         series.extend([0] * (len(times) - len(series)))
     return times, totals, failing, per_service
@@ -108,27 +115,40 @@ def affected_services(per_service: dict[str, list[int]], onset: Onset | None, bu
 
 
 def _source_get(source: dict[str, Any], dotted: str | None) -> Any:
+    """A field's value from _source, whether stored nested ({"a": {"b": 1}}) or with dots in its keys
+    ({"resource": {"attributes": {"service.name": "x"}}}, as OpenTelemetry writes attributes)."""
     if not dotted:
         return None
-    if dotted in source:
-        return source[dotted]
-    node: Any = source
-    for part in dotted.removesuffix(".keyword").split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return _dig(source, dotted.removesuffix(".keyword").split("."))
+
+
+def _dig(node: Any, parts: list[str]) -> Any:
+    if not parts:
+        return node
+    if not isinstance(node, dict):
+        return None
+    for n in range(len(parts), 0, -1):  # the longest dotted key first
+        key = ".".join(parts[:n])
+        if key in node:
+            found = _dig(node[key], parts[n:])
+            if found is not None:
+                return found
+    return None
+
+
+def _get(hit: dict[str, Any], fm: FieldMap, role: str) -> Any:
+    """A hit's value for a role (message, service...), read with the field names of the hit's own index family."""
+    return _source_get(hit.get("_source", {}), getattr(fm.for_index(str(hit.get("_index", ""))), role))
 
 
 def _line(hit: dict[str, Any], fm: FieldMap, ev_id: str, pattern_id: str | None) -> EvidenceLine:
-    src = hit.get("_source", {})
-    status = _source_get(src, fm.status)
-    ts = _source_get(src, fm.timestamp)
+    status = _get(hit, fm, "status")
+    ts = _get(hit, fm, "timestamp")
     return EvidenceLine(
         id=ev_id, index=hit["_index"], doc_id=hit["_id"], timestamp=str(ts) if ts is not None else "",
-        service=_opt(_source_get(src, fm.service)), message=mask_secrets(str(_source_get(src, fm.message) or ""))[:1000],
-        level=_opt(_source_get(src, fm.level)), status=int(status) if isinstance(status, (int, float)) else None,
-        host=_opt(_source_get(src, fm.host)), version=_opt(_source_get(src, fm.version)), pattern_id=pattern_id)
+        service=_opt(_get(hit, fm, "service")), message=mask_secrets(str(_get(hit, fm, "message") or ""))[:1000],
+        level=_opt(_get(hit, fm, "level")), status=int(status) if isinstance(status, (int, float)) else None,
+        host=_opt(_get(hit, fm, "host")), version=_opt(_get(hit, fm, "version")), pattern_id=pattern_id)
 
 
 def _cite(hits: list[dict[str, Any]], fm: FieldMap, pattern_id: str, lines: list[EvidenceLine]) -> list[str]:
@@ -145,9 +165,18 @@ def _opt(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _by(aggs: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
+    """The terms buckets of one role over its field names (one per index family), merged by key."""
+    merged: dict[Any, int] = {}
+    for name in names:
+        for b in aggs.get(f"by_{name}", {}).get("buckets", []):
+            merged[b["key"]] = merged.get(b["key"], 0) + int(b["doc_count"])
+    return [{"key": k, "doc_count": n} for k, n in sorted(merged.items(), key=lambda kv: -kv[1])]
+
+
 def _concentrations(window_aggs: dict[str, Any], traffic_aggs: dict[str, Any], base_aggs: dict[str, Any],
                     window_total: int, traffic_total: int, base_total: int,
-                    fields: dict[str, str]) -> list[Concentration]:
+                    fields: dict[str, list[str]]) -> list[Concentration]:
     """Values that hold most failing lines but much less of all traffic.
 
     Compared with all lines of the window, not with the errors before it: after
@@ -156,10 +185,10 @@ def _concentrations(window_aggs: dict[str, Any], traffic_aggs: dict[str, Any], b
     (a canary, one host, one endpoint).
     """
     out = []
-    for label, name in fields.items():
-        buckets = window_aggs.get(f"by_{name}", {}).get("buckets", [])
-        traffic = {b["key"]: b["doc_count"] for b in traffic_aggs.get(f"by_{name}", {}).get("buckets", [])}
-        base = {b["key"]: b["doc_count"] for b in base_aggs.get(f"by_{name}", {}).get("buckets", [])}
+    for label, names in fields.items():
+        buckets = _by(window_aggs, names)
+        traffic = {b["key"]: b["doc_count"] for b in _by(traffic_aggs, names)}
+        base = {b["key"]: b["doc_count"] for b in _by(base_aggs, names)}
         if not buckets or window_total == 0 or traffic_total == 0:
             continue
         for b in buckets[:3]:
@@ -182,14 +211,34 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     scope_all = Q("match_all")
     h_asked = qc.histogram_query(scope_asked, fm, symptom_signal, plan.range_start, plan.range_end, plan.bucket_s, timeout)
     h_all = qc.histogram_query(scope_all, fm, qc.error_signal(fm), plan.range_start, plan.range_end, plan.bucket_s, timeout)
-    r_asked, r_all = gw.msearch([(index, h_asked), (index, h_all)])
-    times, totals, failing, _ = _buckets(_check(r_asked, "the rate histogram"), False)
+    slow_mode = slowness.wanted(intent, fm)
+    if slow_mode:  # the symptom's histogram is the durations' (Q5); failing lines still give the blast radius
+        h_asked = slowness.series_query(scope_asked, fm, plan.range_start, plan.range_end, plan.bucket_s, timeout)
+    round1 = [(index, h_asked), (index, h_all)]
+    if not slow_mode:  # the durations' histogram counts every request already
+        round1.append((index, qc.totals_query(scope_asked, fm, plan.range_start, plan.range_end, plan.bucket_s,
+                                              timeout)))
+    r_asked, r_all, *rest = gw.msearch(round1)
+    r_totals = rest[0] if rest else {}
     _, _, _, per_service = _buckets(_check(r_all, "the per-service histogram"), True)
-    onset = detect_onset([float(c) for c in failing], times, plan.bucket_s) if times else None
+    lat_series = None
+    if slow_mode:
+        lat_series = slowness.read_series_round(_check(r_asked, "the latency histogram"), intent, plan.bucket_s)
+        times = lat_series.times
+        totals = [d.total for d in lat_series.dists]
+        failing = list(lat_series.found.slow_counts) if lat_series.found else [0] * len(times)
+        onset = lat_series.found.onset if lat_series.found else None
+    else:
+        times, totals, failing, _ = _buckets(_check(r_asked, "the rate histogram"), False,
+                                             r_totals if "error" not in r_totals else None)
+        onset = detect_onset([float(c) for c in failing], times, plan.bucket_s) if times else None
     if onset is not None and onset.at < intent.start - timedelta(hours=12):
         onset = None
-    histogram = Histogram(plan.range_start, plan.bucket_s, times, totals, failing, per_service, "Q2")
+    histogram = Histogram(plan.range_start, plan.bucket_s, times, totals, failing, per_service,
+                          "Q5" if slow_mode else "Q2")
     risen, rates = affected_services(per_service, onset, plan.bucket_s)
+    if slow_mode:
+        risen = []  # a latency question widens to the services that got slow (below), not to failing ones
 
     # the window: as asked, else from shortly before the onset, else the last hour
     if not intent.window_named:
@@ -215,23 +264,28 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     baseline_start = min(plan.range_start, baseline_end - timedelta(minutes=30))
     baseline = (baseline_start, baseline_end)
 
-    main_body = qc.main_query(intent, fm, index, timeout)
-    if intent.ask == "investigate":
+    threshold = lat_series.threshold_ms if lat_series and intent.ask == "investigate" else None
+    split = onset.at if slow_mode and onset and intent.start < onset.at else None
+    main_body = qc.main_query(intent, fm, index, timeout, split=split, slow_ms=threshold)
+    if slow_mode:
+        # the lines worth sampling are the slow requests: slower than asked, or than the p99 before
+        sample_scope: Query = qc.symptom_query(intent, fm, services=asked, slow_ms=threshold)
+    elif intent.ask == "investigate":
         asked_symptom = qc.symptom_query(intent, fm, services=asked, default_to_errors=True)
         wide = qc.services_filter(fm, asked + intent.related_services) if asked else None
         wide_errors = Q("bool", filter=[c for c in (wide,) if c is not None] + [qc.error_signal(fm)])
         sample_scope: Query = Q("bool", should=[asked_symptom, wide_errors], minimum_should_match=1)
     else:
         sample_scope = qc.symptom_query(intent, fm)
-    breakdown = {k: v for k, v in (("service", fm.service), ("version", fm.version), ("host", fm.host),
-                                   ("path", fm.path)) if v}
+    breakdown = {k: qc.role_fields(fm, k) for k in ("service", "version", "host", "path") if qc.role_fields(fm, k)}
+    by_names = [n for names in breakdown.values() for n in names]
     half = max(settings.sample_size // 2, 5)
-    s_first = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, False, list(breakdown.values()))
+    s_first = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, False, by_names)
     s_last = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, True)
-    s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, list(breakdown.values()))
+    s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, by_names)
     scope_services = intent.services + intent.related_services if intent.services else []
     traffic_scope = qc.services_filter(fm, scope_services) or Q("match_all")
-    s_traffic = qc.sample_query(traffic_scope, fm, window[0], window[1], 0, timeout, False, list(breakdown.values()))
+    s_traffic = qc.sample_query(traffic_scope, fm, window[0], window[1], 0, timeout, False, by_names)
     searches = [(index, main_body), (index, s_first), (index, s_last), (index, s_base), (index, s_traffic)]
     pre_range = _precursor_ranges(onset, plan) if intent.ask == "investigate" and fm.level else None
     if pre_range is not None:
@@ -239,8 +293,21 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
                                                    qc.levels_filter(fm, ["warn"])) if c is not None])
         searches += [(index, qc.sample_query(warn_scope, fm, pre_range[0], pre_range[1], half, timeout, False)),
                      (index, qc.sample_query(warn_scope, fm, pre_range[2], pre_range[0], half, timeout, True))]
+    n_lat = 0
+    if slow_mode and onset is not None and intent.ask == "investigate":
+        reach = sorted(set(asked) | {d for a in asked for d in catalog.dependencies(a, depth=2)})
+        lat_scope = qc.services_filter(fm, reach) or Q("match_all")
+        lat_queries = slowness.services_queries(lat_scope, fm, plan.range_start, onset.at, plan.range_end, timeout)
+        n_lat = len(lat_queries)
+        searches += [(index, q) for q in lat_queries]
     sampled = gw.msearch(searches)
     r_main, r_first, r_last, r_base, r_traffic = sampled[:5]
+    lat_services: dict[str, tuple[float, float]] = {}
+    if n_lat:
+        b_resp, a_resp = sampled[-2], sampled[-1]
+        if "error" not in b_resp and "error" not in a_resp:
+            lat_services = slowness.read_services(b_resp, a_resp)
+        sampled = sampled[:-n_lat]
     hits = int(_check(r_main, "the main query")["hits"]["total"]["value"])
     group_buckets = [(str(b.get("key_as_string", b["key"])), int(b["doc_count"]))
                  for b in r_main.get("aggregations", {}).get("breakdown", {}).get("buckets", [])]
@@ -263,7 +330,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
                                      r_base.get("aggregations", {}), window_total, traffic_total, base_total,
                                      breakdown)
 
-    messages = [str(_source_get(h.get("_source", {}), fm.message) or "") for h in window_hits + base_hits]
+    messages = [str(_get(h, fm, "message") or "") for h in window_hits + base_hits]
     mined, assignment = mine_patterns(messages) if messages else ([], [])
     in_window = [0] * len(mined)
     for i, a in enumerate(assignment[:len(window_hits)]):
@@ -304,7 +371,8 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
             last_seen = _ts(last[0], fm) if last else None
             expected = base_count / base_min * window_min
             new = base_count == 0 or (base_count / base_min) * 10 <= count / window_min
-            svc = [str(b["key"]) for b in w.get("services", {}).get("buckets", [])]
+            svc = [str(b["key"]) for name, agg in w.items() if name.startswith("services") and isinstance(agg, dict)
+                   for b in agg.get("buckets", [])]
             staged.append((mined[i].template, count, base_count, new, first_seen, last_seen, svc,
                            count - expected, examples))
         staged.sort(key=lambda s: (-s[7], -s[1]))
@@ -322,7 +390,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
             ev_ids = _cite(members[: settings.evidence_per_pattern], fm, pid, lines)
             first = _ts(members[0], fm)
             patterns.append(Pattern(pid, mask_secrets(template), len(members), 0, True, first, _ts(members[-1], fm),
-                                    sorted({str(_source_get(h.get("_source", {}), fm.service)) for h in members}),
+                                    sorted({str(_get(h, fm, "service")) for h in members}),
                                     0.0, ev_ids, precursor=True))
     if not lines and window_hits:
         for hit in window_hits[: settings.evidence_per_pattern * 2]:
@@ -331,8 +399,26 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
     queries = [main, QueryRecord("Q2", index, h_asked, sum(failing), "failing lines per bucket, asked services"),
                QueryRecord("Q3", index, h_all, sum(sum(s) for s in per_service.values()), "failing lines per service"),
                QueryRecord("Q4", index, s_first, window_total, "sample of the window's lines")]
+    latency = None
+    if slow_mode:
+        latency = slowness.assemble(intent, fm, r_main, lat_series, main.id, "Q5", lat_services)
+        queries.append(QueryRecord("Q5", index, h_asked, sum(totals), "request durations per bucket, asked services"))
+        risen = [s for s in lat_services if s in asked] + [s for s in lat_services if s not in asked]
+        rates = {name: (b, a) for name, (b, a) in lat_services.items()}
+        notes.append(f"request durations from {latency.field} ({latency.unit}); percentiles by {latency.method}")
+    elif intent.symptom == "latency":
+        notes.append("no request-duration field found, so latency could not be measured")
+    if any(f.level_in_text for f in fm.layouts()) and (intent.levels or intent.ask == "investigate"):
+        notes.append("no level field in the logs: levels were read from the message text "
+                     "(lines that say ERROR, level=error or \"level\":\"error\"); a line that only mentions the word counts too")
+    if fm.families:
+        notes.append(f"{len(fm.families)} field layouts behind {index}, each searched with its own names: "
+                     + "; ".join(f"{', '.join(f.indices[:3])} ({f.service or '-'}, {f.level or 'level in text'}, "
+                                 f"{f.message or '-'})" for f in fm.families))
+    for name, reason in sorted(fm.unreadable.items()):
+        notes.append(f"index {name} could not be read: {reason}")
     evidence = LogEvidence(main, histogram, onset, risen, rates, patterns, lines, concentrations, queries, baseline,
-                           breakdown=group_buckets)
+                           breakdown=group_buckets, latency=latency)
     if notes:
         intent = intent.model_copy(update={"notes": [*intent.notes, *notes]})
     return intent, evidence
@@ -354,7 +440,7 @@ def _precursor_ranges(onset: Onset | None, plan: Plan) -> tuple[datetime, dateti
 
 def _precursors(recent: list[dict[str, Any]], before: list[dict[str, Any]], fm: FieldMap) -> list[tuple[str, list[dict[str, Any]]]]:
     """Warning patterns that began before the onset and were absent before them: the slow build-up."""
-    messages = [str(_source_get(h.get("_source", {}), fm.message) or "") for h in recent + before]
+    messages = [str(_get(h, fm, "message") or "") for h in recent + before]
     if not recent:
         return []
     mined, assignment = mine_patterns(messages)
@@ -364,7 +450,7 @@ def _precursors(recent: list[dict[str, Any]], before: list[dict[str, Any]], fm: 
         earlier = [j for j, a in enumerate(assignment[len(recent):]) if a == i]
         if len(members) >= MIN_PRECURSOR and not earlier:
             out.append((pattern.template, members))
-    out.sort(key=lambda tm: str(_source_get(tm[1][0].get("_source", {}), fm.timestamp)))
+    out.sort(key=lambda tm: str(_get(tm[1][0], fm, "timestamp")))
     return out[:3]
 
 
@@ -373,7 +459,7 @@ def _estimate(pattern: Any, assignment: list[int | None], window_hits: list[dict
     """A probe's answer shape, built from the sample alone (when the exact probe timed out)."""
     members_w = [window_hits[i] for i, a in enumerate(assignment[:len(window_hits)]) if a == index]
     members_b = [base_hits[i] for i, a in enumerate(assignment[len(window_hits):]) if a == index]
-    members_w.sort(key=lambda h: str(_source_get(h.get("_source", {}), fm.timestamp)))
+    members_w.sort(key=lambda h: str(_get(h, fm, "timestamp")))
     return {"aggregations": {
         "window": {"doc_count": len(members_w), "examples": {"hits": {"hits": members_w[:5]}},
                    "last": {"hits": {"hits": members_w[-1:]}}},
@@ -381,7 +467,7 @@ def _estimate(pattern: Any, assignment: list[int | None], window_hits: list[dict
 
 
 def _ts(hit: dict[str, Any], fm: FieldMap) -> str | None:
-    value = _source_get(hit.get("_source", {}), fm.timestamp)
+    value = _get(hit, fm, "timestamp")
     if value is None and hit.get("sort"):
         value = hit["sort"][0]
     if value is None:

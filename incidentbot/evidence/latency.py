@@ -22,7 +22,7 @@ a percentile of a few requests a minute is too noisy for a test of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from incidentbot.core.evidence import Onset
@@ -153,3 +153,40 @@ def latency_onset(times: list[datetime], dists: list[Distribution], baseline_buc
     slow = [d.slower_than(threshold) for d in dists]
     onset = detect_onset([float(c) for c in slow], times, bucket_s) if times else None
     return LatencyOnset(onset, threshold, slow)
+
+
+def read_distribution(aggs: dict[str, Any] | None) -> Distribution:
+    """The d0, d1, ... range aggregations of one bucket (one per duration field), summed."""
+    out = Distribution()
+    for name, agg in (aggs or {}).items():
+        if name[:1] == "d" and name[1:].isdigit():
+            out = out.add(read_ranges(agg))
+    return out
+
+
+def read_series(resp: dict[str, Any]) -> tuple[list[datetime], list[Distribution]]:
+    """A date histogram of durations: the bucket times and each bucket's distribution."""
+    times, dists = [], []
+    for b in (resp.get("aggregations") or {}).get("histogram", {}).get("buckets", []):
+        times.append(datetime.fromtimestamp(int(b["key"]) / 1000, tz=timezone.utc))
+        dists.append(read_distribution(b))
+    return times, dists
+
+
+def read_prefixed(aggs: dict[str, Any] | None, prefix: str) -> Distribution:
+    """Distributions stored under `<prefix>d0`, `<prefix>d1`... at one level (the main query's own aggs)."""
+    picked = {k[len(prefix):]: v for k, v in (aggs or {}).items() if k.startswith(prefix)}
+    return read_distribution(picked)
+
+
+def risen_services(per_service: dict[str, tuple[Distribution, Distribution]], min_after: int = 10,
+                   ratio: float = 1.8) -> dict[str, tuple[float, float]]:
+    """Services whose p95 rose clearly after the onset: {service: (p95 before, p95 after)}, most risen first."""
+    out = {}
+    for name, (before, after) in per_service.items():
+        b, a = before.quantile(95.0), after.quantile(95.0)
+        if a is None or after.total < min_after:
+            continue
+        if b is None or a >= ratio * b:
+            out[name] = (b or 0.0, a)
+    return dict(sorted(out.items(), key=lambda kv: -(kv[1][1] / max(kv[1][0], 1e-3))))
