@@ -56,7 +56,7 @@ def latency_sentences(intent: Intent, ev: LogEvidence) -> list[str]:
         out.append(f"{lead} over {ev.main.hits} measured requests ({_pcts(lat.window)}) [{q}].")
     else:
         out.append(f"Of {ev.main.hits} requests in {scope} {window}, {lat.slow_requests} were slower than "
-                   f"{human_ms(lat.threshold_ms)}, the p99 before the onset [{q}].")
+                   f"{human_ms(lat.threshold_ms)}, the p{lat.threshold_percentile:g} before the onset [{q}].")
     if lat.onset is not None:
         out.append(f"Latency in {scope} rose at {hhmm(lat.onset.at)} UTC: p95 from {human_ms((lat.before or {}).get('p95'))} "
                    f"to {human_ms((lat.after or {}).get('p95'))}, p99 from {human_ms((lat.before or {}).get('p99'))} "

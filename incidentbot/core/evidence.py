@@ -164,6 +164,7 @@ class Latency:
     by_group: list[tuple[str, dict[str, float | None], int]] = field(default_factory=list)
     services: dict[str, tuple[float, float]] = field(default_factory=dict)  # p95 before -> after, ms
     slow_requests: int | None = None  # in the window, slower than threshold_ms
+    threshold_percentile: float = 99.0  # which baseline percentile threshold_ms is
 
     def to_json(self) -> dict[str, Any]:
         def ms(values: dict[str, float | None] | None) -> dict[str, float | None] | None:
@@ -176,6 +177,7 @@ class Latency:
             "window": ms(self.window), "before": ms(self.before), "after": ms(self.after),
             "onset": self.onset.at.isoformat().replace("+00:00", "Z") if self.onset else None,
             "slow_threshold_ms": None if self.threshold_ms is None else round(self.threshold_ms, 1),
+            "slow_threshold_is": f"p{self.threshold_percentile:g} before",
             "requests": self.requests, "slow_requests": self.slow_requests, "source": self.source,
         }
         if self.onset:

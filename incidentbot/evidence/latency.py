@@ -130,16 +130,35 @@ class LatencyOnset:
     onset: Onset | None
     threshold_ms: float
     slow_counts: list[int]
+    percentile: float = 99.0  # the baseline percentile the threshold is
+
+
+MIN_SHARE_RATIO = 2.0
+MIN_SHARE_RISE = 0.02
+
+
+def _share_rose(dists: list[Distribution], slow: list[int], index: int) -> bool:
+    """More slow requests must mean a larger share of requests, not just more traffic at the same share."""
+    before_n = sum(d.total for d in dists[:index])
+    after_n = sum(d.total for d in dists[index:])
+    if not before_n or not after_n:
+        return bool(after_n)
+    before, after = sum(slow[:index]) / before_n, sum(slow[index:]) / after_n
+    return after >= MIN_SHARE_RATIO * before and after - before >= MIN_SHARE_RISE
 
 
 def latency_onset(times: list[datetime], dists: list[Distribution], baseline_buckets: int,
                   bucket_s: int) -> LatencyOnset | None:
-    """The first sustained rise in requests slower than the baseline's p99.
+    """The first sustained rise in requests slower than the baseline's p99 (else its p95).
 
     `baseline_buckets` is how many leading buckets count as normal (the range
-    before the window asked about, at least a third of the range). The line is
-    at least 1 ms above nothing, so a service that answers in microseconds does
-    not flag every request.
+    before the window asked about, or the first third of the range). The p99
+    line catches a service whose slowest requests got slower; where the
+    baseline already has a long tail (a few requests of many seconds) the p95
+    line is tried too, so a slowdown of the bulk of requests is seen. Either
+    way the slow share must rise, not only their count: a traffic surge at
+    the same latency is no onset. The line is at least 1 ms, so a service
+    answering in microseconds does not flag every request.
     """
     if not dists:
         return None
@@ -148,11 +167,15 @@ def latency_onset(times: list[datetime], dists: list[Distribution], baseline_buc
         base = merge(dists)
     if base.total == 0:
         return None
-    p99 = base.quantile(99.0) or 0.0
-    threshold = bound_at_or_above(max(p99, 1.0) * 1.0001)
-    slow = [d.slower_than(threshold) for d in dists]
-    onset = detect_onset([float(c) for c in slow], times, bucket_s) if times else None
-    return LatencyOnset(onset, threshold, slow)
+    first: LatencyOnset | None = None
+    for percent in (99.0, 95.0):
+        threshold = bound_at_or_above(max(base.quantile(percent) or 0.0, 1.0) * 1.0001)
+        slow = [d.slower_than(threshold) for d in dists]
+        onset = detect_onset([float(c) for c in slow], times, bucket_s) if times else None
+        if onset is not None and _share_rose(dists, slow, onset.index):
+            return LatencyOnset(onset, threshold, slow, percent)
+        first = first or LatencyOnset(None, threshold, slow, percent)
+    return first
 
 
 def read_distribution(aggs: dict[str, Any] | None) -> Distribution:

@@ -118,6 +118,8 @@ def assemble(intent: Intent, fm: FieldMap, main: dict[str, Any], s: Series | Non
             lat.before = _summary(merge(s.dists[:k]), None)
             lat.after = _summary(merge(s.dists[k:]), None)
             lat.method = METHOD_BUCKETS if not server else f"{METHOD_SERVER} (window), {METHOD_BUCKETS} (before/after)"
+    if s and s.found:
+        lat.threshold_percentile = s.found.percentile
     if "latency_slow" in aggs:
         lat.slow_requests = int(aggs["latency_slow"].get("doc_count", 0))
     lat.by_group = _groups(aggs, fam.duration_unit, server)

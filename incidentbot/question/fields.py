@@ -345,7 +345,8 @@ def _populated(gateway: ReadOnlyGateway, pattern: str, readable: dict[str, Caps]
     searches = []
     for name, fields in wanted.items():
         query = {"match_all": {}} if single else {"terms": {"_index": [name]}}
-        aggs = {f"f{i}": {"filter": {"exists": {"field": f}}} for i, f in enumerate(fields)}
+        # exists on the field itself: a `.keyword` sub-field holds a value exactly when its parent does
+        aggs = {f"f{i}": {"filter": {"exists": {"field": f.removesuffix(".keyword")}}} for i, f in enumerate(fields)}
         searches.append((pattern, {"size": 0, "query": query, "aggs": aggs, "timeout": "10s"}))
     out: dict[str, set[str]] = {}
     try:
