@@ -27,6 +27,7 @@ from incidentbot.core.evidence import (
 from incidentbot.evidence.onset import Onset, detect_onset
 from incidentbot.evidence import slowness
 from incidentbot.evidence.patterns import mine_patterns
+from incidentbot.evidence.rawlines import message_and_level
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.query import compile as qc
 from incidentbot.query.kibana import discover_url
@@ -134,6 +135,14 @@ def _dig(node: Any, parts: list[str]) -> Any:
             if found is not None:
                 return found
     return None
+
+
+def _text(hit: dict[str, Any], fm: FieldMap) -> str:
+    """The message to mine: the line's own message where the whole container line is the text."""
+    raw = str(_get(hit, fm, "message") or "")
+    if fm.for_index(str(hit.get("_index", ""))).level_in_text:
+        return message_and_level(raw)[0]
+    return raw
 
 
 def _get(hit: dict[str, Any], fm: FieldMap, role: str) -> Any:
@@ -330,7 +339,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
                                      r_base.get("aggregations", {}), window_total, traffic_total, base_total,
                                      breakdown)
 
-    messages = [str(_get(h, fm, "message") or "") for h in window_hits + base_hits]
+    messages = [_text(h, fm) for h in window_hits + base_hits]
     mined, assignment = mine_patterns(messages) if messages else ([], [])
     in_window = [0] * len(mined)
     for i, a in enumerate(assignment[:len(window_hits)]):
@@ -440,7 +449,7 @@ def _precursor_ranges(onset: Onset | None, plan: Plan) -> tuple[datetime, dateti
 
 def _precursors(recent: list[dict[str, Any]], before: list[dict[str, Any]], fm: FieldMap) -> list[tuple[str, list[dict[str, Any]]]]:
     """Warning patterns that began before the onset and were absent before them: the slow build-up."""
-    messages = [str(_get(h, fm, "message") or "") for h in recent + before]
+    messages = [_text(h, fm) for h in recent + before]
     if not recent:
         return []
     mined, assignment = mine_patterns(messages)
