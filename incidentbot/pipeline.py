@@ -1,14 +1,20 @@
-"""investigate(): the one entry point every door calls (CLI, Slack, benchmarks).
+"""The pipeline: the entry points every door calls (CLI, Slack, timeline, benchmarks).
 
 question -> intent -> query -> evidence -> changes -> ranking -> answer.
-Each stage is a function of typed values; I/O happens only in the gateway and
-the change sources. A failing change source or LLM never sinks the answer:
-it is listed in `sources` and the rest is answered.
+`investigate` takes a question in words; `answer_intent` takes a typed
+Intent (a door that already knows the services and the window builds one
+and never writes English for us to parse back). `what_changed` lists a
+window's changes. Each stage is a function of typed values; I/O happens only
+in the gateway and the change sources. A failing change source or LLM never
+sinks the answer: it is listed in `sources` and the rest is answered.
+
+This module is also the doors' one way into the stages: what a door needs
+from a stage (the summary verifier, the timeline narrative) is re-exported
+here, so the import contract can forbid doors every stage's internals.
 """
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -16,28 +22,32 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from incidentbot.core.answer import Answer
+from incidentbot.answer.llm_summary import summarise_timeline, write_summary
 from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
-from incidentbot.core.catalog import Catalog
 from incidentbot.changes.gather import gather_changes
-from incidentbot.core.change import Change, SourceStatus
-from incidentbot.changes.sources import sources_from_env
+from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
+from incidentbot.core.answer import Answer
+from incidentbot.core.catalog import Catalog
+from incidentbot.core.change import Change, ChangeReport, SourceStatus
 from incidentbot.core.errors import UsageError
-from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
-from incidentbot.gateway import ReadOnlyGateway
-from incidentbot.llm.wiring import refine_intent, write_summary
-from incidentbot.question.fields import FIELD_CACHE, FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
-from incidentbot.question.parse import parse_question
+from incidentbot.core.timeutil import iso, now_utc, parse_duration, parse_instant
+from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
+from incidentbot.evidence.pasted import pasted_error
+from incidentbot.gateway import ReadOnlyGateway
+from incidentbot.question.fields import FIELD_CACHE
+from incidentbot.question.llm import refine_intent
+from incidentbot.question.parse import MAX_QUESTION, parse_question
 from incidentbot.question.services import match_services
+from incidentbot.question.timewords import MAX_WINDOW
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
-from incidentbot.core.timeutil import iso, now_utc, parse_instant
 
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)
@@ -55,16 +65,20 @@ class Runtime:
     change_sources: list[Any] = field(default_factory=list)
 
     @classmethod
-    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> "Runtime":
+    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> Runtime:
+        """The runtime for these settings; the change sources come from `settings.changes`, never the environment.
+
+        `env` is only accepted empty (older callers pass `env={}`): change-source
+        variables go through `settings_from(env=...)` so they are validated with the rest.
+        """
+        if env:
+            raise TypeError("Runtime.create: pass change-source variables through settings_from(env=...)")
         gateway = ReadOnlyGateway(settings)
         if check:
             gateway.check_privileges()
         catalog = Catalog.load(settings.catalog_path)
-        sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index)]
-        try:
-            sources.extend(sources_from_env(os.environ if env is None else env))
-        except ValueError as exc:
-            raise UsageError(f"change sources: {exc}") from None
+        sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index),
+                              *sources_from_settings(settings.changes)]
         return cls(settings, gateway, catalog, sources)
 
     def at(self, at: datetime | None = None) -> datetime:
@@ -87,7 +101,7 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     text = (question or "").strip()
     if not text or not any(ch.isalnum() for ch in text):
         raise UsageError("the question is empty: ask something like \"why is checkout throwing 500s since 14:05?\"")
-    parsed = parse_question(text, at, fm.services, rt.catalog)
+    parsed = parse_question(text, at, fm.services, rt.catalog, pasted=pasted_error(text[:MAX_QUESTION]))
     known = sorted(set(fm.services) | rt.catalog.names())
     parsed, llm_notes = refine_intent(parsed, text, at, fm, known, rt.settings)
     if context is not None and not parsed.services and not parsed.unknown_services:
@@ -157,30 +171,42 @@ def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> 
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
-    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
+    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.changes.deadline_s)
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
                 context: Intent | None = None) -> Answer:
-    """Answer one question: the only entry point the doors call.
+    """Answer one question in words.
 
     `progress(stage, info)` is called as stages finish ("intent", "evidence",
     "ranking"), so a door can show progress; `context` is a thread's earlier
     intent, for follow-ups.
     """
-    progress = progress or _no_progress
     clock = time.perf_counter()
-    timing: dict[str, float] = {}
+    at = rt.at(at)
+    intent = build_intent(question, rt, rt.fields(), at, context)
+    timing = {"intent": (time.perf_counter() - clock) * 1000}
+    (progress or _no_progress)("intent", {"intent": intent})
+    return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock)
+
+
+def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
+                  timing: dict[str, float] | None = None, clock: float | None = None) -> Answer:
+    """The typed entry: an intent in, an answer out (evidence, changes, ranking, summary).
+
+    `timing` and `clock` carry the time already spent on the question (by
+    `investigate`), so `timing_ms` covers the whole answer.
+    """
+    progress = progress or _no_progress
+    clock = time.perf_counter() if clock is None else clock
+    timing = {} if timing is None else timing
 
     def mark(stage: str) -> None:
         timing[stage] = (time.perf_counter() - clock) * 1000
 
     at = rt.at(at)
-    fm = rt.fields()
-    intent = build_intent(question, rt, fm, at, context)
-    mark("intent")
-    progress("intent", {"intent": intent})
-    intent, evidence = collect_evidence(rt.gateway, fm, intent, rt.settings, rt.catalog, rt.settings.logs_index)
+    intent, evidence = collect_evidence(rt.gateway, rt.fields(), intent, rt.settings, rt.catalog,
+                                        rt.settings.logs_index)
     mark("evidence")
     progress("evidence", {"hits": evidence.main.hits, "onset": evidence.onset})
     anchor = evidence.onset.at if evidence.onset else intent.start
@@ -199,16 +225,10 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
         suspects = rank_changes(changes, ctx)
     mark("ranking")
     progress("ranking", {"suspects": suspects})
-    draft = template_summary(intent, evidence, suspects, changes)
     answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
                     suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes))
-    summary, dropped = verify_summary(draft, answer.ids())
-    if dropped:
-        log.warning("summary sentences dropped by the verifier: %s", dropped)
-    answer.summary = summary
-    answer.summary, answer.mode, llm_notes = write_summary(answer, rt.settings)
-    answer.notes.extend(llm_notes)
+    _summarise(answer, changes, rt.settings)
     for status in sources:
         if not status.ok:
             answer.notes.append(f"change source {status.name} failed: {status.error}")
@@ -216,48 +236,34 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     return answer
 
 
-@dataclass
-class ChangeReport:
-    start: datetime
-    end: datetime
-    services: list[str]
-    changes: list[Change]
-    sources: list[SourceStatus]
-    notes: list[str]
-    risks: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        def one(c: Change) -> dict[str, Any]:
-            risk, reason = self.risks.get(c.id, ("low", ""))
-            return {**c.to_json(), "risk": risk, "risk_reason": reason}
-
-        return {"start": iso(self.start), "end": iso(self.end), "services": self.services,
-                "changes": [one(c) for c in self.changes],
-                "sources": [s.model_dump(exclude_none=True) for s in self.sources], "notes": self.notes}
+def _summarise(answer: Answer, changes: list[Change], settings: Settings) -> None:
+    """The templated summary, verified; then the model's wording when one is configured (verified too)."""
+    draft = template_summary(answer.intent, answer.evidence, answer.suspects, changes)
+    summary, dropped = verify_summary(draft, answer.ids())
+    if dropped:
+        log.warning("summary sentences dropped by the verifier: %s", dropped)
+    answer.summary = summary
+    answer.summary, answer.mode, llm_notes = write_summary(answer, settings)
+    answer.notes.extend(llm_notes)
 
 
 def what_changed(rt: Runtime, text: str = "", service: str | None = None, since: str | None = None,
                  start: str | None = None, end: str | None = None, at: datetime | None = None) -> ChangeReport:
-    """The changes in a window, newest first, optionally for some services."""
+    """The changes in a window, newest first, optionally for some services.
+
+    `text` is what a person types after /whatchanged; `since` (a duration such
+    as 2h) and `start`/`end` (ISO times) are typed, and override its window.
+    """
     at = rt.at(at)
     try:
         log_services = rt.fields().services
     except UsageError:
         log_services = []
-    if start or end:
-        if not (start and end):
-            raise UsageError("--start and --end go together")
-        try:
-            win_start, win_end = parse_instant(start), parse_instant(end)
-        except ValueError:
-            raise UsageError("--start / --end must be ISO 8601 times") from None
-        query_text = text
-    else:
-        query_text = " ".join(x for x in (text, f"last {since}" if since else "") if x)
-        win_start = win_end = None
-    cq = parse_change_query(query_text, at, log_services, rt.catalog)
-    if win_start is not None and win_end is not None:
-        cq.start, cq.end = win_start, win_end
+    window = _typed_window(since, start, end, at)
+    cq = parse_change_query(text, at, log_services, rt.catalog)
+    if window is not None:
+        cq.start, cq.end = window[0], window[1]
+        cq.notes = [n for n in cq.notes if not n.startswith("no window named")] + window[2]
     if cq.start > at:
         raise UsageError("the window lies wholly in the future")
     history, sources = read_changes(rt, min(cq.start, cq.end - HISTORY), cq.end)
@@ -276,6 +282,36 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
         changes = [c for c in changes if c.service in services]
     changes.sort(key=lambda c: c.timestamp, reverse=True)
     notes = cq.notes + [f"change source {s.name} failed: {s.error}" for s in sources if not s.ok]
-    priors = risk_priors(history)
-    return ChangeReport(cq.start, cq.end, services, changes, sources, notes,
-                        {c.id: risk_flag(c, priors, cq.end) for c in changes})
+    return change_report(cq.start, cq.end, services, changes, sources, notes, history)
+
+
+def _typed_window(since: str | None, start: str | None, end: str | None,
+                  at: datetime) -> tuple[datetime, datetime, list[str]] | None:
+    """The window from --since or --start/--end, read as typed values (never as a sentence)."""
+    if start or end:
+        if not (start and end):
+            raise UsageError("--start and --end go together")
+        try:
+            return parse_instant(start), parse_instant(end), []
+        except ValueError:
+            raise UsageError("--start / --end must be ISO 8601 times") from None
+    if not since:
+        return None
+    span = parse_duration(since)
+    if span is None or span <= timedelta(0):
+        raise UsageError(f"--since {since!r} is not a duration: give one such as 30m, 2h or 1d")
+    if span > MAX_WINDOW:
+        return at - MAX_WINDOW, at, ["window capped at 30 days"]
+    return at - span, at, []
+
+
+def change_report(start: datetime, end: datetime, services: list[str], changes: list[Change],
+                  sources: list[SourceStatus], notes: list[str], history: list[Change] | None = None) -> ChangeReport:
+    """A change report with each change's risk flag (from the history's rollbacks, when given)."""
+    priors = risk_priors(history or [])
+    return ChangeReport(start, end, services, changes, sources, notes,
+                        {c.id: risk_flag(c, priors, end) for c in changes})
+
+
+__all__ = ["Answer", "ChangeReport", "Intent", "Progress", "Runtime", "answer_intent", "build_intent",
+           "change_report", "investigate", "read_changes", "summarise_timeline", "verify_summary", "what_changed"]

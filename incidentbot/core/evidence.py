@@ -79,6 +79,7 @@ class Pattern:
     excess: float
     evidence_ids: list[str] = field(default_factory=list)
     precursor: bool = False
+    series: list[int] | None = None  # count per bucket of the answer's histogram (for the chart)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "template": self.template, "count": self.count, "new": self.new,
@@ -137,6 +138,11 @@ class LogEvidence:
     baseline: tuple[datetime, datetime] | None = None
     breakdown: list[tuple[str, int]] = field(default_factory=list)
     latency: "Latency | None" = None
+
+    @property
+    def onset_source(self) -> str:
+        """The id of the query the onset was computed from (the histogram), cited the same way everywhere."""
+        return self.histogram.query_id if self.histogram else self.main.id
 
 
 @dataclass

@@ -1,487 +1,424 @@
 """Collecting the log evidence for one question, in a fixed, small number of requests.
 
-Statistics before samples: (1) one msearch for the failing-rate histograms
-(the symptom asked about, and every service's failing lines for the blast
-radius); the onset and the window follow from them; (2) one msearch for the
-main count, a bounded sample of failing lines in the window and one before
-it, with their breakdowns; the miner groups the sample into templates;
-(3) one msearch that probes the top templates for their exact counts, first
-lines and cited examples. However large the index, that is three requests.
+Statistics before samples, in three rounds, each a plan of named searches run
+in one msearch and read by name (see plan.py):
+(1) rates: the failing-rate histograms (the symptom asked about, and every
+service's failing lines for the blast radius); the onset and the window
+follow from them;
+(2) samples: the main count, a bounded sample of failing lines in the window
+and one before it, with their breakdowns (and warnings before the onset);
+the miner groups the sample into templates;
+(3) probes: the top templates' exact counts, first lines, cited examples and
+per-bucket counts (the chart's pattern line).
+However large the index, that is three requests.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from elasticsearch.dsl import Q
 from elasticsearch.dsl.query import Query
 
-from incidentbot.core.mask import mask_secrets
-from incidentbot.core.catalog import Catalog
 from incidentbot.config import Settings
-from incidentbot.core.evidence import (
-    Concentration, EvidenceLine, Histogram, LogEvidence, Pattern, QueryRecord,
-)
-from incidentbot.evidence.onset import Onset, detect_onset
+from incidentbot.core.catalog import Catalog
+from incidentbot.core.errors import StoreTimeout
+from incidentbot.core.evidence import EvidenceLine, Histogram, Latency, LogEvidence, Onset, Pattern, QueryRecord
+from incidentbot.core.intent import Intent
+from incidentbot.core.mask import mask_secrets
+from incidentbot.core.timeutil import iso
+from incidentbot.evidence import interpret as ri
 from incidentbot.evidence import slowness
+from incidentbot.evidence.onset import detect_onset
 from incidentbot.evidence.patterns import mine_patterns
-from incidentbot.evidence.rawlines import message_and_level
+from incidentbot.evidence.plan import Ranges, SearchPlan, plan_ranges
+from incidentbot.evidence.precursors import precursor_patterns, precursor_ranges
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.query import compile as qc
 from incidentbot.query.kibana import discover_url
-from incidentbot.question.fields import FieldMap
-from incidentbot.core.intent import Intent
-from incidentbot.core.errors import StoreTimeout
-from incidentbot.core.timeutil import UTC, floor_minute, iso, parse_instant
+from incidentbot.core.fields import FieldMap
 
-ANALYSIS_SPAN = timedelta(hours=3)
-MAX_BUCKETS = 360
 ONSET_LEAD = timedelta(minutes=15)
 DEFAULT_WINDOW = timedelta(hours=1)
+MAX_ONSET_LEAD = timedelta(hours=12)
+
+__all__ = ["DEFAULT_WINDOW", "collect_evidence", "plan_ranges"]
 
 
 @dataclass
-class Plan:
-    """The ranges one answer looks at."""
+class Job:
+    """What every round needs: where to look, how, and for what."""
 
-    range_start: datetime
-    range_end: datetime
-    bucket_s: int
+    gw: ReadOnlyGateway
+    fm: FieldMap
+    settings: Settings
+    index: str
+    ranges: Ranges
+    catalog: Catalog | None = None
 
-
-def plan_ranges(intent: Intent) -> Plan:
-    """The histogram covers the window and a baseline before it, in at most MAX_BUCKETS buckets."""
-    end = intent.end
-    span = max(end - intent.start, timedelta(minutes=30))
-    start = min(intent.start - span, end - ANALYSIS_SPAN)
-    start = floor_minute(start)
-    total_s = (end - start).total_seconds()
-    bucket_s = 60
-    for candidate in (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400):
-        bucket_s = candidate
-        if total_s / candidate <= MAX_BUCKETS:
-            break
-    start = datetime.fromtimestamp(math.floor(start.timestamp() / bucket_s) * bucket_s, tz=start.tzinfo)
-    return Plan(start, end, bucket_s)
+    @property
+    def timeout(self) -> str:
+        return self.settings.search_timeout
 
 
-def _buckets(resp: dict[str, Any], service_breakdown: bool,
-             totals_resp: dict[str, Any] | None = None) -> tuple[list[datetime], list[int], list[int], dict[str, list[int]]]:
-    """Times, totals, failing counts and failing counts per service, from a failing-lines histogram (and the
-    totals histogram of the same range, when there is one)."""
-    buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", [])
-    all_buckets = (totals_resp or {}).get("aggregations", {}).get("histogram", {}).get("buckets", [])
-    all_counts = {b["key"]: int(b.get("doc_count", 0)) for b in all_buckets}
-    times, totals, failing = [], [], []
-    per_service: dict[str, list[int]] = {}
-    for i, b in enumerate(buckets):
-        times.append(parse_instant(b["key_as_string"]) if "key_as_string" in b else
-                     datetime.fromtimestamp(b["key"] / 1000, tz=UTC))
-        failing.append(int(b.get("doc_count", 0)))
-        totals.append(all_counts.get(b["key"], failing[-1]))
-        if service_breakdown:  # one terms aggregation per family's service field: services, services1, ...
-            for name, agg in b.items():
-                if name.startswith("services") and isinstance(agg, dict):
-                    for sb in agg.get("buckets", []):
-                        per_service.setdefault(str(sb["key"]), [0] * len(buckets))[i] += int(sb["doc_count"])
-    for series in per_service.values():
-        series.extend([0] * (len(times) - len(series)))
-    return times, totals, failing, per_service
+@dataclass
+class Rates:
+    """Round 1's findings."""
+
+    histogram: Histogram
+    onset: Onset | None
+    risen: list[str]
+    rates: dict[str, tuple[float, float]]
+    asked_body: dict[str, Any]
+    all_body: dict[str, Any]
+    latency: slowness.Series | None = None
 
 
-def _check(resp: dict[str, Any], what: str) -> dict[str, Any]:
-    if "error" in resp:
-        reason = resp["error"].get("reason") if isinstance(resp["error"], dict) else str(resp["error"])
-        raise RuntimeError(f"{what} failed on the log store: {reason}")
-    return resp
+@dataclass
+class Samples:
+    """Round 2's findings."""
+
+    main: QueryRecord
+    groups: list[tuple[str, int]]
+    scope: Query
+    window_hits: list[dict[str, Any]]
+    base_hits: list[dict[str, Any]]
+    window_total: int
+    first_body: dict[str, Any]
+    concentrations: list[Any]
+    warn_recent: list[dict[str, Any]] | None = None
+    warn_before: list[dict[str, Any]] | None = None
+    main_resp: dict[str, Any] = field(default_factory=dict)
+    slow_services: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def _rise(series: list[int], onset_index: int, bucket_s: int) -> tuple[float, float]:
-    per_min = 60.0 / bucket_s
-    before = series[:onset_index] or [0]
-    after = series[onset_index:] or [0]
-    return sum(before) / len(before) * per_min, sum(after) / len(after) * per_min
+@dataclass
+class Cited:
+    """The patterns and the cited lines, numbered as they are added (P1.., E1..)."""
+
+    patterns: list[Pattern] = field(default_factory=list)
+    lines: list[EvidenceLine] = field(default_factory=list)
+
+    def cite(self, hits: list[dict[str, Any]], fm: FieldMap, pattern_id: str | None) -> list[str]:
+        ids = []
+        for hit in hits:
+            ev_id = f"E{len(self.lines) + 1}"
+            self.lines.append(ri.evidence_line(hit, fm, ev_id, pattern_id))
+            ids.append(ev_id)
+        return ids
 
 
-def affected_services(per_service: dict[str, list[int]], onset: Onset | None, bucket_s: int) -> tuple[list[str], dict[str, tuple[float, float]]]:
-    """Services whose failing rate rose at the onset, most risen first: the blast radius."""
-    rates = {name: _rise(series, onset.index, bucket_s) if onset else _rise(series, 0, bucket_s)
-             for name, series in per_service.items()}
-    if onset is None:
-        return [], rates
-    risen = [name for name, (b, a) in rates.items() if a - b >= 0.5 and (b == 0 or a / b >= 2.0)]
-    return sorted(risen, key=lambda n: rates[n][1] - rates[n][0], reverse=True), rates
+# -- round 1: rates ----------------------------------------------------------------------------
 
-
-def _source_get(source: dict[str, Any], dotted: str | None) -> Any:
-    """A field's value from _source, whether stored nested ({"a": {"b": 1}}) or with dots in its keys
-    ({"resource": {"attributes": {"service.name": "x"}}}, as OpenTelemetry writes attributes)."""
-    if not dotted:
-        return None
-    return _dig(source, dotted.removesuffix(".keyword").split("."))
-
-
-def _dig(node: Any, parts: list[str]) -> Any:
-    if not parts:
-        return node
-    if not isinstance(node, dict):
-        return None
-    for n in range(len(parts), 0, -1):  # the longest dotted key first
-        key = ".".join(parts[:n])
-        if key in node:
-            found = _dig(node[key], parts[n:])
-            if found is not None:
-                return found
-    return None
-
-
-def _text(hit: dict[str, Any], fm: FieldMap) -> str:
-    """The message to mine: the line's own message where the whole container line is the text."""
-    raw = str(_get(hit, fm, "message") or "")
-    if fm.for_index(str(hit.get("_index", ""))).level_in_text:
-        return message_and_level(raw)[0]
-    return raw
-
-
-def _get(hit: dict[str, Any], fm: FieldMap, role: str) -> Any:
-    """A hit's value for a role (message, service...), read with the field names of the hit's own index family."""
-    return _source_get(hit.get("_source", {}), getattr(fm.for_index(str(hit.get("_index", ""))), role))
-
-
-def _line(hit: dict[str, Any], fm: FieldMap, ev_id: str, pattern_id: str | None) -> EvidenceLine:
-    status = _get(hit, fm, "status")
-    ts = _get(hit, fm, "timestamp")
-    return EvidenceLine(
-        id=ev_id, index=hit["_index"], doc_id=hit["_id"], timestamp=str(ts) if ts is not None else "",
-        service=_opt(_get(hit, fm, "service")), message=mask_secrets(str(_get(hit, fm, "message") or ""))[:1000],
-        level=_opt(_get(hit, fm, "level")), status=int(status) if isinstance(status, (int, float)) else None,
-        host=_opt(_get(hit, fm, "host")), version=_opt(_get(hit, fm, "version")), pattern_id=pattern_id)
-
-
-def _cite(hits: list[dict[str, Any]], fm: FieldMap, pattern_id: str, lines: list[EvidenceLine]) -> list[str]:
-    """Add these documents to the answer's evidence lines (E1, E2, ...); returns their ids."""
-    ids = []
-    for hit in hits:
-        ev_id = f"E{len(lines) + 1}"
-        lines.append(_line(hit, fm, ev_id, pattern_id))
-        ids.append(ev_id)
-    return ids
-
-
-def _opt(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _by(aggs: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
-    """The terms buckets of one role over its field names (one per index family), merged by key."""
-    merged: dict[Any, int] = {}
-    for name in names:
-        for b in aggs.get(f"by_{name}", {}).get("buckets", []):
-            merged[b["key"]] = merged.get(b["key"], 0) + int(b["doc_count"])
-    return [{"key": k, "doc_count": n} for k, n in sorted(merged.items(), key=lambda kv: -kv[1])]
-
-
-def _concentrations(window_aggs: dict[str, Any], traffic_aggs: dict[str, Any], base_aggs: dict[str, Any],
-                    window_total: int, traffic_total: int, base_total: int,
-                    fields: dict[str, list[str]]) -> list[Concentration]:
-    """Values that hold most failing lines but much less of all traffic.
-
-    Compared with all lines of the window, not with the errors before it: after
-    a full rollout every line runs the new version, so "100% of errors are on
-    2.31.0" says nothing unless the errors sit there more than the traffic does
-    (a canary, one host, one endpoint).
-    """
-    out = []
-    for label, names in fields.items():
-        buckets = _by(window_aggs, names)
-        traffic = {b["key"]: b["doc_count"] for b in _by(traffic_aggs, names)}
-        base = {b["key"]: b["doc_count"] for b in _by(base_aggs, names)}
-        if not buckets or window_total == 0 or traffic_total == 0:
-            continue
-        for b in buckets[:3]:
-            share = b["doc_count"] / window_total
-            traffic_share = traffic.get(b["key"], b["doc_count"]) / traffic_total
-            base_share = base.get(b["key"], 0) / base_total if base_total else 0.0
-            if share >= 0.5 and share - traffic_share >= 0.25:
-                out.append(Concentration(label, str(b["key"]), share, base_share, traffic_share))
-    return out
-
-
-def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings: Settings,
-                     catalog: Catalog, index: str) -> tuple[Intent, LogEvidence]:
-    """Run the three requests and turn their answers into typed findings (and the final intent)."""
-    timeout = settings.search_timeout
-    plan = plan_ranges(intent)
-    asked = intent.services
-    symptom_signal = qc.symptom_query(intent, fm, services=[], default_to_errors=True)
-    scope_asked = qc.services_filter(fm, asked) or Q("match_all")
-    scope_all = Q("match_all")
-    h_asked = qc.histogram_query(scope_asked, fm, symptom_signal, plan.range_start, plan.range_end, plan.bucket_s, timeout)
-    h_all = qc.histogram_query(scope_all, fm, qc.error_signal(fm), plan.range_start, plan.range_end, plan.bucket_s, timeout)
-    slow_mode = slowness.wanted(intent, fm)
-    if slow_mode:  # the symptom's histogram is the durations' (Q5); failing lines still give the blast radius
-        h_asked = slowness.series_query(scope_asked, fm, plan.range_start, plan.range_end, plan.bucket_s, timeout)
-    round1 = [(index, h_asked), (index, h_all)]
-    if not slow_mode:  # the durations' histogram counts every request already
-        round1.append((index, qc.totals_query(scope_asked, fm, plan.range_start, plan.range_end, plan.bucket_s,
-                                              timeout)))
-    r_asked, r_all, *rest = gw.msearch(round1)
-    r_totals = rest[0] if rest else {}
-    _, _, _, per_service = _buckets(_check(r_all, "the per-service histogram"), True)
-    lat_series = None
-    if slow_mode:
-        lat_series = slowness.read_series_round(_check(r_asked, "the latency histogram"), intent, plan.bucket_s)
-        times = lat_series.times
-        totals = [d.total for d in lat_series.dists]
-        failing = list(lat_series.found.slow_counts) if lat_series.found else [0] * len(times)
-        onset = lat_series.found.onset if lat_series.found else None
+def plan_rates(job: Job, intent: Intent) -> SearchPlan:
+    """The symptom per bucket (failing lines, or for a latency question the durations), its totals, and
+    every service's failing lines (the blast radius)."""
+    fm, r = job.fm, job.ranges
+    signal = qc.symptom_query(intent, fm, services=[], default_to_errors=True)
+    scope = qc.services_filter(fm, intent.services) or Q("match_all")
+    plan = SearchPlan()
+    if slowness.wanted(intent, fm):
+        plan.add("rates", job.index, qc.latency_histogram_search(scope, fm, r.range_start, r.range_end, r.bucket_s,
+                                                                 job.timeout), "the latency histogram",
+                 lambda resp: slowness.read_series_round(resp, intent, r.bucket_s))
     else:
-        times, totals, failing, _ = _buckets(_check(r_asked, "the rate histogram"), False,
-                                             r_totals if "error" not in r_totals else None)
-        onset = detect_onset([float(c) for c in failing], times, plan.bucket_s) if times else None
-    if onset is not None and onset.at < intent.start - timedelta(hours=12):
-        onset = None
-    histogram = Histogram(plan.range_start, plan.bucket_s, times, totals, failing, per_service,
-                          "Q5" if slow_mode else "Q2")
-    risen, rates = affected_services(per_service, onset, plan.bucket_s)
-    if slow_mode:
-        risen = []  # a latency question widens to the services that got slow (below), not to failing ones
+        plan.add("rates", job.index, qc.histogram_search(scope, fm, signal, r.range_start, r.range_end, r.bucket_s,
+                                                         job.timeout), "the rate histogram", ri.read_rates)
+        plan.add("totals", job.index, qc.totals_search(scope, fm, r.range_start, r.range_end, r.bucket_s,
+                                                       job.timeout), "the totals histogram", ri.read_totals,
+                 required=False)
+    plan.add("service_rates", job.index,
+             qc.histogram_search(Q("match_all"), fm, qc.error_signal(fm), r.range_start, r.range_end, r.bucket_s,
+                                 job.timeout), "the per-service histogram",
+             lambda resp: ri.read_rates(resp, per_service=True))
+    return plan
 
-    # the window: as asked, else from shortly before the onset, else the last hour
+
+def read_rates_round(job: Job, intent: Intent) -> Rates:
+    plan = plan_rates(job, intent)
+    found = plan.execute(job.gw)
+    per_service = found["service_rates"].per_service
+    r = job.ranges
+    lat: slowness.Series | None = None
+    if isinstance(found["rates"], slowness.Series):
+        # a latency question: the onset is a step in requests slower than the baseline's p99 (Q5)
+        lat = found["rates"]
+        asked = ri.RateSeries(lat.times, [d.total for d in lat.dists],
+                              list(lat.found.slow_counts) if lat.found else [0] * len(lat.times))
+        onset = lat.found.onset if lat.found else None
+    else:
+        asked = ri.with_totals(found["rates"], found.get("totals"))
+        onset = detect_onset([float(c) for c in asked.failing], asked.times, r.bucket_s) if asked.times else None
+    if onset is not None and onset.at < intent.start - MAX_ONSET_LEAD:
+        onset = None
+    histogram = Histogram(r.range_start, r.bucket_s, asked.times, asked.totals, asked.failing, per_service,
+                          "Q5" if lat else "Q2")
+    risen, rates = ri.affected_services(per_service, onset, r.bucket_s)
+    if lat is not None:
+        risen = []  # a latency question widens to the services that got slow (round 2), not to failing ones
+    return Rates(histogram, onset, risen, rates, plan.body("rates"), plan.body("service_rates"), lat)
+
+
+def settle_intent(intent: Intent, rates: Rates, catalog: Catalog) -> Intent:
+    """The window (as asked, else from shortly before the onset, else the last hour) and the widened services."""
+    onset = rates.onset
     if not intent.window_named:
         start = (onset.at - ONSET_LEAD) if onset else intent.end - DEFAULT_WINDOW
         note = (f"no window named: searched from 15 minutes before the onset ({iso(onset.at)})" if onset
                 else "no window named: searched the last hour")
         intent = intent.model_copy(update={"start": max(start, intent.end - timedelta(days=7)),
                                            "notes": [*intent.notes, note]})
-    if intent.ask == "investigate":
-        widened = list(asked)
-        related: set[str] = set()
-        for name in asked:
-            related.update(catalog.dependencies(name, depth=2))
-            related.update(catalog.dependents(name))
-        for name in risen:
-            if name not in widened and (not asked or name in related or len(risen) <= 6):
-                widened.append(name)
-        if widened != asked:
-            intent = intent.model_copy(update={"related_services": [s for s in widened if s not in asked]})
+    if intent.ask != "investigate":
+        return intent
+    asked = intent.services
+    related: set[str] = set()
+    for name in asked:
+        related.update(catalog.dependencies(name, depth=2))
+        related.update(catalog.dependents(name))
+    widened = list(asked)
+    for name in rates.risen:
+        if name not in widened and (not asked or name in related or len(rates.risen) <= 6):
+            widened.append(name)
+    if widened != asked:
+        intent = intent.model_copy(update={"related_services": [s for s in widened if s not in asked]})
+    return intent
 
-    window = (intent.start, intent.end)
-    baseline_end = min(intent.start, onset.at) if onset else intent.start
-    baseline_start = min(plan.range_start, baseline_end - timedelta(minutes=30))
-    baseline = (baseline_start, baseline_end)
 
-    threshold = lat_series.threshold_ms if lat_series and intent.ask == "investigate" else None
-    split = onset.at if slow_mode and onset and intent.start < onset.at else None
-    main_body = qc.main_query(intent, fm, index, timeout, split=split, slow_ms=threshold)
-    if slow_mode:
-        # the lines worth sampling are the slow requests: slower than asked, or than the p99 before
-        sample_scope: Query = qc.symptom_query(intent, fm, services=asked, slow_ms=threshold)
-    elif intent.ask == "investigate":
-        asked_symptom = qc.symptom_query(intent, fm, services=asked, default_to_errors=True)
-        wide = qc.services_filter(fm, asked + intent.related_services) if asked else None
-        wide_errors = Q("bool", filter=[c for c in (wide,) if c is not None] + [qc.error_signal(fm)])
-        sample_scope: Query = Q("bool", should=[asked_symptom, wide_errors], minimum_should_match=1)
-    else:
-        sample_scope = qc.symptom_query(intent, fm)
-    breakdown = {k: qc.role_fields(fm, k) for k in ("service", "version", "host", "path") if qc.role_fields(fm, k)}
-    by_names = [n for names in breakdown.values() for n in names]
-    half = max(settings.sample_size // 2, 5)
-    s_first = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, False, by_names)
-    s_last = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, True)
-    s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, by_names)
+def baseline_of(intent: Intent, onset: Onset | None, ranges: Ranges) -> tuple[datetime, datetime]:
+    """Before the window (and before the onset): what "normal" looked like."""
+    end = min(intent.start, onset.at) if onset else intent.start
+    return min(ranges.range_start, end - timedelta(minutes=30)), end
+
+
+# -- round 2: samples --------------------------------------------------------------------------
+
+def sample_scope(intent: Intent, fm: FieldMap, slow_ms: float | None = None) -> Query:
+    """The lines worth sampling: the symptom, and for an investigation the failing lines nearby.
+
+    For a latency question the symptom is a slow request: slower than asked,
+    or than the baseline's p99 (`slow_ms`)."""
+    if slowness.wanted(intent, fm):
+        return qc.symptom_query(intent, fm, services=intent.services, slow_ms=slow_ms)
+    if intent.ask != "investigate":
+        return qc.symptom_query(intent, fm)
+    asked = intent.services
+    asked_symptom = qc.symptom_query(intent, fm, services=asked, default_to_errors=True)
+    wide = qc.services_filter(fm, asked + intent.related_services) if asked else None
+    wide_errors = Q("bool", filter=[c for c in (wide,) if c is not None] + [qc.error_signal(fm)])
+    return Q("bool", should=[asked_symptom, wide_errors], minimum_should_match=1)
+
+
+def breakdown_fields(fm: FieldMap) -> dict[str, list[str]]:
+    """Each breakdown role's field names (one per index family)."""
+    return {k: qc.role_fields(fm, k) for k in ("service", "version", "host", "path") if qc.role_fields(fm, k)}
+
+
+def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetime, datetime],
+                 onset: Onset | None, lat: slowness.Series | None = None) -> SearchPlan:
+    fm, timeout, index = job.fm, job.timeout, job.index
+    by = [name for names in breakdown_fields(fm).values() for name in names]
+    half = max(job.settings.sample_size // 2, 5)
+    start, end = intent.start, intent.end
+    plan = SearchPlan()
+    split = onset.at if lat is not None and onset is not None and start < onset.at else None
+    slow_ms = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
+    plan.add("main", index, qc.main_search(intent, fm, index, timeout, split, slow_ms), "the main query",
+             lambda r: r)
+    plan.add("first", index, qc.sample_search(scope, fm, start, end, half, timeout, False, by),
+             "the window sample", lambda r: r)
+    plan.add("last", index, qc.sample_search(scope, fm, start, end, half, timeout, True), "the window sample",
+             ri.read_hits)
+    plan.add("baseline", index, qc.sample_search(scope, fm, baseline[0], baseline[1], half, timeout, True, by),
+             "the baseline sample", lambda r: r)
     scope_services = intent.services + intent.related_services if intent.services else []
     traffic_scope = qc.services_filter(fm, scope_services) or Q("match_all")
-    s_traffic = qc.sample_query(traffic_scope, fm, window[0], window[1], 0, timeout, False, by_names)
-    searches = [(index, main_body), (index, s_first), (index, s_last), (index, s_base), (index, s_traffic)]
-    pre_range = _precursor_ranges(onset, plan) if intent.ask == "investigate" and fm.level else None
-    if pre_range is not None:
+    plan.add("traffic", index, qc.sample_search(traffic_scope, fm, start, end, 0, timeout, False, by),
+             "the traffic breakdown", ri.read_breakdown)
+    if lat is not None and onset is not None and intent.ask == "investigate":
+        slowness.plan_services(plan, job.index, fm, intent, job.catalog, job.ranges.range_start, onset.at,
+                               job.ranges.range_end, timeout)
+    pre = precursor_ranges(onset, job.ranges.range_start) if intent.ask == "investigate" and fm.level else None
+    if pre is not None:
         warn_scope = Q("bool", filter=[c for c in (qc.services_filter(fm, scope_services),
                                                    qc.levels_filter(fm, ["warn"])) if c is not None])
-        searches += [(index, qc.sample_query(warn_scope, fm, pre_range[0], pre_range[1], half, timeout, False)),
-                     (index, qc.sample_query(warn_scope, fm, pre_range[2], pre_range[0], half, timeout, True))]
-    n_lat = 0
-    if slow_mode and onset is not None and intent.ask == "investigate":
-        reach = sorted(set(asked) | {d for a in asked for d in catalog.dependencies(a, depth=2)})
-        lat_scope = qc.services_filter(fm, reach) or Q("match_all")
-        lat_queries = slowness.services_queries(lat_scope, fm, plan.range_start, onset.at, plan.range_end, timeout)
-        n_lat = len(lat_queries)
-        searches += [(index, q) for q in lat_queries]
-    sampled = gw.msearch(searches)
-    r_main, r_first, r_last, r_base, r_traffic = sampled[:5]
-    lat_services: dict[str, tuple[float, float]] = {}
-    if n_lat:
-        b_resp, a_resp = sampled[-2], sampled[-1]
-        if "error" not in b_resp and "error" not in a_resp:
-            lat_services = slowness.read_services(b_resp, a_resp)
-        sampled = sampled[:-n_lat]
-    hits = int(_check(r_main, "the main query")["hits"]["total"]["value"])
-    group_buckets = [(str(b.get("key_as_string", b["key"])), int(b["doc_count"]))
-                 for b in r_main.get("aggregations", {}).get("breakdown", {}).get("buckets", [])]
-    main = QueryRecord("Q1", index, main_body, hits, "the question's filters in its window",
-                       kibana_url=discover_url(settings.kibana_url, intent, fm, index))
+        plan.add("warn_recent", index, qc.sample_search(warn_scope, fm, pre[0], pre[1], half, timeout, False),
+                 "the warnings before the onset", ri.read_hits, required=False)
+        plan.add("warn_before", index, qc.sample_search(warn_scope, fm, pre[2], pre[0], half, timeout, True),
+                 "the warnings before those", ri.read_hits, required=False)
+    return plan
 
-    seen: set[tuple[str, str]] = set()
-    window_hits: list[dict[str, Any]] = []
-    for resp in (_check(r_first, "the window sample"), _check(r_last, "the window sample")):
-        for hit in resp["hits"]["hits"]:
-            key = (hit["_index"], hit["_id"])
-            if key not in seen:
-                seen.add(key)
-                window_hits.append(hit)
-    base_hits = _check(r_base, "the baseline sample")["hits"]["hits"]
-    window_total = int(r_first["hits"]["total"]["value"])
-    base_total = int(r_base["hits"]["total"]["value"])
-    traffic_total = int(_check(r_traffic, "the traffic breakdown")["hits"]["total"]["value"])
-    concentrations = _concentrations(r_first.get("aggregations", {}), r_traffic.get("aggregations", {}),
-                                     r_base.get("aggregations", {}), window_total, traffic_total, base_total,
-                                     breakdown)
 
-    messages = [_text(h, fm) for h in window_hits + base_hits]
+def read_samples_round(job: Job, intent: Intent, baseline: tuple[datetime, datetime],
+                       onset: Onset | None, lat: slowness.Series | None = None) -> Samples:
+    threshold = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
+    scope = sample_scope(intent, job.fm, threshold)
+    plan = plan_samples(job, intent, scope, baseline, onset, lat)
+    found = plan.execute(job.gw)
+    main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
+                       "the question's filters in its window",
+                       kibana_url=discover_url(job.settings.kibana_url, intent, job.fm, job.index))
+    first, base = found["first"], found["baseline"]
+    window_bd, base_bd = ri.read_breakdown(first), ri.read_breakdown(base)
+    return Samples(main=main, groups=ri.read_groups(found["main"]), scope=scope,
+                   window_hits=ri.unique_hits(ri.read_hits(first), found["last"]),
+                   base_hits=ri.read_hits(base), window_total=window_bd.total, first_body=plan.body("first"),
+                   concentrations=ri.concentrations(window_bd, found["traffic"], base_bd,
+                                                    breakdown_fields(job.fm)),
+                   warn_recent=found.get("warn_recent"), warn_before=found.get("warn_before"),
+                   main_resp=found["main"], slow_services=slowness.found_services(found))
+
+
+# -- round 3: pattern probes -------------------------------------------------------------------
+
+@dataclass
+class Mined:
+    """The sample's templates, the top ones by lines in the window."""
+
+    templates: list[str]
+    assignment: list[int | None]
+    top: list[int]
+
+
+def mine_sample(samples: Samples, job: Job) -> Mined:
+    hits = samples.window_hits + samples.base_hits
+    messages = [ri.mined_text(h, job.fm) for h in hits]
     mined, assignment = mine_patterns(messages) if messages else ([], [])
     in_window = [0] * len(mined)
-    for i, a in enumerate(assignment[:len(window_hits)]):
+    for a in assignment[:len(samples.window_hits)]:
         if a is not None:
             in_window[a] += 1
     order = sorted((i for i in range(len(mined)) if in_window[i] > 0), key=lambda i: -in_window[i])
-    top = order[: settings.max_patterns]
+    return Mined([p.template for p in mined], list(assignment), order[: job.settings.max_patterns])
 
-    patterns: list[Pattern] = []
-    lines: list[EvidenceLine] = []
-    notes: list[str] = []
-    probe_scope = qc.symptom_query(intent, fm, services=intent.services, default_to_errors=False) \
-        if intent.ask != "investigate" else sample_scope
-    if top:
-        probes = [(index, qc.pattern_probe(probe_scope, fm, mined[i].template, window, baseline,
-                                           settings.evidence_per_pattern, timeout)) for i in top]
-        try:
-            responses = gw.msearch(probes)
-        except StoreTimeout as exc:
-            # the exact counts are a refinement: answer with the sample's estimates and say so
-            notes.append(f"pattern counts are estimates from a sample of {len(window_hits)} lines: {exc}")
-            responses = [_estimate(mined[i], assignment, window_hits, base_hits, fm, i) for i in top]
-        window_min = max((window[1] - window[0]).total_seconds() / 60, 1.0)
-        base_min = max((baseline[1] - baseline[0]).total_seconds() / 60, 1.0)
-        staged = []
-        for i, resp in zip(top, responses):
-            if "error" in resp:
-                continue
-            aggs = resp.get("aggregations", {})
-            w = aggs.get("window", {})
-            count = int(w.get("doc_count", 0))
-            if count == 0:
-                continue
-            base_count = int(aggs.get("baseline", {}).get("doc_count", 0))
-            examples = w.get("examples", {}).get("hits", {}).get("hits", [])
-            last = w.get("last", {}).get("hits", {}).get("hits", [])
-            first_seen = _ts(examples[0], fm) if examples else None
-            last_seen = _ts(last[0], fm) if last else None
-            expected = base_count / base_min * window_min
-            new = base_count == 0 or (base_count / base_min) * 10 <= count / window_min
-            svc = [str(b["key"]) for name, agg in w.items() if name.startswith("services") and isinstance(agg, dict)
-                   for b in agg.get("buckets", [])]
-            staged.append((mined[i].template, count, base_count, new, first_seen, last_seen, svc,
-                           count - expected, examples))
-        staged.sort(key=lambda s: (-s[7], -s[1]))
-        for n, (template, count, base_count, new, first_seen, last_seen, svc, excess, examples) in enumerate(staged, 1):
-            pid = f"P{n}"
-            ev_ids = _cite(examples[: settings.evidence_per_pattern], fm, pid, lines)
-            precursor = bool(onset and new and first_seen and parse_instant(first_seen) < onset.at - timedelta(minutes=2))
-            patterns.append(Pattern(pid, mask_secrets(template), count, base_count, new, first_seen, last_seen, svc,
-                                    round(excess, 1), ev_ids, precursor))
-    if pre_range is not None and onset is not None:
-        pre_hits = sampled[5].get("hits", {}).get("hits", []) if "error" not in sampled[5] else []
-        pre_base = sampled[6].get("hits", {}).get("hits", []) if "error" not in sampled[6] else []
-        for template, members in _precursors(pre_hits, pre_base, fm):
-            pid = f"P{len(patterns) + 1}"
-            ev_ids = _cite(members[: settings.evidence_per_pattern], fm, pid, lines)
-            first = _ts(members[0], fm)
-            patterns.append(Pattern(pid, mask_secrets(template), len(members), 0, True, first, _ts(members[-1], fm),
-                                    sorted({str(_get(h, fm, "service")) for h in members}),
-                                    0.0, ev_ids, precursor=True))
-    if not lines and window_hits:
-        for hit in window_hits[: settings.evidence_per_pattern * 2]:
-            lines.append(_line(hit, fm, f"E{len(lines) + 1}", None))
 
-    queries = [main, QueryRecord("Q2", index, h_asked, sum(failing), "failing lines per bucket, asked services"),
-               QueryRecord("Q3", index, h_all, sum(sum(s) for s in per_service.values()), "failing lines per service"),
-               QueryRecord("Q4", index, s_first, window_total, "sample of the window's lines")]
-    latency = None
-    if slow_mode:
-        latency = slowness.assemble(intent, fm, r_main, lat_series, main.id, "Q5", lat_services)
-        queries.append(QueryRecord("Q5", index, h_asked, sum(totals), "request durations per bucket, asked services"))
-        risen = [s for s in lat_services if s in asked] + [s for s in lat_services if s not in asked]
-        rates = {name: (b, a) for name, (b, a) in lat_services.items()}
+def plan_probes(job: Job, intent: Intent, samples: Samples, mined: Mined,
+                window: tuple[datetime, datetime], baseline: tuple[datetime, datetime]) -> SearchPlan:
+    probe_scope = samples.scope if intent.ask == "investigate" else \
+        qc.symptom_query(intent, job.fm, services=intent.services, default_to_errors=False)
+    r = job.ranges
+    plan = SearchPlan()
+    for i in mined.top:
+        plan.add(f"probe:{i}", job.index,
+                 qc.probe_search(probe_scope, job.fm, mined.templates[i], window, baseline,
+                                 job.settings.evidence_per_pattern, job.timeout,
+                                 series=(r.range_start, r.range_end, r.bucket_s)),
+                 "a pattern probe", ri.read_probe, required=False)
+    return plan
+
+
+def estimate_probe(mined: Mined, samples: Samples, fm: FieldMap, index: int) -> ri.ProbeCounts:
+    """A probe's answer built from the sample alone (when the exact probe timed out)."""
+    n = len(samples.window_hits)
+    members_w = [samples.window_hits[i] for i, a in enumerate(mined.assignment[:n]) if a == index]
+    members_b = [samples.base_hits[i] for i, a in enumerate(mined.assignment[n:]) if a == index]
+    members_w.sort(key=lambda h: str(ri.field_of(h, fm, "timestamp")))
+    return ri.ProbeCounts(len(members_w), len(members_b), members_w[:5], members_w[-1:], [])
+
+
+def read_probes_round(job: Job, intent: Intent, samples: Samples, mined: Mined, window: tuple[datetime, datetime],
+                      baseline: tuple[datetime, datetime], notes: list[str]) -> dict[int, ri.ProbeCounts | None]:
+    plan = plan_probes(job, intent, samples, mined, window, baseline)
+    try:
+        found = plan.execute(job.gw)
+    except StoreTimeout as exc:
+        # the exact counts are a refinement: answer with the sample's estimates and say so
+        notes.append(f"pattern counts are estimates from a sample of {len(samples.window_hits)} lines: {exc}")
+        return {i: estimate_probe(mined, samples, job.fm, i) for i in mined.top}
+    return {i: found[f"probe:{i}"] for i in mined.top}
+
+
+def probed_patterns(job: Job, mined: Mined, probes: dict[int, ri.ProbeCounts | None], onset: Onset | None,
+                    window: tuple[datetime, datetime], baseline: tuple[datetime, datetime],
+                    times: list[datetime], cited: Cited) -> None:
+    """Patterns with lines in the window, most in excess of their earlier rate first, each with cited lines."""
+    window_min = max((window[1] - window[0]).total_seconds() / 60, 1.0)
+    base_min = max((baseline[1] - baseline[0]).total_seconds() / 60, 1.0)
+    staged = []
+    for i in mined.top:
+        probe = probes.get(i)
+        if probe is None or probe.count == 0:
+            continue
+        excess = probe.count - probe.baseline_count / base_min * window_min
+        staged.append((i, probe, excess))
+    staged.sort(key=lambda s: (-s[2], -s[1].count))
+    for i, probe, excess in staged:
+        pid = f"P{len(cited.patterns) + 1}"
+        first_seen = ri.hit_time(probe.examples[0], job.fm) if probe.examples else None
+        last_seen = ri.hit_time(probe.last[0], job.fm) if probe.last else None
+        new = ri.is_new(probe.count, probe.baseline_count, window_min, base_min)
+        ev_ids = cited.cite(probe.examples[: job.settings.evidence_per_pattern], job.fm, pid)
+        cited.patterns.append(Pattern(
+            pid, mask_secrets(mined.templates[i]), probe.count, probe.baseline_count, new, first_seen, last_seen,
+            probe.services, round(excess, 1), ev_ids, new and ri.began_before(first_seen, onset),
+            series=ri.align_series(probe.series, times)))
+
+
+def add_precursors(job: Job, samples: Samples, cited: Cited) -> None:
+    """Warning patterns that began before the onset: the slow build-up, cited like the others."""
+    for template, members in precursor_patterns(samples.warn_recent or [], samples.warn_before or [], job.fm):
+        pid = f"P{len(cited.patterns) + 1}"
+        ev_ids = cited.cite(members[: job.settings.evidence_per_pattern], job.fm, pid)
+        services = sorted({str(ri.field_of(h, job.fm, "service")) for h in members})
+        cited.patterns.append(Pattern(pid, mask_secrets(template), len(members), 0, True,
+                                      ri.hit_time(members[0], job.fm), ri.hit_time(members[-1], job.fm),
+                                      services, 0.0, ev_ids, precursor=True))
+
+
+# -- the whole -----------------------------------------------------------------------------------
+
+def schema_notes(intent: Intent, fm: FieldMap, index: str, latency: Latency | None) -> list[str]:
+    """What the answer must say about how it read the logs: durations, levels from text, layouts, unreadable."""
+    notes = []
+    if latency is not None:
         notes.append(f"request durations from {latency.field} ({latency.unit}); percentiles by {latency.method}")
-    elif intent.symptom == "latency":
-        notes.append("no request-duration field found, so latency could not be measured")
     if any(f.level_in_text for f in fm.layouts()) and (intent.levels or intent.ask == "investigate"):
-        notes.append("no level field in the logs: levels were read from the message text "
-                     "(lines that say ERROR, level=error or \"level\":\"error\"); a line that only mentions the word counts too")
+        notes.append("no level field in the logs: levels were read from the message text (lines that say "
+                     "ERROR, level=error or \"level\":\"error\"); a line that only mentions the word counts too")
     if fm.families:
         notes.append(f"{len(fm.families)} field layouts behind {index}, each searched with its own names: "
-                     + "; ".join(f"{', '.join(f.indices[:3])} ({f.service or '-'}, {f.level or 'level in text'}, "
-                                 f"{f.message or '-'})" for f in fm.families))
+                     + "; ".join(f"{', '.join(f.indices[:3])} (service {f.service or '-'}, level "
+                                 f"{f.level or 'in the text'}, message {f.message or '-'})" for f in fm.families))
     for name, reason in sorted(fm.unreadable.items()):
         notes.append(f"index {name} could not be read: {reason}")
-    evidence = LogEvidence(main, histogram, onset, risen, rates, patterns, lines, concentrations, queries, baseline,
-                           breakdown=group_buckets, latency=latency)
+    return notes
+
+
+def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings: Settings,
+                     catalog: Catalog, index: str) -> tuple[Intent, LogEvidence]:
+    """Run the three rounds and turn their answers into typed findings (and the final intent)."""
+    job = Job(gw, fm, settings, index, plan_ranges(intent), catalog)
+    rates = read_rates_round(job, intent)
+    intent = settle_intent(intent, rates, catalog)
+    window = (intent.start, intent.end)
+    baseline = baseline_of(intent, rates.onset, job.ranges)
+    samples = read_samples_round(job, intent, baseline, rates.onset, rates.latency)
+    mined = mine_sample(samples, job)
+    notes: list[str] = []
+    cited = Cited()
+    if mined.top:
+        probes = read_probes_round(job, intent, samples, mined, window, baseline, notes)
+        probed_patterns(job, mined, probes, rates.onset, window, baseline, rates.histogram.times, cited)
+    if samples.warn_recent is not None and rates.onset is not None:
+        add_precursors(job, samples, cited)
+    if not cited.lines and samples.window_hits:
+        cited.cite(samples.window_hits[: settings.evidence_per_pattern * 2], fm, None)
+    h = rates.histogram
+    queries = [samples.main,
+               QueryRecord("Q2", index, rates.asked_body, sum(h.failing), "failing lines per bucket, asked services"),
+               QueryRecord("Q3", index, rates.all_body, sum(sum(s) for s in h.per_service.values()),
+                           "failing lines per service"),
+               QueryRecord("Q4", index, samples.first_body, samples.window_total, "sample of the window's lines")]
+    risen, service_rates, latency = rates.risen, rates.rates, None
+    if rates.latency is not None:
+        latency = slowness.assemble(intent, fm, samples.main_resp, rates.latency, samples.main.id, "Q5",
+                                    samples.slow_services)
+        queries[1] = QueryRecord("Q5", index, rates.asked_body, sum(h.totals), "request durations per bucket, asked services")
+        risen = sorted(samples.slow_services, key=lambda s: (s not in intent.services, s))
+        service_rates = dict(samples.slow_services)
+    notes.extend(schema_notes(intent, fm, index, latency))
+    evidence = LogEvidence(samples.main, h, rates.onset, risen, service_rates, cited.patterns, cited.lines,
+                           samples.concentrations, queries, baseline, breakdown=samples.groups, latency=latency)
     if notes:
         intent = intent.model_copy(update={"notes": [*intent.notes, *notes]})
     return intent, evidence
-
-
-PRECURSOR_LOOKBACK = timedelta(minutes=90)
-MIN_PRECURSOR = 3
-
-
-def _precursor_ranges(onset: Onset | None, plan: Plan) -> tuple[datetime, datetime, datetime] | None:
-    """(start, onset, baseline start): warnings in the 90 minutes before the onset, against what came before."""
-    if onset is None:
-        return None
-    start = max(onset.at - PRECURSOR_LOOKBACK, plan.range_start + timedelta(minutes=30))
-    if start >= onset.at - timedelta(minutes=5):
-        return None
-    return start, onset.at - timedelta(seconds=1), plan.range_start
-
-
-def _precursors(recent: list[dict[str, Any]], before: list[dict[str, Any]], fm: FieldMap) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Warning patterns that began before the onset and were absent before them: the slow build-up."""
-    messages = [_text(h, fm) for h in recent + before]
-    if not recent:
-        return []
-    mined, assignment = mine_patterns(messages)
-    out = []
-    for i, pattern in enumerate(mined):
-        members = [recent[j] for j, a in enumerate(assignment[:len(recent)]) if a == i]
-        earlier = [j for j, a in enumerate(assignment[len(recent):]) if a == i]
-        if len(members) >= MIN_PRECURSOR and not earlier:
-            out.append((pattern.template, members))
-    out.sort(key=lambda tm: str(_get(tm[1][0], fm, "timestamp")))
-    return out[:3]
-
-
-def _estimate(pattern: Any, assignment: list[int | None], window_hits: list[dict[str, Any]],
-              base_hits: list[dict[str, Any]], fm: FieldMap, index: int) -> dict[str, Any]:
-    """A probe's answer shape, built from the sample alone (when the exact probe timed out)."""
-    members_w = [window_hits[i] for i, a in enumerate(assignment[:len(window_hits)]) if a == index]
-    members_b = [base_hits[i] for i, a in enumerate(assignment[len(window_hits):]) if a == index]
-    members_w.sort(key=lambda h: str(_get(h, fm, "timestamp")))
-    return {"aggregations": {
-        "window": {"doc_count": len(members_w), "examples": {"hits": {"hits": members_w[:5]}},
-                   "last": {"hits": {"hits": members_w[-1:]}}},
-        "baseline": {"doc_count": len(members_b)}}}
-
-
-def _ts(hit: dict[str, Any], fm: FieldMap) -> str | None:
-    value = _get(hit, fm, "timestamp")
-    if value is None and hit.get("sort"):
-        value = hit["sort"][0]
-    if value is None:
-        return None
-    try:
-        return iso(parse_instant(str(value)))
-    except ValueError:
-        return str(value)

@@ -1,12 +1,13 @@
 """The latency part of an answer: which searches it adds to each round, and how their answers are read.
 
-Round 1 adds the durations per bucket of the services asked about (range
-buckets under a date histogram: one pass, even on a store that scans), from
-which the onset follows (evidence/latency.py). Round 2's main query carries
-the window's durations (and the server's percentiles where it has them),
-before and after the onset; two more searches give each service's durations
-before and after it, so the services that got slow are named like those
-whose errors rose. Everything here is pure: the caller runs the searches.
+Round 1 asks for the durations per bucket of the services asked about
+(range buckets under a date histogram: one pass, even on a store that
+scans), from which the onset follows (evidence/latency.py). Round 2's main
+query carries the window's durations (and the server's percentiles where it
+has them), before and after the onset; two more searches give each
+service's durations before and after it, so the services that got slow are
+named like those whose errors rose. Nothing here does I/O: the rounds run
+the searches planned here and hand back their answers.
 """
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from elasticsearch.dsl.query import Query
+from elasticsearch.dsl import Q
 
+from incidentbot.core.catalog import Catalog
 from incidentbot.core.evidence import Latency
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.evidence.latency import (
     METHOD_BUCKETS, METHOD_SERVER, PERCENTS, Distribution, LatencyOnset, label, latency_onset, merge,
     read_distribution, read_percentiles, read_prefixed, read_series, risen_services, series,
 )
+from incidentbot.evidence.plan import SearchPlan
 from incidentbot.query import compile as qc
-from incidentbot.question.fields import FieldMap
 
 MIN_BASELINE = timedelta(minutes=30)
 
@@ -31,11 +34,6 @@ MIN_BASELINE = timedelta(minutes=30)
 def wanted(intent: Intent, fm: FieldMap) -> bool:
     """A latency question over indices that have a duration field."""
     return intent.symptom == "latency" and any(f.duration for f in fm.layouts())
-
-
-def series_query(scope: Query, fm: FieldMap, start: datetime, end: datetime, bucket_s: int,
-                 timeout: str) -> dict[str, Any]:
-    return qc.latency_histogram_query(scope, fm, start, end, bucket_s, timeout)
 
 
 @dataclass
@@ -65,11 +63,25 @@ def read_series_round(resp: dict[str, Any], intent: Intent, bucket_s: int) -> Se
     return Series(times, dists, latency_onset(times, dists, base, bucket_s) if times else None)
 
 
-def services_queries(scope: Query, fm: FieldMap, start: datetime, split: datetime, end: datetime,
-                     timeout: str) -> list[dict[str, Any]]:
-    """Two searches: every service's durations before the onset, and after it."""
-    return [qc.latency_services_query(scope, fm, start, split, timeout),
-            qc.latency_services_query(scope, fm, split, end, timeout, end_inclusive=True)]
+def plan_services(plan: SearchPlan, index: str, fm: FieldMap, intent: Intent, catalog: Catalog | None,
+                  start: datetime, split: datetime, end: datetime, timeout: str) -> None:
+    """Two optional searches: the durations of the services asked about and what they depend on, per
+    service, before the onset and after it (a refinement: the answer stands without them)."""
+    reach = sorted(set(intent.services) | {d for a in intent.services
+                                           for d in (catalog.dependencies(a, depth=2) if catalog else [])})
+    scope = qc.services_filter(fm, reach) or Q("match_all")
+    plan.add("slow_before", index, qc.latency_services_search(scope, fm, start, split, timeout),
+             "the durations per service before the onset", lambda r: r, required=False)
+    plan.add("slow_after", index, qc.latency_services_search(scope, fm, split, end, timeout, end_inclusive=True),
+             "the durations per service after the onset", lambda r: r, required=False)
+
+
+def found_services(found: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """Services whose p95 rose after the onset, from the two searches above (none when they were not run)."""
+    before, after = found.get("slow_before"), found.get("slow_after")
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return {}
+    return read_services(before, after)
 
 
 def read_services(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[float, float]]:

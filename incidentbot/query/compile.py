@@ -14,7 +14,7 @@ from elasticsearch.dsl import Q, Search
 from elasticsearch.dsl.query import Query
 
 from incidentbot.query.latency import UNIT_MS, percentiles_agg, range_agg
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent, StatusFilter
 from incidentbot.core.timeutil import iso
 
@@ -195,6 +195,12 @@ def distribution_aggs(fm: FieldMap, use_percentiles: bool = False) -> dict[str, 
 
 def main_query(intent: Intent, fm: FieldMap, index: str, timeout: str, split: datetime | None = None,
                slow_ms: float | None = None) -> dict[str, Any]:
+    """The main search's body, as the answer quotes it."""
+    return main_search(intent, fm, index, timeout, split, slow_ms).to_dict()
+
+
+def main_search(intent: Intent, fm: FieldMap, index: str, timeout: str, split: datetime | None = None,
+                slow_ms: float | None = None) -> Search:
     """The query the answer quotes: the question's filters in its window, exact total.
 
     For a latency question it also carries the latency figures the answer
@@ -215,21 +221,26 @@ def main_query(intent: Intent, fm: FieldMap, index: str, timeout: str, split: da
             for name, agg in distribution_aggs(fm, pct).items():
                 terms.bucket(name, agg)
     if intent.symptom == "latency":
-        for name, agg in distribution_aggs(fm, pct).items():
-            s.aggs.bucket(f"latency_{name}", agg)
-        if split is not None:
-            for part, (lo, hi) in (("before", (intent.start, split)), ("after", (split, intent.end))):
-                period = s.aggs.bucket(f"latency_{part}", "filter",
-                                       filter=time_range(fm, lo, hi, end_inclusive=part == "after"))
-                for name, agg in distribution_aggs(fm, pct).items():
-                    period.bucket(name, agg)
-        if slow_ms is not None:
-            s.aggs.bucket("latency_slow", "filter", filter=duration_filter(fm, slow_ms))
-    return s.extra(size=0, track_total_hits=True, timeout=timeout).to_dict()
+        _latency_aggs(s, intent, fm, split, slow_ms)
+    return s.extra(size=0, track_total_hits=True, timeout=timeout)
 
 
-def latency_histogram_query(scope: Query, fm: FieldMap, start: datetime, end: datetime, interval_s: int,
-                            timeout: str) -> dict[str, Any]:
+def _latency_aggs(s: Search, intent: Intent, fm: FieldMap, split: datetime | None, slow_ms: float | None) -> None:
+    pct = fm.server_percentiles
+    for name, agg in distribution_aggs(fm, pct).items():
+        s.aggs.bucket(f"latency_{name}", agg)
+    if split is not None:
+        for part, (lo, hi) in (("before", (intent.start, split)), ("after", (split, intent.end))):
+            period = s.aggs.bucket(f"latency_{part}", "filter",
+                                   filter=time_range(fm, lo, hi, end_inclusive=part == "after"))
+            for name, agg in distribution_aggs(fm, pct).items():
+                period.bucket(name, agg)
+    if slow_ms is not None:
+        s.aggs.bucket("latency_slow", "filter", filter=duration_filter(fm, slow_ms))
+
+
+def latency_histogram_search(scope: Query, fm: FieldMap, start: datetime, end: datetime, interval_s: int,
+                             timeout: str) -> Search:
     """Durations per bucket over the analysed range: range buckets under a date histogram (every server has both)."""
     s = Search().query(scope).filter(duration_filter(fm)).filter(time_range(fm, start, end, end_inclusive=False))
     s = s.extra(size=0, timeout=timeout, track_total_hits=True)
@@ -237,11 +248,11 @@ def latency_histogram_query(scope: Query, fm: FieldMap, start: datetime, end: da
                          min_doc_count=0, extended_bounds={"min": iso(start, True), "max": iso(end, True)})
     for name, agg in distribution_aggs(fm).items():
         hist.bucket(name, agg)
-    return s.to_dict()
+    return s
 
 
-def latency_services_query(scope: Query, fm: FieldMap, start: datetime, end: datetime, timeout: str,
-                           end_inclusive: bool = False) -> dict[str, Any]:
+def latency_services_search(scope: Query, fm: FieldMap, start: datetime, end: datetime, timeout: str,
+                            end_inclusive: bool = False) -> Search:
     """Per service, the durations in one period (one search before the onset, one after): which services got
     slow. Terms with range buckets under them, no filter aggregation, so a scanning store reads it in one pass."""
     s = Search().query(scope).filter(duration_filter(fm)).filter(time_range(fm, start, end, end_inclusive=end_inclusive))
@@ -250,17 +261,17 @@ def latency_services_query(scope: Query, fm: FieldMap, start: datetime, end: dat
         terms = s.aggs.bucket(f"services{i}", "terms", field=name, size=30)
         for agg_name, agg in distribution_aggs(fm).items():
             terms.bucket(agg_name, agg)
-    return s.to_dict()
+    return s
 
 
-def histogram_query(scope: Query, fm: FieldMap, signal: Query, start: datetime, end: datetime,
-                    interval_s: int, timeout: str, breakdown: bool = True) -> dict[str, Any]:
+def histogram_search(scope: Query, fm: FieldMap, signal: Query, start: datetime, end: datetime,
+                     interval_s: int, timeout: str, breakdown: bool = True) -> Search:
     """Failing lines per bucket over a range (the signal in the query), with failing counts per service.
 
     The signal is part of the query, never a `filter` aggregation under the
     date histogram: a store that scans (noida-db, an overloaded cluster)
     evaluates such a filter once per bucket, 180 passes instead of one
-    (34 s against 0.5 s on 2,500 documents). Totals come from `totals_query`.
+    (34 s against 0.5 s on 2,500 documents). Totals come from `totals_search`.
     """
     s = Search().query(scope).filter(signal).filter(time_range(fm, start, end, end_inclusive=False))
     s = s.extra(size=0, timeout=timeout, track_total_hits=True)
@@ -269,17 +280,17 @@ def histogram_query(scope: Query, fm: FieldMap, signal: Query, start: datetime, 
     if breakdown:
         for i, name in enumerate(role_fields(fm, "service")):
             hist.bucket("services" if i == 0 else f"services{i}", "terms", field=name, size=20)
-    return s.to_dict()
+    return s
 
 
-def totals_query(scope: Query, fm: FieldMap, start: datetime, end: datetime, interval_s: int,
-                 timeout: str) -> dict[str, Any]:
+def totals_search(scope: Query, fm: FieldMap, start: datetime, end: datetime, interval_s: int,
+                  timeout: str) -> Search:
     """All lines per bucket over a range (the denominator the chart draws)."""
     s = Search().query(scope).filter(time_range(fm, start, end, end_inclusive=False))
     s = s.extra(size=0, timeout=timeout, track_total_hits=True)
     s.aggs.bucket("histogram", "date_histogram", field=fm.timestamp, fixed_interval=f"{interval_s}s",
                   min_doc_count=0, extended_bounds={"min": iso(start, True), "max": iso(end, True)})
-    return s.to_dict()
+    return s
 
 
 def role_fields(fm: FieldMap, role: str) -> list[str]:
@@ -297,15 +308,15 @@ def source_fields(fm: FieldMap, roles: tuple[str, ...] = ("timestamp", "service"
     return [name for role in roles for name in role_fields(fm, role)]
 
 
-def sample_query(scope: Query, fm: FieldMap, start: datetime, end: datetime, size: int, timeout: str,
-                 newest_first: bool = False, aggs_fields: list[str] | None = None) -> dict[str, Any]:
+def sample_search(scope: Query, fm: FieldMap, start: datetime, end: datetime, size: int, timeout: str,
+                  newest_first: bool = False, aggs_fields: list[str] | None = None) -> Search:
     """A bounded sample of lines, with the _source fields the answer needs and optional breakdowns."""
     s = Search().query(scope).filter(time_range(fm, start, end))
     s = s.sort({fm.timestamp: {"order": "desc" if newest_first else "asc"}})
     s = s.source(source_fields(fm))
     for name in aggs_fields or []:
         s.aggs.bucket(f"by_{name}", "terms", field=name, size=10)
-    return s.extra(size=min(size, MAX_SIZE), timeout=timeout, track_total_hits=True).to_dict()
+    return s.extra(size=min(size, MAX_SIZE), timeout=timeout, track_total_hits=True)
 
 
 def template_runs(template: str) -> list[str]:
@@ -329,9 +340,15 @@ def pattern_query(scope: Query, fm: FieldMap, template: str) -> Query:
     return Q("bool", filter=scope, must=[phrase_query(fm, r) for r in runs] or [Q("match_all")])
 
 
-def pattern_probe(scope: Query, fm: FieldMap, template: str, window: tuple[datetime, datetime],
-                  baseline: tuple[datetime, datetime], examples: int, timeout: str) -> dict[str, Any]:
-    """For one pattern: its exact count in the window and the baseline, its first lines, where it is."""
+def probe_search(scope: Query, fm: FieldMap, template: str, window: tuple[datetime, datetime],
+                 baseline: tuple[datetime, datetime], examples: int, timeout: str,
+                 series: tuple[datetime, datetime, int] | None = None) -> Search:
+    """For one pattern: its exact count in the window and the baseline, its first lines, where it is.
+
+    `series` (start, end, bucket seconds) adds the pattern's count per bucket of
+    the answer's histogram, non-empty buckets only, so a chart can draw it
+    without another request.
+    """
     query = pattern_query(scope, fm, template)
     fields = source_fields(fm, ("timestamp", "service", "level", "message", "status", "host", "path", "version"))
     s = Search().query(query).filter(time_range(fm, baseline[0], window[1]))
@@ -342,4 +359,8 @@ def pattern_probe(scope: Query, fm: FieldMap, template: str, window: tuple[datet
     for i, name in enumerate(role_fields(fm, "service")):
         in_window.bucket("services" if i == 0 else f"services{i}", "terms", field=name, size=5)
     s.aggs.bucket("baseline", "filter", filter=time_range(fm, baseline[0], baseline[1], end_inclusive=False))
-    return s.extra(size=0, timeout=timeout, track_total_hits=True).to_dict()
+    if series is not None:
+        start, end, interval_s = series
+        s.aggs.bucket("series", "filter", filter=time_range(fm, start, end, end_inclusive=False)).bucket(
+            "histogram", "date_histogram", field=fm.timestamp, fixed_interval=f"{interval_s}s", min_doc_count=1)
+    return s.extra(size=0, timeout=timeout, track_total_hits=True)

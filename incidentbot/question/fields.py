@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from incidentbot.config import FieldOverrides
 from incidentbot.core.errors import UsageError
+from incidentbot.core.fields import FieldMap
+from incidentbot.core.levels import canonical_level
 from incidentbot.gateway import ReadOnlyGateway
+
+__all__ = ["CANDIDATES", "DURATION_CANDIDATES", "FIELD_CACHE", "FieldMap", "discover_fields"]
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "timestamp": ("@timestamp", "timestamp", "time", "ts", "date"),
@@ -54,91 +57,8 @@ DURATION_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("duration_us", "us"), ("duration_ns", "ns"), ("duration_s", "s"), ("duration_seconds", "s"),
     ("attributes.duration_ms", "ms"), ("duration", "ms"),
 )
-UNIT_MS: dict[str, float] = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1000.0}
 _NUMERIC = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
-# A level spelled any way maps to one canonical name. "errors" means error, not fatal or critical.
-LEVEL_ALIASES: dict[str, str] = {
-    "error": "error", "err": "error", "e": "error", "eror": "error", "errors": "error", "severe": "error",
-    "warn": "warn", "warning": "warn", "w": "warn", "warnings": "warn",
-    "info": "info", "information": "info", "informational": "info", "notice": "info", "i": "info",
-    "debug": "debug", "d": "debug", "dbg": "debug", "fine": "debug",
-    "trace": "trace", "finest": "trace", "verbose": "trace",
-    "fatal": "fatal", "critical": "fatal", "crit": "fatal", "panic": "fatal", "emerg": "fatal",
-    "emergency": "fatal", "alert": "fatal", "f": "fatal",
-}
 _KEYWORDISH = {"keyword", "constant_keyword", "wildcard"}
-
-
-def canonical_level(value: str) -> str | None:
-    return LEVEL_ALIASES.get(str(value).strip().lower())
-
-
-@dataclass
-class FieldMap:
-    """The discovered field names of a logs index, and the values that matter for questions.
-
-    One pattern may match indices with different layouts (a flat index next to
-    an ECS one, OpenTelemetry next to Filebeat): each layout is a *family* with
-    its own FieldMap and its indices, and the query compiler asks each family
-    with its own names (`families` is empty when every index looks alike).
-    """
-
-    timestamp: str = "@timestamp"
-    service: str | None = None
-    level: str | None = None
-    message: str | None = None
-    message_is_text: bool = True
-    status: str | None = None
-    host: str | None = None
-    path: str | None = None
-    version: str | None = None
-    trace: str | None = None
-    region: str | None = None
-    duration: str | None = None
-    duration_unit: str = "ms"
-    # no level field: the level is read from the message text (ERROR, level=error, "level":"error")
-    level_in_text: bool = False
-    level_values: dict[str, list[str]] = field(default_factory=dict)
-    services: list[str] = field(default_factory=list)
-    types: dict[str, str] = field(default_factory=dict)
-    indices: list[str] = field(default_factory=list)
-    families: list["FieldMap"] = field(default_factory=list)
-    unreadable: dict[str, str] = field(default_factory=dict)
-    # does the server have the `percentiles` aggregation (Elasticsearch, OpenSearch: yes; noida-db: no)?
-    server_percentiles: bool = False
-
-    def level_terms(self, canonical: list[str]) -> list[str]:
-        """The values in the data for these canonical levels, all spellings included."""
-        out: list[str] = []
-        for name in canonical:
-            values = self.level_values.get(name)
-            if values:
-                out.extend(values)
-            else:  # nothing seen yet: ask for the usual spellings
-                spellings = [k for k, v in LEVEL_ALIASES.items() if v == name and len(k) > 1]
-                out.extend(sorted({s for s in spellings} | {s.upper() for s in spellings} | {s.title() for s in spellings}))
-        return sorted(set(out))
-
-    def layouts(self) -> list["FieldMap"]:
-        """Every family to query: this map alone when all indices look alike."""
-        return self.families or [self]
-
-    def for_index(self, index: str) -> "FieldMap":
-        """The family a hit's index belongs to (to read its _source with the right names)."""
-        for fam in self.families:
-            if index in fam.indices:
-                return fam
-        return self
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {k: getattr(self, k) for k in ("timestamp", "service", "level", "message", "status",
-                                                              "host", "path", "version", "trace", "duration",
-                                                              "duration_unit", "level_in_text")}
-        if self.families:
-            out["families"] = [{"indices": f.indices, **{k: v for k, v in f.to_json().items()}} for f in self.families]
-        if self.unreadable:
-            out["unreadable"] = dict(self.unreadable)
-        return out
 
 
 Caps = dict[str, dict[str, Any]]

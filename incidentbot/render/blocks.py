@@ -20,9 +20,7 @@ from typing import Any
 
 from incidentbot.core.mask import mask_secrets, neutralise_mentions
 from incidentbot.core.answer import Answer
-from incidentbot.core.change import Change
-from incidentbot.pipeline import ChangeReport
-from incidentbot.ranking.history import risk_flag
+from incidentbot.core.change import Change, ChangeReport
 from incidentbot.core.timeutil import hhmm, iso
 
 MAX_BLOCKS = 50
@@ -211,7 +209,7 @@ def answer_blocks(answer: Answer, key: str | None = None) -> Rendered:
     blocks.append(section(summary))
     facts = []
     if ev.onset:
-        facts.append(f"*Onset* {hhmm(ev.onset.at)} UTC ({ev.onset.describe()}) [{ev.histogram.query_id if ev.histogram else 'Q2'}]")
+        facts.append(f"*Onset* {hhmm(ev.onset.at)} UTC ({ev.onset.describe()}) [{ev.onset_source}]")
     else:
         facts.append("*Onset* none found (the rate did not step up)")
     facts.append(f"*Hits* {ev.main.hits} [{ev.main.id}]")
@@ -306,7 +304,7 @@ def error_blocks(text: str) -> Rendered:
 # ---------------------------------------------------------------- changes
 
 def _risk(c: Change, report: ChangeReport) -> tuple[str, str]:
-    return report.risks.get(c.id) or risk_flag(c, {}, report.end)
+    return report.risk(c)
 
 
 def _change_line(c: Change, report: ChangeReport) -> str:

@@ -12,8 +12,9 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from support.servers import ROOT
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = str(ROOT)
 FIXTURES = os.path.join(REPO, "fixtures")
 DEMO_DIR = os.path.join(REPO, "incidentbot", "data", "demo")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from fakeopenai import FakeOpenAI, Scripted, error_reply, fake_openai, tool_call  # noqa: F401  (fixture)
+from support.fakeopenai import FakeOpenAI, Scripted, error_reply, fake_openai, tool_call  # noqa: F401  (fixture)
 
 from incidentbot.core.catalog import Catalog
-from incidentbot.llm.wiring import refine_intent
-from incidentbot.question.fields import FieldMap
+from incidentbot.question.llm import refine_intent
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import StatusFilter
 from incidentbot.question.llm import LLMIntent, check_intent, llm_intent, merge_intent
 from incidentbot.question.parse import parse_question
@@ -176,6 +176,6 @@ def test_merge_the_explicit_parse_wins_and_the_model_fills_gaps() -> None:
 
 def test_without_an_api_key_nothing_is_asked(fake_openai: FakeOpenAI) -> None:
     parsed = parse("checkout errors")
-    settings = fake_openai.settings().model_copy(update={"openai_api_key": None})
+    settings = fake_openai.settings().replace(openai_api_key=None)
     assert refine_intent(parsed, parsed.text, AT, FM, SERVICES, settings) == (parsed, [])
     assert fake_openai.requests == []

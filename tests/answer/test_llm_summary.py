@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 
-from answerfixture import INJECTION, make_answer
-from fakeopenai import FakeOpenAI, Scripted, fake_openai, text_reply  # noqa: F401  (fixture)
+from support.answerfixture import INJECTION, make_answer
+from support.fakeopenai import FakeOpenAI, Scripted, fake_openai, text_reply  # noqa: F401  (fixture)
 
 from incidentbot.answer.llm_summary import llm_summary
 from incidentbot.answer.pack import DATA_BEGIN, DATA_END
 from incidentbot.answer.verify import citations
-from incidentbot.llm.wiring import write_summary
+from incidentbot.answer.llm_summary import write_summary
 
 GOOD = ("Checkout has returned 5xx responses since 14:04 UTC, rising from 0.2/min to 54.7/min [Q1]. "
         "A new error, \u201cconnection pool exhausted\u201d, appeared 1204 times [P1][E1]. "
@@ -89,7 +89,7 @@ def test_a_prompt_injection_in_a_log_line_changes_nothing(fake_openai: FakeOpenA
 
 def test_without_an_api_key_the_templated_summary_stands(fake_openai: FakeOpenAI) -> None:
     answer = make_answer()
-    settings = fake_openai.settings().model_copy(update={"openai_api_key": None})
+    settings = fake_openai.settings().replace(openai_api_key=None)
     assert write_summary(answer, settings) == (answer.summary, "deterministic", [])
     assert fake_openai.requests == []
 
