@@ -141,8 +141,11 @@ class LogEvidence:
 
     @property
     def onset_source(self) -> str:
-        """The id of the query the onset was computed from (the histogram), cited the same way everywhere."""
-        return self.histogram.query_id if self.histogram else self.main.id
+        """The id the onset is cited by, the same everywhere: the main query [Q1], whose filters the rate was
+        counted with. The per-bucket histogram it came from is named in `onset_detail.histogram`; a summary
+        citation must resolve against the answer's log_query, patterns, evidence and suspects (the contract
+        checker knows no other query ids), so [Q2] there would dangle."""
+        return self.main.id
 
 
 @dataclass

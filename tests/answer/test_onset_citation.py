@@ -31,12 +31,13 @@ def test_summary_json_blocks_and_pack_cite_the_onset_alike() -> None:
     onset_sentence = next(s for s in answer.summary.split(". ") if "rose" in s and "UTC" in s)
     cited = re.findall(r"\[([A-Z]\d+)\]", onset_sentence)
     doc = answer.to_json()
-    assert cited == ["Q2"] == [doc["onset_detail"]["source"]]
+    # the main query: the id the contract checker resolves (log_query); the histogram is named beside it
+    assert cited == ["Q1"] == [doc["onset_detail"]["source"]] and doc["onset_detail"]["histogram"] == "Q2"
     facts = json.dumps(answer_blocks(answer).blocks)
-    assert re.search(r"\*Onset\* [^\"]*\[Q2\]", facts)
+    assert re.search(r"\*Onset\* [^\"]*\[Q1\]", facts)
     pack = evidence_pack(answer)
-    assert pack["onset"]["cite"] == "Q2"
-    assert "Q2" in answer.ids()  # the id resolves in the same answer
+    assert pack["onset"]["cite"] == "Q1"
+    assert "Q1" in answer.ids() and doc["log_query"]["id"] == "Q1"  # the id resolves in the same answer
 
 
 def test_without_a_histogram_the_onset_cites_the_main_query() -> None:
