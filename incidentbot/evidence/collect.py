@@ -56,10 +56,18 @@ class Job:
     index: str
     ranges: Ranges
     catalog: Catalog | None = None
+    failed: dict[str, str] = field(default_factory=dict)  # a layout's indices whose searches failed -> why
 
     @property
     def timeout(self) -> str:
         return self.settings.search_timeout
+
+    def run(self, plan: SearchPlan) -> dict[str, Any]:
+        """Execute a round: once per field layout (on its own indices) when the pattern has several."""
+        found = plan.execute(self.gw, [f.indices for f in self.fm.families] if self.fm.families else None)
+        for indices, reason in plan.failed.items():
+            self.failed.setdefault(indices, f"its searches failed: {reason}")
+        return found
 
 
 @dataclass
@@ -137,7 +145,7 @@ def plan_rates(job: Job, intent: Intent) -> SearchPlan:
 
 def read_rates_round(job: Job, intent: Intent) -> Rates:
     plan = plan_rates(job, intent)
-    found = plan.execute(job.gw)
+    found = job.run(plan)
     per_service = found["service_rates"].per_service
     r = job.ranges
     lat: slowness.Series | None = None
@@ -254,7 +262,7 @@ def read_samples_round(job: Job, intent: Intent, baseline: tuple[datetime, datet
     threshold = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
     scope = sample_scope(intent, job.fm, threshold)
     plan = plan_samples(job, intent, scope, baseline, onset, lat)
-    found = plan.execute(job.gw)
+    found = job.run(plan)
     main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
                        "the question's filters in its window",
                        kibana_url=discover_url(job.settings.kibana_url, intent, job.fm, job.index))
@@ -320,7 +328,7 @@ def read_probes_round(job: Job, intent: Intent, samples: Samples, mined: Mined, 
                       baseline: tuple[datetime, datetime], notes: list[str]) -> dict[int, ri.ProbeCounts | None]:
     plan = plan_probes(job, intent, samples, mined, window, baseline)
     try:
-        found = plan.execute(job.gw)
+        found = job.run(plan)
     except StoreTimeout as exc:
         # the exact counts are a refinement: answer with the sample's estimates and say so
         notes.append(f"pattern counts are estimates from a sample of {len(samples.window_hits)} lines: {exc}")
@@ -367,7 +375,8 @@ def add_precursors(job: Job, samples: Samples, cited: Cited) -> None:
 
 # -- the whole -----------------------------------------------------------------------------------
 
-def schema_notes(intent: Intent, fm: FieldMap, index: str, latency: Latency | None) -> list[str]:
+def schema_notes(intent: Intent, fm: FieldMap, index: str, latency: Latency | None,
+                 failed: dict[str, str] | None = None) -> list[str]:
     """What the answer must say about how it read the logs: durations, levels from text, layouts, unreadable."""
     notes = []
     if latency is not None:
@@ -379,7 +388,7 @@ def schema_notes(intent: Intent, fm: FieldMap, index: str, latency: Latency | No
         notes.append(f"{len(fm.families)} field layouts behind {index}, each searched with its own names: "
                      + "; ".join(f"{', '.join(f.indices[:3])} (service {f.service or '-'}, level "
                                  f"{f.level or 'in the text'}, message {f.message or '-'})" for f in fm.families))
-    for name, reason in sorted(fm.unreadable.items()):
+    for name, reason in sorted({**fm.unreadable, **(failed or {})}.items()):
         notes.append(f"index {name} could not be read: {reason}")
     return notes
 
@@ -416,7 +425,7 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
         queries[1] = QueryRecord("Q5", index, rates.asked_body, sum(h.totals), "request durations per bucket, asked services")
         risen = sorted(samples.slow_services, key=lambda s: (s not in intent.services, s))
         service_rates = dict(samples.slow_services)
-    notes.extend(schema_notes(intent, fm, index, latency))
+    notes.extend(schema_notes(intent, fm, index, latency, job.failed))
     evidence = LogEvidence(samples.main, h, rates.onset, risen, service_rates, cited.patterns, cited.lines,
                            samples.concentrations, queries, baseline, breakdown=samples.groups, latency=latency)
     if notes:

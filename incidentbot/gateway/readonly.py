@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from incidentbot.gateway.backends import Backend, BackendApiError, BackendConnec
 
 log = logging.getLogger(__name__)
 
+_DS_BACKING = re.compile(r"-\d{4}\.\d{2}\.\d{2}-\d{6}$")
 WRITE_PRIVILEGES = ("write", "index", "create", "create_doc", "delete", "delete_index", "create_index", "manage", "all")
 
 
@@ -120,10 +122,15 @@ class ReadOnlyGateway:
 
     # -- guards -----------------------------------------------------------------------------
     def _allowed(self, index: str) -> str:
-        """Every name in a comma list must be a configured pattern or match one."""
+        """Every name in a comma list must be a configured pattern or match one.
+
+        A data stream's backing index (`.ds-logs-app-default-2026.03.14-000001`)
+        counts as its stream (`logs-app-default`), which the patterns name.
+        """
         for name in index.split(","):
             name = name.strip()
-            if not name or not any(name == p or fnmatch.fnmatchcase(name, p) for p in self._patterns):
+            stream = _DS_BACKING.sub("", name[4:]) if name.startswith(".ds-") else name
+            if not name or not any(n == p or fnmatch.fnmatchcase(n, p) for p in self._patterns for n in (name, stream)):
                 raise UsageError(f"index {name!r} is outside the configured patterns {', '.join(self._patterns)}")
         return index
 

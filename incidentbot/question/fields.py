@@ -245,7 +245,8 @@ def discover_fields(gateway: ReadOnlyGateway, index: str, overrides: FieldOverri
                 main.level_values[canon] = sorted(set(main.level_values[canon]) | set(values))
         main.services = sorted({s for f in families for s in f.services})
     main.unreadable = unreadable
-    main.server_percentiles = has_percentiles
+    # the server's percentiles cannot be merged across layouts: range buckets can
+    main.server_percentiles = has_percentiles and len(families) == 1
     return main
 
 
@@ -264,10 +265,11 @@ def _populated(gateway: ReadOnlyGateway, pattern: str, readable: dict[str, Caps]
     single = len(per_index) == 1
     searches = []
     for name, fields in wanted.items():
-        query = {"match_all": {}} if single else {"terms": {"_index": [name]}}
-        # exists on the field itself: a `.keyword` sub-field holds a value exactly when its parent does
+        # exists on the field itself: a `.keyword` sub-field holds a value exactly when its parent does;
+        # each index asked on its own (a name mapped differently elsewhere must not spoil the answer)
         aggs = {f"f{i}": {"filter": {"exists": {"field": f.removesuffix(".keyword")}}} for i, f in enumerate(fields)}
-        searches.append((pattern, {"size": 0, "query": query, "aggs": aggs, "timeout": "10s"}))
+        searches.append((pattern if single else name,
+                         {"size": 0, "query": {"match_all": {}}, "aggs": aggs, "timeout": "10s"}))
     out: dict[str, set[str]] = {}
     try:
         responses = gateway.msearch(searches)
@@ -298,9 +300,9 @@ def _read_values(gateway: ReadOnlyGateway, pattern: str, families: list[FieldMap
             aggs["services"] = {"terms": {"field": fam.service, "size": 1000}}
         if not aggs:
             continue
-        query = index_filter(fam) if len(families) > 1 else {"match_all": {}}
-        searches.append((pattern, {"size": 0, "query": query, "aggs": aggs, "timeout": "10s",
-                                   "track_total_hits": True}))
+        target = ",".join(fam.indices) if len(families) > 1 else pattern
+        searches.append((target, {"size": 0, "query": {"match_all": {}}, "aggs": aggs, "timeout": "10s",
+                                  "track_total_hits": True}))
         owners.append(fam)
     duration = next((f.duration for f in families if f.duration), None)
     if duration:
