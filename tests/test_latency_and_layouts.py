@@ -18,15 +18,20 @@ import urllib.request
 from datetime import datetime, timedelta
 
 import pytest
-
 from support.servers import FIXTURES, one_server, parse_json, scenario_args
-from incidentbot.dev.scenario import _Writer, changes_mapping, logs_mapping, read_scenario
+
+from incidentbot.dev.scenario import (
+    _Writer,
+    changes_mapping,
+    logs_mapping,
+    read_scenario,
+)
 
 pytestmark = one_server()
 
 
 def _t(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def _exact(values: list[float], p: float) -> float:

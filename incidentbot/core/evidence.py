@@ -157,7 +157,7 @@ class Latency:
     buckets where the server has no percentiles), `source` the query to cite.
     """
 
-    field: str
+    field_name: str  # "field" in the JSON
     unit: str
     method: str
     source: str
@@ -182,7 +182,7 @@ class Latency:
             return {k: (None if v is None else (round(v) if v >= 10 else round(v, 1))) for k, v in values.items()}
 
         out: dict[str, Any] = {
-            "field": self.field, "unit": self.unit, "method": self.method, "values_in": "ms",
+            "field": self.field_name, "unit": self.unit, "method": self.method, "values_in": "ms",
             "window": ms(self.window), "before": ms(self.before), "after": ms(self.after),
             "onset": self.onset.at.isoformat().replace("+00:00", "Z") if self.onset else None,
             "slow_threshold_ms": None if self.threshold_ms is None else round(self.threshold_ms, 1),

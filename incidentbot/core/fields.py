@@ -41,7 +41,7 @@ class FieldMap:
     services: list[str] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     indices: list[str] = field(default_factory=list)
-    families: list["FieldMap"] = field(default_factory=list)
+    families: list[FieldMap] = field(default_factory=list)
     unreadable: dict[str, str] = field(default_factory=dict)
     # does the server have the `percentiles` aggregation (Elasticsearch, OpenSearch: yes; noida-db: no)?
     server_percentiles: bool = False
@@ -55,11 +55,11 @@ class FieldMap:
             out.extend(values if values else spellings(name))
         return sorted(set(out))
 
-    def layouts(self) -> list["FieldMap"]:
+    def layouts(self) -> list[FieldMap]:
         """Every family to query: this map alone when all indices look alike."""
         return self.families or [self]
 
-    def for_index(self, index: str) -> "FieldMap":
+    def for_index(self, index: str) -> FieldMap:
         """The family a hit's index belongs to (to read its _source with the right names)."""
         for fam in self.families:
             if index in fam.indices:

@@ -380,7 +380,7 @@ def schema_notes(intent: Intent, fm: FieldMap, index: str, latency: Latency | No
     """What the answer must say about how it read the logs: durations, levels from text, layouts, unreadable."""
     notes = []
     if latency is not None:
-        notes.append(f"request durations from {latency.field} ({latency.unit}); percentiles by {latency.method}")
+        notes.append(f"request durations from {latency.field_name} ({latency.unit}); percentiles by {latency.method}")
     if any(f.level_in_text for f in fm.layouts()) and (intent.levels or intent.ask == "investigate"):
         notes.append("no level field in the logs: levels were read from the message text (lines that say "
                      "ERROR, level=error or \"level\":\"error\"); a line that only mentions the word counts too")

@@ -163,7 +163,7 @@ def concentrations(window: Breakdown, traffic: Breakdown, base: Breakdown,
     2.31.0" says nothing unless the errors sit there more than the traffic does
     (a canary, one host, one endpoint).
     """
-    out = []
+    out: list[Concentration] = []
     if window.total == 0 or traffic.total == 0:
         return out
     for label, names in fields.items():

@@ -22,7 +22,7 @@ a percentile of a few requests a minute is too noisy for a test of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from incidentbot.core.evidence import Onset
@@ -45,13 +45,13 @@ class Distribution:
     def total(self) -> int:
         return sum(self.counts)
 
-    def add(self, other: "Distribution") -> "Distribution":
+    def add(self, other: Distribution) -> Distribution:
         return Distribution([a + b for a, b in zip(self.counts, other.counts)])
 
-    def __add__(self, other: "Distribution") -> "Distribution":
+    def __add__(self, other: Distribution) -> Distribution:
         return self.add(other)
 
-    def __radd__(self, other: object) -> "Distribution":
+    def __radd__(self, other: object) -> Distribution:
         return self if other == 0 else NotImplemented  # sum() starts from 0
 
     def quantile(self, percent: float) -> float | None:
@@ -191,7 +191,7 @@ def read_series(resp: dict[str, Any]) -> tuple[list[datetime], list[Distribution
     """A date histogram of durations: the bucket times and each bucket's distribution."""
     times, dists = [], []
     for b in (resp.get("aggregations") or {}).get("histogram", {}).get("buckets", []):
-        times.append(datetime.fromtimestamp(int(b["key"]) / 1000, tz=timezone.utc))
+        times.append(datetime.fromtimestamp(int(b["key"]) / 1000, tz=UTC))
         dists.append(read_distribution(b))
     return times, dists
 

@@ -22,8 +22,20 @@ from incidentbot.core.evidence import Latency
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.evidence.latency import (
-    METHOD_BUCKETS, METHOD_SERVER, PERCENTS, Distribution, LatencyOnset, label, latency_onset, merge,
-    read_distribution, read_percentiles, read_prefixed, read_series, risen_services, series,
+    METHOD_BUCKETS,
+    METHOD_SERVER,
+    PERCENTS,
+    Distribution,
+    LatencyOnset,
+    label,
+    latency_onset,
+    merge,
+    read_distribution,
+    read_percentiles,
+    read_prefixed,
+    read_series,
+    risen_services,
+    series,
 )
 from incidentbot.evidence.plan import SearchPlan
 from incidentbot.query import compile as qc
@@ -113,7 +125,7 @@ def assemble(intent: Intent, fm: FieldMap, main: dict[str, Any], s: Series | Non
     values = read_percentiles(aggs["latency_pct"], fam.duration_unit) if server else _summary(window, intent.percentile)
     if server and intent.percentile is not None and label(intent.percentile) not in values:
         values[label(intent.percentile)] = window.quantile(intent.percentile)
-    lat = Latency(field=",".join(qc.role_fields(fm, "duration")), unit=fam.duration_unit,
+    lat = Latency(field_name=",".join(qc.role_fields(fm, "duration")), unit=fam.duration_unit,
                   method=METHOD_SERVER if server else METHOD_BUCKETS, source=main_id, window=values,
                   requests=window.total, threshold_ms=s.threshold_ms if s else None,
                   onset=s.found.onset if s and s.found else None, times=list(s.times) if s else [],

@@ -138,6 +138,10 @@ def error_signal(fm: FieldMap) -> Query:
     return clauses[0] if len(clauses) == 1 else Q("bool", should=clauses, minimum_should_match=1)
 
 
+def _terms_for(role: str, values: list[str]) -> Callable[[FieldMap], Query | None]:
+    return lambda fm: _terms_one(fm, role, values)
+
+
 def _terms_one(fm: FieldMap, role: str, values: list[str]) -> Query | None:
     name = getattr(fm, role)
     return Q("terms", **{name: values}) if values and name else None
@@ -171,7 +175,7 @@ def symptom_query(intent: Intent, fm: FieldMap, *, services: list[str] | None = 
     for role, values in (("host", intent.hosts), ("version", intent.versions), ("trace", intent.traces),
                          ("region", intent.regions)):
         if values:
-            clause = each_layout(fm, lambda f, r=role, v=values: _terms_one(f, r, v))
+            clause = each_layout(fm, _terms_for(role, values))
             if clause is not None:
                 filters.append(clause)
     must = [phrase_query(fm, p) for p in intent.text]
@@ -313,7 +317,7 @@ def sample_search(scope: Query, fm: FieldMap, start: datetime, end: datetime, si
     """A bounded sample of lines, with the _source fields the answer needs and optional breakdowns."""
     s = Search().query(scope).filter(time_range(fm, start, end))
     s = s.sort({fm.timestamp: {"order": "desc" if newest_first else "asc"}})
-    s = s.source(source_fields(fm))
+    s = s.source(list[Any](source_fields(fm)))
     for name in aggs_fields or []:
         s.aggs.bucket(f"by_{name}", "terms", field=name, size=10)
     return s.extra(size=min(size, MAX_SIZE), timeout=timeout, track_total_hits=True)

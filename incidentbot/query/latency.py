@@ -7,10 +7,11 @@ the query and its reader agree on them.
 """
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 STEP = 2 ** 0.25
-BOUNDS_MS: tuple[float, ...] = tuple(round(0.5 * STEP ** i, 4) for i in range(0, 76))  # 0.5 ms .. ~250 s
+BOUNDS_MS: tuple[float, ...] = tuple(round(0.5 * STEP ** i, 4) for i in range(76))  # 0.5 ms .. ~250 s
 PERCENTS = (50.0, 95.0, 99.0)
 UNIT_MS: dict[str, float] = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1000.0}
 
@@ -20,7 +21,7 @@ def range_agg(field_name: str, unit: str) -> dict[str, Any]:
     scale = UNIT_MS[unit]
     edges = [b / scale for b in BOUNDS_MS]
     ranges: list[dict[str, float]] = [{"to": edges[0]}]
-    ranges += [{"from": a, "to": b} for a, b in zip(edges, edges[1:])]
+    ranges += [{"from": a, "to": b} for a, b in pairwise(edges)]
     ranges.append({"from": edges[-1]})
     return {"range": {"field": field_name, "ranges": ranges}}
 

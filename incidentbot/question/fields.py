@@ -279,7 +279,8 @@ def _populated(gateway: ReadOnlyGateway, pattern: str, readable: dict[str, Caps]
         aggs = resp.get("aggregations") or {}
         if "error" in resp or not aggs:
             continue
-        out[name] = {f for i, f in enumerate(fields) if (aggs.get(f"f{i}") or {}).get("doc_count", 0) > 0}
+        counts: dict[str, Any] = aggs
+        out[name] = {f for i, f in enumerate(fields) if int((counts.get(f"f{i}") or {}).get("doc_count", 0)) > 0}
     return out
 
 

@@ -36,7 +36,7 @@ def render_answer(answer: Answer) -> str:
         lat = ev.latency
         def pct(values: dict[str, float | None] | None) -> str:
             return ", ".join(f"{k} {human_ms(v)}" for k, v in (values or {}).items()) or "n/a"
-        out.append(f"Latency ({lat.field}, {lat.unit}; {lat.method}; [{lat.source}]): window {pct(lat.window)}")
+        out.append(f"Latency ({lat.field_name}, {lat.unit}; {lat.method}; [{lat.source}]): window {pct(lat.window)}")
         if lat.before is not None or lat.after is not None:
             out.append(f"  before the onset {pct(lat.before)}; after {pct(lat.after)}")
         for key, values, n in lat.by_group[:10]:

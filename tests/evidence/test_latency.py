@@ -4,16 +4,23 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from incidentbot.evidence.latency import (
-    BOUNDS_MS, STEP, Distribution, bound_at_or_above, latency_onset, read_percentiles, read_ranges, summary,
+    BOUNDS_MS,
+    STEP,
+    Distribution,
+    bound_at_or_above,
+    latency_onset,
+    read_percentiles,
+    read_ranges,
+    summary,
 )
 from incidentbot.query.latency import range_agg
 
-T0 = datetime(2026, 5, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 
 
 def binned(values_ms: list[float]) -> Distribution:

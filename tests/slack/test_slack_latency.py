@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 
-from support.fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, runtime_for
-
+from support.fakeslack import (
+    BotServer,
+    FakeSlackAPI,
+    final_update,
+    limits_ok,
+    runtime_for,
+)
 from support.servers import one_server
 
 pytestmark = one_server()
