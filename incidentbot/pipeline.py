@@ -26,6 +26,7 @@ from incidentbot.answer.llm_summary import summarise_timeline, write_summary
 from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
 from incidentbot.changes.gather import gather_changes
+from incidentbot.changes.naming import map_change_services
 from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
@@ -33,7 +34,7 @@ from incidentbot.config import Settings
 from incidentbot.core.answer import Answer
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, ChangeReport, SourceStatus
-from incidentbot.core.errors import UsageError
+from incidentbot.core.errors import StoreUnreachable, UsageError
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.core.timeutil import iso, now_utc, parse_duration, parse_instant
@@ -171,7 +172,13 @@ def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> 
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
-    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.changes.deadline_s)
+    """Every source's changes, each named by the log service it changed where a name maps to one."""
+    changes, statuses = gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.changes.deadline_s)
+    try:
+        known = rt.fields().services
+    except (UsageError, StoreUnreachable):  # an unreadable log store leaves the names unmapped, not the changes unread
+        known = []
+    return map_change_services(changes, [*known, *rt.catalog.names()], rt.catalog), statuses
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
@@ -220,7 +227,7 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
                       asked_services=intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
                       concentrations=evidence.concentrations, catalog=rt.catalog,
-                      service_rates=evidence.service_rates, priors=risk_priors(history),
+                      service_rates=evidence.service_rates, priors=risk_priors(history), lines=evidence.lines,
                       symptom="latency" if evidence.latency is not None else "errors")
         suspects = rank_changes(changes, ctx)
     mark("ranking")

@@ -99,7 +99,7 @@ class Concentration:
 
     def describe(self) -> str:
         return (f"{self.share:.0%} of failing lines have {self.field} {self.value} "
-                f"(of all lines: {self.traffic_share:.0%}; failing lines before: {self.baseline_share:.0%})")
+                f"(of the lines that did not fail: {self.traffic_share:.0%}; failing lines before: {self.baseline_share:.0%})")
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "value": self.value, "share": round(self.share, 3),

@@ -30,7 +30,7 @@ from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import iso
 from incidentbot.evidence import interpret as ri
 from incidentbot.evidence import slowness
-from incidentbot.evidence.onset import detect_onset
+from incidentbot.evidence.onset import onset_in_data
 from incidentbot.evidence.patterns import mine_patterns
 from incidentbot.evidence.plan import Ranges, SearchPlan, plan_ranges
 from incidentbot.evidence.precursors import precursor_patterns, precursor_ranges
@@ -134,8 +134,7 @@ def plan_rates(job: Job, intent: Intent) -> SearchPlan:
         plan.add("rates", job.index, qc.histogram_search(scope, fm, signal, r.range_start, r.range_end, r.bucket_s,
                                                          job.timeout), "the rate histogram", ri.read_rates)
         plan.add("totals", job.index, qc.totals_search(scope, fm, r.range_start, r.range_end, r.bucket_s,
-                                                       job.timeout), "the totals histogram", ri.read_totals,
-                 required=False)
+                                                       job.timeout), "the totals histogram", ri.read_totals)
     plan.add("service_rates", job.index,
              qc.histogram_search(Q("match_all"), fm, qc.error_signal(fm), r.range_start, r.range_end, r.bucket_s,
                                  job.timeout), "the per-service histogram",
@@ -157,7 +156,7 @@ def read_rates_round(job: Job, intent: Intent) -> Rates:
         onset = lat.found.onset if lat.found else None
     else:
         asked = ri.with_totals(found["rates"], found.get("totals"))
-        onset = detect_onset([float(c) for c in asked.failing], asked.times, r.bucket_s) if asked.times else None
+        onset = onset_in_data(asked.failing, asked.totals, asked.times, r.bucket_s)
     if onset is not None and onset.at < intent.start - MAX_ONSET_LEAD:
         onset = None
     histogram = Histogram(r.range_start, r.bucket_s, asked.times, asked.totals, asked.failing, per_service,
