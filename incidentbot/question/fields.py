@@ -257,30 +257,39 @@ def index_filter(fm: FieldMap) -> dict[str, Any]:
 
 def _populated(gateway: ReadOnlyGateway, pattern: str, readable: dict[str, Caps],
                per_index: dict[str, Caps]) -> dict[str, set[str]]:
-    """For indices mapping several candidates of a role: which of them hold values (one msearch)."""
-    wanted = {name: _ambiguous(caps) for name, caps in readable.items()}
-    wanted = {k: v for k, v in wanted.items() if v}
+    """For indices mapping several candidates of a role: which of them hold values (one msearch).
+
+    Indices with the same mapping (daily indices, a data stream's backing
+    indices) are asked once, on their three newest names, so a pattern over
+    hundreds of indices still costs one small search per mapping.
+    """
+    wanted: dict[tuple[Any, ...], tuple[list[str], list[str]]] = {}
+    for name, caps in sorted(readable.items()):
+        fields = _ambiguous(caps)
+        if fields:
+            signature = tuple(sorted((k, tuple(sorted(v))) for k, v in caps.items()))
+            wanted.setdefault(signature, ([], fields))[0].append(name)
     if not wanted:
         return {}
     single = len(per_index) == 1
     searches = []
-    for name, fields in wanted.items():
+    for names, fields in wanted.values():
         # exists on the field itself: a `.keyword` sub-field holds a value exactly when its parent does;
-        # each index asked on its own (a name mapped differently elsewhere must not spoil the answer)
+        # each mapping asked on its own indices (a name mapped differently elsewhere must not spoil the answer)
         aggs = {f"f{i}": {"filter": {"exists": {"field": f.removesuffix(".keyword")}}} for i, f in enumerate(fields)}
-        searches.append((pattern if single else name,
+        searches.append((pattern if single else ",".join(names[-3:]),
                          {"size": 0, "query": {"match_all": {}}, "aggs": aggs, "timeout": "10s"}))
     out: dict[str, set[str]] = {}
     try:
         responses = gateway.msearch(searches)
     except Exception:  # noqa: BLE001 - a refinement: without it the mapping's order decides
         return {}
-    for (name, fields), resp in zip(wanted.items(), responses):
-        aggs = resp.get("aggregations") or {}
-        if "error" in resp or not aggs:
+    for (names, fields), resp in zip(wanted.values(), responses):
+        counts: dict[str, Any] = resp.get("aggregations") or {}
+        if "error" in resp or not counts:
             continue
-        counts: dict[str, Any] = aggs
-        out[name] = {f for i, f in enumerate(fields) if int((counts.get(f"f{i}") or {}).get("doc_count", 0)) > 0}
+        held = {f for i, f in enumerate(fields) if int((counts.get(f"f{i}") or {}).get("doc_count", 0)) > 0}
+        out.update({name: held for name in names})
     return out
 
 
