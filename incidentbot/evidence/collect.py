@@ -14,6 +14,7 @@ However large the index, that is three requests.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,10 @@ from incidentbot.query.kibana import discover_url
 from incidentbot.core.fields import FieldMap
 
 ONSET_LEAD = timedelta(minutes=15)
+# A store slower than this per search (a scanning store: noida-db, a busy or under-sized cluster) gets a lean
+# plan for the rest of the answer: fewer searches, each one a full pass there, so it ends within the deadline.
+LEAN_PER_SEARCH_S = 1.5
+LEAN_PATTERNS = 3
 DEFAULT_WINDOW = timedelta(hours=1)
 MAX_ONSET_LEAD = timedelta(hours=12)
 
@@ -57,6 +62,9 @@ class Job:
     ranges: Ranges
     catalog: Catalog | None = None
     failed: dict[str, str] = field(default_factory=dict)  # a layout's indices whose searches failed -> why
+    # the store scans slowly (measured on round 1): later rounds ask for less, and the answer says what
+    lean: bool = False
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def timeout(self) -> str:
@@ -64,7 +72,12 @@ class Job:
 
     def run(self, plan: SearchPlan) -> dict[str, Any]:
         """Execute a round: once per field layout (on its own indices) when the pattern has several."""
+        started = time.perf_counter()
         found = plan.execute(self.gw, [f.indices for f in self.fm.families] if self.fm.families else None)
+        per_search = (time.perf_counter() - started) / max(len(plan) * max(len(self.fm.families), 1), 1)
+        if per_search > LEAN_PER_SEARCH_S and not self.lean:
+            self.lean = True
+            self.skipped.append(f"the log store took {per_search:.1f}s per search")
         for indices, reason in plan.failed.items():
             self.failed.setdefault(indices, f"its searches failed: {reason}")
         return found
@@ -234,8 +247,9 @@ def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetim
              lambda r: r)
     plan.add("first", index, qc.sample_search(scope, fm, start, end, half, timeout, False, by),
              "the window sample", lambda r: r)
-    plan.add("last", index, qc.sample_search(scope, fm, start, end, half, timeout, True), "the window sample",
-             ri.read_hits)
+    if not job.lean:  # the newest lines too (a lean plan samples the first ones only)
+        plan.add("last", index, qc.sample_search(scope, fm, start, end, half, timeout, True), "the window sample",
+                 ri.read_hits)
     plan.add("baseline", index, qc.sample_search(scope, fm, baseline[0], baseline[1], half, timeout, True, by),
              "the baseline sample", lambda r: r)
     scope_services = intent.services + intent.related_services if intent.services else []
@@ -246,6 +260,9 @@ def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetim
         slowness.plan_services(plan, job.index, fm, intent, job.catalog, job.ranges.range_start, onset.at,
                                job.ranges.range_end, timeout)
     pre = precursor_ranges(onset, job.ranges.range_start) if intent.ask == "investigate" and fm.level else None
+    if pre is not None and job.lean:
+        pre = None
+        job.skipped.append("the warnings before the onset (precursors) were not searched")
     if pre is not None:
         warn_scope = Q("bool", filter=[c for c in (qc.services_filter(fm, scope_services),
                                                    qc.levels_filter(fm, ["warn"])) if c is not None])
@@ -268,7 +285,7 @@ def read_samples_round(job: Job, intent: Intent, baseline: tuple[datetime, datet
     first, base = found["first"], found["baseline"]
     window_bd, base_bd = ri.read_breakdown(first), ri.read_breakdown(base)
     return Samples(main=main, groups=ri.read_groups(found["main"]), scope=scope,
-                   window_hits=ri.unique_hits(ri.read_hits(first), found["last"]),
+                   window_hits=ri.unique_hits(ri.read_hits(first), found.get("last") or []),
                    base_hits=ri.read_hits(base), window_total=window_bd.total, first_body=plan.body("first"),
                    concentrations=ri.concentrations(window_bd, found["traffic"], base_bd,
                                                     breakdown_fields(job.fm)),
@@ -296,7 +313,10 @@ def mine_sample(samples: Samples, job: Job) -> Mined:
         if a is not None:
             in_window[a] += 1
     order = sorted((i for i in range(len(mined)) if in_window[i] > 0), key=lambda i: -in_window[i])
-    return Mined([p.template for p in mined], list(assignment), order[: job.settings.max_patterns])
+    most = min(job.settings.max_patterns, LEAN_PATTERNS) if job.lean else job.settings.max_patterns
+    if job.lean and len(order) > most:
+        job.skipped.append(f"exact counts for the top {most} of {len(order)} patterns only")
+    return Mined([p.template for p in mined], list(assignment), order[:most])
 
 
 def plan_probes(job: Job, intent: Intent, samples: Samples, mined: Mined,
@@ -425,6 +445,8 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
         risen = sorted(samples.slow_services, key=lambda s: (s not in intent.services, s))
         service_rates = dict(samples.slow_services)
     notes.extend(schema_notes(intent, fm, index, latency, job.failed))
+    if job.skipped:
+        notes.append("a lean answer: " + "; ".join(job.skipped))
     evidence = LogEvidence(samples.main, h, rates.onset, risen, service_rates, cited.patterns, cited.lines,
                            samples.concentrations, queries, baseline, breakdown=samples.groups, latency=latency)
     if notes:
