@@ -392,6 +392,41 @@ def add_precursors(job: Job, samples: Samples, cited: Cited) -> None:
                                       services, 0.0, ev_ids, precursor=True))
 
 
+# -- when a round times out ---------------------------------------------------------------------
+
+def rates_or_nothing(job: Job, intent: Intent) -> Rates:
+    """Round 1, or, when the store does not answer it in time, no histogram and no onset (said in the answer)."""
+    try:
+        return read_rates_round(job, intent)
+    except StoreTimeout as exc:
+        job.lean = True
+        job.skipped.append(f"the rate histograms timed out, so no onset or blast radius ({exc})")
+        r = job.ranges
+        return Rates(Histogram(r.range_start, r.bucket_s, [], [], [], {}, "Q2"), None, [], {}, {}, {})
+
+
+def samples_or_count(job: Job, intent: Intent, baseline: tuple[datetime, datetime], rates: Rates) -> Samples:
+    """Round 2, or, when it times out, the main count alone (one search): the count still answers."""
+    try:
+        return read_samples_round(job, intent, baseline, rates.onset, rates.latency)
+    except StoreTimeout as exc:
+        job.lean = True
+        job.skipped.append(f"the sampled lines timed out, so no patterns or cited lines ({exc})")
+    lat = rates.latency
+    split = rates.onset.at if lat is not None and rates.onset is not None and intent.start < rates.onset.at else None
+    slow_ms = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
+    plan = SearchPlan()
+    plan.add("main", job.index, qc.main_search(intent, job.fm, job.index, job.timeout, split, slow_ms),
+             "the main query", lambda r: r)
+    found = job.run(plan)
+    main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
+                       "the question's filters in its window",
+                       kibana_url=discover_url(job.settings.kibana_url, intent, job.fm, job.index))
+    return Samples(main=main, groups=ri.read_groups(found["main"]), scope=sample_scope(intent, job.fm, slow_ms),
+                   window_hits=[], base_hits=[], window_total=0, first_body={}, concentrations=[],
+                   main_resp=found["main"])
+
+
 # -- the whole -----------------------------------------------------------------------------------
 
 def schema_notes(intent: Intent, fm: FieldMap, index: str, latency: Latency | None,
@@ -416,11 +451,11 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
                      catalog: Catalog, index: str) -> tuple[Intent, LogEvidence]:
     """Run the three rounds and turn their answers into typed findings (and the final intent)."""
     job = Job(gw, fm, settings, index, plan_ranges(intent), catalog)
-    rates = read_rates_round(job, intent)
+    rates = rates_or_nothing(job, intent)
     intent = settle_intent(intent, rates, catalog)
     window = (intent.start, intent.end)
     baseline = baseline_of(intent, rates.onset, job.ranges)
-    samples = read_samples_round(job, intent, baseline, rates.onset, rates.latency)
+    samples = samples_or_count(job, intent, baseline, rates)
     mined = mine_sample(samples, job)
     notes: list[str] = []
     cited = Cited()
@@ -438,10 +473,12 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
                            "failing lines per service"),
                QueryRecord("Q4", index, samples.first_body, samples.window_total, "sample of the window's lines")]
     risen, service_rates, latency = rates.risen, rates.rates, None
-    if rates.latency is not None:
+    if slowness.wanted(intent, fm):  # without round 1 (timed out), the main query's own figures still stand
         latency = slowness.assemble(intent, fm, samples.main_resp, rates.latency, samples.main.id, "Q5",
                                     samples.slow_services)
-        queries[1] = QueryRecord("Q5", index, rates.asked_body, sum(h.totals), "request durations per bucket, asked services")
+        if rates.latency is not None:
+            queries[1] = QueryRecord("Q5", index, rates.asked_body, sum(h.totals),
+                                     "request durations per bucket, asked services")
         risen = sorted(samples.slow_services, key=lambda s: (s not in intent.services, s))
         service_rates = dict(samples.slow_services)
     notes.extend(schema_notes(intent, fm, index, latency, job.failed))
