@@ -114,6 +114,9 @@ def in_flight(url: str, index: str, changes_index: str, catalog: str | None, que
             outcome = f"FAILED {type(exc).__name__}: {str(exc)[:80]}"
         return question, time.perf_counter() - started, rt.gateway.requests.total, outcome
 
+    # a first question alone warms discovery's cache, as a running bot's would be
+    one(questions[0])
+
     deadline = settings_from(env={}).answer_deadline_s
     print(f"\n{len(questions)} questions, {n} in flight, answer deadline {deadline:.0f}s")
     print(f"{'seconds':>8} {'req':>4} {'in time':>7}  question -> outcome")
@@ -144,6 +147,11 @@ def main() -> None:
         for size in args.sizes:
             index = f"logs-scale-{size}"
             load_s = build_index(url, index, demo.logs, size, demo.fields)
+            if args.in_flight:  # the deadline question only: every answer with the default timeouts
+                print(f"{size:>8} (loaded in {load_s:.0f}s)")
+                asks = [q["ask"] for q in demo.questions if q.get("command") != "whatchanged"] + list(LATENCY_QUESTIONS)
+                in_flight(url, index, changes_index, str(demo.catalog_path), asks, demo.now, args.in_flight)
+                continue
             measure(url, index, changes_index, str(demo.catalog_path), question, demo.now)  # warm caches
             rows = measure(url, index, changes_index, str(demo.catalog_path), question, demo.now)
             for r in rows:
@@ -152,9 +160,6 @@ def main() -> None:
                       f"{r['bytes_in'] / 1024:>7.1f} {r['server_ms']:>10.0f} {r['round_trip_ms']:>10.0f} "
                       f"{r['ours_ms']:>8.0f} {ratio:>11.2f}")
             print(f"{'':>8} (loaded in {load_s:.0f}s; main query hits {rows[-1]['hits']})")
-            if args.in_flight:
-                asks = [q["ask"] for q in demo.questions if q.get("command") != "whatchanged"] + list(LATENCY_QUESTIONS)
-                in_flight(url, index, changes_index, str(demo.catalog_path), asks, demo.now, args.in_flight)
 
 
 if __name__ == "__main__":
