@@ -105,14 +105,19 @@ def in_flight(url: str, index: str, changes_index: str, catalog: str | None, que
     def one(question: str) -> tuple[str, float, int, str]:
         settings = settings_from(env={}, es_url=url, logs_index=index, changes_index=changes_index,
                                  catalog_path=catalog, at=at)
-        rt = Runtime.create(settings, env={})
         started = time.perf_counter()
+        requests = 0
         try:
-            ans = investigate(question, rt)
-            outcome = f"{ans.evidence.main.hits} hits" + (f"; {len(ans.notes)} notes" if ans.notes else "")
+            rt = Runtime.create(settings, env={})
+            try:
+                ans = investigate(question, rt)
+                lean = [n for n in ans.notes if n.startswith("a lean answer")]
+                outcome = f"{ans.evidence.main.hits} hits" + (f"; {lean[0][:110]}" if lean else "")
+            finally:
+                requests = rt.gateway.requests.total
         except Exception as exc:  # noqa: BLE001 - the benchmark reports any failure as the outcome
             outcome = f"FAILED {type(exc).__name__}: {str(exc)[:80]}"
-        return question, time.perf_counter() - started, rt.gateway.requests.total, outcome
+        return question, time.perf_counter() - started, requests, outcome
 
     # a first question alone warms discovery's cache, as a running bot's would be
     one(questions[0])
