@@ -283,7 +283,7 @@ def histogram_search(scope: Query, fm: FieldMap, signal: Query, start: datetime,
                          min_doc_count=0, extended_bounds={"min": iso(start, True), "max": iso(end, True)})
     if breakdown:
         for i, name in enumerate(role_fields(fm, "service")):
-            hist.bucket("services" if i == 0 else f"services{i}", "terms", field=name, size=20)
+            hist.bucket("services" if i == 0 else f"services{i}", "terms", field=name, size=50)
     return s
 
 
