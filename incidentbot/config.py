@@ -49,6 +49,10 @@ class Settings(BaseModel):
     at: datetime | None = None
     strict_privileges: bool = True
     request_timeout_s: float = 30.0
+    # one budget for every request of an answer (store and change sources): past it, answer with what is known
+    answer_deadline_s: float = Field(default=45.0, gt=0, le=3600)
+    # each change source's share of that budget (docs/change-sources.md)
+    change_source_timeout_s: float = Field(default=10.0, gt=0, le=600)
     search_timeout: str = "20s"
     sample_size: int = Field(default=500, ge=10, le=5000)
     evidence_per_pattern: int = Field(default=2, ge=1, le=10)
@@ -72,6 +76,16 @@ def _bool(value: str, name: str) -> bool:
     if low in {"0", "false", "no", "off"}:
         return False
     raise UsageError(f"{name} must be true or false, not {value!r}")
+
+
+def _seconds(value: str, name: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise UsageError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= 3600:
+        raise UsageError(f"{name} must be between 0 and 3600 seconds, not {value!r}")
+    return seconds
 
 
 def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -101,6 +115,11 @@ def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> 
         values["strict_privileges"] = _bool(env["INCIDENTBOT_STRICT_PRIVILEGES"], "INCIDENTBOT_STRICT_PRIVILEGES")
     if env.get("INCIDENTBOT_ES_VERIFY_CERTS"):
         values["es_verify_certs"] = _bool(env["INCIDENTBOT_ES_VERIFY_CERTS"], "INCIDENTBOT_ES_VERIFY_CERTS")
+    for key, var in (("answer_deadline_s", "INCIDENTBOT_ANSWER_DEADLINE_S"),
+                     ("change_source_timeout_s", "INCIDENTBOT_CHANGE_SOURCE_TIMEOUT_S"),
+                     ("request_timeout_s", "INCIDENTBOT_REQUEST_TIMEOUT_S")):
+        if env.get(var):
+            values[key] = _seconds(env[var], var)
     field_env = {f: env[f"INCIDENTBOT_FIELD_{f.upper()}"] for f in FieldOverrides.model_fields
                  if env.get(f"INCIDENTBOT_FIELD_{f.upper()}")}
     if field_env:
@@ -113,6 +132,8 @@ def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> 
             values["at"] = parse_instant(str(values["at"]))
         except ValueError:
             raise UsageError(f"--at / INCIDENTBOT_NOW must be an ISO 8601 time, not {values['at']!r}") from None
+    if isinstance(values.get("at"), datetime) and not 1971 <= values["at"].year <= 9998:  # type: ignore[union-attr]
+        raise UsageError(f"--at / INCIDENTBOT_NOW must lie between the years 1971 and 9998, not {values['at']}")
     if values.get("backend", "auto") not in ("auto", "elasticsearch", "opensearch"):
         raise UsageError(f"INCIDENTBOT_BACKEND must be auto, elasticsearch or opensearch, not {values['backend']!r}")
     url = str(values.get("es_url", DEFAULT_ES_URL))

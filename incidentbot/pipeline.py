@@ -26,7 +26,9 @@ from incidentbot.changes.sources import sources_from_env
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
-from incidentbot.core.errors import UsageError
+from incidentbot.core.deadline import answer_deadline, current_deadline
+from incidentbot.core.errors import StoreTimeout, UsageError
+from incidentbot.core.evidence import LogEvidence, QueryRecord
 from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.llm.wiring import refine_intent, write_summary
@@ -34,6 +36,7 @@ from incidentbot.question.fields import FIELD_CACHE, FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.question.parse import parse_question
 from incidentbot.question.services import match_services
+from incidentbot.question.timewords import unread_time_phrase
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
@@ -119,6 +122,8 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
         notes.append("window kept from the thread's first question")
     else:
         start, end, named = at - DEFAULT_WINDOW, at, False
+        if (unread := unread_time_phrase(text)) is not None:
+            notes.append(f"could not read the time in \"{unread}\": searched the default window instead")
     return Intent(question=text, ask=parsed.ask, services=parsed.services,
                   start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
                   exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
@@ -149,7 +154,28 @@ def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> 
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
-    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
+    """Every source's changes, each source bounded by its timeout and by what the answer's deadline has left."""
+    timeout = rt.settings.change_source_timeout_s
+    deadline = current_deadline()
+    if deadline is not None:
+        timeout = max(min(timeout, deadline.remaining()), 0.05)
+    return gather_changes(rt.change_sources, start, end, timeout_s=timeout)
+
+
+def _no_evidence(intent: Intent, index: str) -> LogEvidence:
+    """What the logs said when the store did not answer in time: nothing, and the answer says so."""
+    main = QueryRecord("Q1", index, {}, 0, "not run to the end: the log store did not answer in time")
+    return LogEvidence(main, None, None, [], {}, [], [], [], [main])
+
+
+def _collect(rt: Runtime, fm: FieldMap, intent: Intent) -> tuple[Intent, LogEvidence, str | None]:
+    """The log evidence, or (past the deadline) none with the reason, so the answer still gives what is known."""
+    try:
+        intent, evidence = collect_evidence(rt.gateway, fm, intent, rt.settings, rt.catalog, rt.settings.logs_index)
+        return intent, evidence, None
+    except StoreTimeout as exc:
+        log.warning("log evidence abandoned: %s", exc)
+        return intent, _no_evidence(intent, rt.settings.logs_index), str(exc)
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
@@ -158,9 +184,17 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
 
     `progress(stage, info)` is called as stages finish ("intent", "evidence",
     "ranking"), so a door can show progress; `context` is a thread's earlier
-    intent, for follow-ups.
+    intent, for follow-ups. Every request of the answer shares one deadline
+    (settings.answer_deadline_s): past it, the answer gives what is known and
+    says what timed out.
     """
-    progress = progress or _no_progress
+    with answer_deadline(rt.settings.answer_deadline_s):
+        rt.gateway.reset_partial()
+        return _investigate(question, rt, at, progress or _no_progress, context)
+
+
+def _investigate(question: str, rt: Runtime, at: datetime | None, progress: Progress,
+                 context: Intent | None) -> Answer:
     clock = time.perf_counter()
     timing: dict[str, float] = {}
 
@@ -172,7 +206,7 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     intent = build_intent(question, rt, fm, at, context)
     mark("intent")
     progress("intent", {"intent": intent})
-    intent, evidence = collect_evidence(rt.gateway, fm, intent, rt.settings, rt.catalog, rt.settings.logs_index)
+    intent, evidence, store_failed = _collect(rt, fm, intent)
     mark("evidence")
     progress("evidence", {"hits": evidence.main.hits, "onset": evidence.onset})
     anchor = evidence.onset.at if evidence.onset else intent.start
@@ -181,7 +215,7 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     changes = [c for c in history if c.timestamp >= since]
     mark("changes")
     suspects = []
-    if intent.ask == "investigate":
+    if intent.ask == "investigate" and store_failed is None:
         ctx = Context(onset=evidence.onset.at if evidence.onset else None,
                       asked_services=intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
@@ -190,21 +224,47 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
         suspects = rank_changes(changes, ctx)
     mark("ranking")
     progress("ranking", {"suspects": suspects})
-    draft = template_summary(intent, evidence, suspects, changes)
+    partial = list(rt.gateway.partial_reasons()) + ([store_failed] if store_failed else [])
+    if store_failed:
+        sources = [SourceStatus(name="log store", ok=False, error=store_failed), *sources]
     answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
-                    suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes))
+                    suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes),
+                    partial=partial)
+    _summarise(answer, rt.settings, store_failed)
+    mark("total")
+    return answer
+
+
+def _partial_sentence(answer: Answer, store_failed: str | None) -> str:
+    main = answer.evidence.main.id
+    if store_failed:
+        return (f"The log store did not answer in time, so this answer has no log counts, onset or patterns; "
+                f"only the changes are listed [{main}].")
+    return f"The counts are partial, lower bounds: {'; '.join(answer.partial)} [{main}]."
+
+
+def _summarise(answer: Answer, settings: Settings, store_failed: str | None) -> None:
+    """The verified summary (LLM or template), saying first when the counts are partial; notes for what failed."""
+    if store_failed:
+        draft = ""
+    else:
+        draft = template_summary(answer.intent, answer.evidence, answer.suspects, answer.changes)
     summary, dropped = verify_summary(draft, answer.ids())
     if dropped:
         log.warning("summary sentences dropped by the verifier: %s", dropped)
     answer.summary = summary
-    answer.summary, answer.mode, llm_notes = write_summary(answer, rt.settings)
-    answer.notes.extend(llm_notes)
-    for status in sources:
-        if not status.ok:
+    if not store_failed:
+        answer.summary, answer.mode, llm_notes = write_summary(answer, settings)
+        answer.notes.extend(llm_notes)
+    if answer.partial:
+        answer.summary = " ".join(x for x in (_partial_sentence(answer, store_failed), answer.summary) if x)
+        answer.notes.extend(f"partial result: {reason}" for reason in answer.partial)
+    for status in answer.sources:
+        if not status.ok and status.name != "log store":
             answer.notes.append(f"change source {status.name} failed: {status.error}")
-    mark("total")
-    return answer
+        if status.truncated:
+            answer.notes.append(f"change source {status.name}: {status.truncated}")
 
 
 @dataclass
@@ -229,8 +289,27 @@ class ChangeReport:
 
 def what_changed(rt: Runtime, text: str = "", service: str | None = None, since: str | None = None,
                  start: str | None = None, end: str | None = None, at: datetime | None = None) -> ChangeReport:
-    """The changes in a window, newest first, optionally for some services."""
-    at = rt.at(at)
+    """The changes in a window, newest first, optionally for some services (one deadline for all sources)."""
+    with answer_deadline(rt.settings.answer_deadline_s):
+        return _what_changed(rt, text, service, since, start, end, rt.at(at))
+
+
+_CLOCK_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _instant_option(value: str, at: datetime, name: str) -> datetime:
+    """--start / --end: an ISO 8601 instant, or a bare HH:MM on the day asked about (UTC)."""
+    m = _CLOCK_TIME.match(value)
+    try:
+        if m:
+            return at.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
+        return parse_instant(value)
+    except ValueError:
+        raise UsageError(f"{name} must be an ISO 8601 time or HH:MM, not {value!r}") from None
+
+
+def _what_changed(rt: Runtime, text: str, service: str | None, since: str | None, start: str | None,
+                  end: str | None, at: datetime) -> ChangeReport:
     try:
         log_services = rt.fields().services
     except UsageError:
@@ -238,10 +317,9 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
     if start or end:
         if not (start and end):
             raise UsageError("--start and --end go together")
-        try:
-            win_start, win_end = parse_instant(start), parse_instant(end)
-        except ValueError:
-            raise UsageError("--start / --end must be ISO 8601 times") from None
+        win_start, win_end = _instant_option(start, at, "--start"), _instant_option(end, at, "--end")
+        if win_end < win_start:
+            raise UsageError(f"--end {end} is before --start {start}: give the earlier time as --start")
         query_text = text
     else:
         query_text = " ".join(x for x in (text, f"last {since}" if since else "") if x)
@@ -267,6 +345,7 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
         changes = [c for c in changes if c.service in services]
     changes.sort(key=lambda c: c.timestamp, reverse=True)
     notes = cq.notes + [f"change source {s.name} failed: {s.error}" for s in sources if not s.ok]
+    notes += [f"change source {s.name}: {s.truncated}" for s in sources if s.truncated]
     priors = risk_priors(history)
     return ChangeReport(cq.start, cq.end, services, changes, sources, notes,
                         {c.id: risk_flag(c, priors, cq.end) for c in changes})

@@ -49,4 +49,6 @@ class SourceStatus(BaseModel):
     ok: bool
     error: str | None = None
     count: int = 0
+    # set when the source had more than it was allowed to read: what was kept and why
+    truncated: str | None = None
 
