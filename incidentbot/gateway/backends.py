@@ -133,6 +133,8 @@ class ElasticsearchBackend(_ClientBackend):
         except ConnectionTimeout as exc:
             raise BackendTimeout(_first_line(exc)) from None
         except (ESConnectionError, TransportError) as exc:
+            if _cut_short(exc):
+                raise BackendBadResponse(f"the response was cut short ({_first_line(exc)})") from None
             raise BackendConnectionError(_first_line(exc)) from None
 
     def _c(self, timeout: float) -> tuple[Any, dict[str, Any]]:
@@ -173,6 +175,8 @@ class OpenSearchBackend(_ClientBackend):
         except ConnectionTimeout as exc:
             raise BackendTimeout(_first_line(exc)) from None
         except OSConnectionError as exc:
+            if _cut_short(exc):
+                raise BackendBadResponse(f"the response was cut short ({_first_line(exc)})") from None
             raise BackendConnectionError(_first_line(exc)) from None
         except TransportError as exc:
             status = exc.status_code if isinstance(exc.status_code, int) else 500
@@ -211,6 +215,28 @@ def _reason(exc: Any) -> str:
         if err:
             return str(err)
     return _first_line(exc)
+
+
+_CUT_SHORT = ("IncompleteRead", "Connection broken", "ProtocolError", "Response ended prematurely")
+
+
+def _cut_short(exc: BaseException) -> bool:
+    """A connection error that is really a response cut off mid-body (a proxy, a crashed node)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        cur = todo.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if any(mark in f"{type(cur).__name__}: {cur!r}" for mark in _CUT_SHORT):
+            return True
+        todo.extend([cur.__cause__, cur.__context__, *[e for e in getattr(cur, "errors", ()) or ()
+                                                       if isinstance(e, BaseException)]])
+        info = getattr(cur, "info", None)
+        if isinstance(info, BaseException):
+            todo.append(info)
+    return False
 
 
 def _first_line(exc: BaseException) -> str:

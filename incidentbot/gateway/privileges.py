@@ -39,7 +39,7 @@ _OS_READ_ONLY_ROLES = frozenset({"readall", "readall_and_monitor", "kibana_user"
 
 @dataclass(frozen=True)
 class Verdict:
-    """`read-only`, `may-write`, `no-security` or `unknown`, with the detail a person needs."""
+    """`read-only`, `may-write`, `no-security-api` or `unknown`, with the detail a person needs."""
 
     state: str
     detail: str
@@ -60,7 +60,7 @@ def _error_verdict(error: BaseException) -> Verdict:
     status = getattr(error, "status_code", None)
     text = str(error)
     if status in (400, 404, 405, 500) and _NO_SECURITY.search(text):
-        return Verdict("no-security", f"{status}: {text[:120]}")
+        return Verdict("no-security-api", f"{status}: {text[:120]}")
     if status in (401, 403):
         return Verdict("unknown", f"the cluster refused the privilege check ({status}); give the role the "
                                   "right to ask about its own privileges")

@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from incidentbot.core.mask import mask_secrets
-from incidentbot.core.errors import StoreUnreachable, UsageError
+from incidentbot.core.errors import StoreTimeout, StoreUnavailable, StoreUnreachable, UsageError
 from incidentbot.pipeline import investigate, what_changed
 from incidentbot.core.intent import Intent
 from incidentbot.render import blocks as bk
@@ -108,7 +108,7 @@ def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | N
         pm.fail(f":grey_question: I can't answer that as asked: {bk.safe(str(exc))}")
         return
     except StoreUnreachable as exc:
-        pm.fail(f":rotating_light: I cannot reach the log store, so I have no answer: {bk.safe(str(exc))}")
+        pm.fail(f":rotating_light: {store_trouble(exc)}, so I have no answer: {bk.safe(str(exc))}")
         return
     except Exception:
         error_id = new_error_id()
@@ -159,11 +159,20 @@ def _post(client: WebClient, channel: str, thread_ts: str | None, msg: bk.Render
         return None
 
 
+def store_trouble(exc: StoreUnreachable) -> str:
+    """One line naming the store's condition: failing (errors, unreadable answers), too slow, or unreachable."""
+    if isinstance(exc, StoreUnavailable):
+        return "The log store is failing"
+    if isinstance(exc, StoreTimeout):
+        return "The log store is too slow"
+    return "I cannot reach the log store"
+
+
 def _apology(exc: BaseException, what: str) -> str:
     if isinstance(exc, UsageError):
         return f":grey_question: {bk.safe(str(exc))}"
     if isinstance(exc, StoreUnreachable):
-        return f":rotating_light: I cannot reach the log store: {bk.safe(str(exc))}"
+        return f":rotating_light: {store_trouble(exc)}: {bk.safe(str(exc))}"
     error_id = new_error_id()
     log.error("%s failed (error id %s)", what, error_id, exc_info=exc)
     return f":bow: Sorry, {what} failed on my side (error id `{error_id}`)."

@@ -165,7 +165,7 @@ class ReadOnlyHttp:
                 self.source, f"GET {url} failed with HTTP {exc.response.status_code} after {self.attempts} attempts"
             ) from exc
         except httpx.TimeoutException as exc:
-            raise SourceError(self.source, f"GET {url} timed out after {self.timeout_s:g}s") from exc
+            raise SourceError(self.source, f"GET {url} timed out after {self.timeout_s:.1f}s") from exc
         except httpx.TransportError as exc:
             raise SourceError(self.source, f"cannot reach {self.base_url}: {exc}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
