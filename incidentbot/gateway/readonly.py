@@ -195,7 +195,7 @@ class ReadOnlyGateway:
     def _existing_indices(self) -> str:
         """The indices the configured patterns match now (best effort: this runs while reporting an error)."""
         names: set[str] = set()
-        for pattern in self._patterns:
+        for pattern in {part.strip() for p in self._patterns for part in p.split(",") if part.strip()}:
             try:
                 names.update(self._client().get_mapping(pattern, min(self._settings.request_timeout_s, 5.0)))
             except Exception:  # noqa: BLE001 - the first error is what we report
@@ -302,7 +302,12 @@ class ReadOnlyGateway:
 
     def field_caps(self, index: str, fields: str = "*") -> dict[str, Any]:
         self._allowed(index)
-        return self._call("field_caps", index, None, lambda c, t: c.field_caps(index, fields, t))
+        result = self._call("field_caps", index, None, lambda c, t: c.field_caps(index, fields, t))
+        if isinstance(result, dict) and result.get("indices") == []:
+            raise NoSuchIndex(f"no index matches {index!r} at {self._settings.es_url}; indices matching the "
+                              f"configured patterns: {self._existing_indices() or 'none'}; "
+                              "check --logs-index / INCIDENTBOT_LOGS_INDEX")
+        return result
 
     def get_mapping(self, index: str) -> dict[str, Any]:
         self._allowed(index)
