@@ -178,3 +178,51 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             p.stop()
     finally:
         server.stop()
+
+
+ES_ROOT = {"name": "n", "cluster_name": "c", "version": {"number": "8.15.0", "build_flavor": "default"},
+           "tagline": "You Know, for Search"}
+OS_ROOT = {"name": "n", "cluster_name": "c", "version": {"number": "2.17.0", "distribution": "opensearch"},
+           "tagline": "The OpenSearch Project: https://opensearch.org/"}
+
+
+class FakeCluster:
+    """A search server that answers set paths with set replies (status, JSON or raw bytes); records requests."""
+
+    def __init__(self, root: dict[str, Any], routes: dict[str, tuple[int, Any]]) -> None:
+        self.routes = {"/": (200, root), **routes}
+        self.seen: list[Seen] = []
+        cluster = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+            def _any(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = self.path.split("?")[0]
+                cluster.seen.append(Seen(self.command, path))
+                status, body = cluster.routes.get(path, (404, {"error": "no handler found for uri [x]"}))
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Elastic-Product", "Elasticsearch")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_HEAD = _any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
