@@ -9,11 +9,13 @@ responder looks for), then by count.
 """
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
+from incidentbot.core.mask import mask_secrets, mask_tree
 from incidentbot.evidence.patterns import mine_patterns
 from incidentbot.evidence.rawlines import MAX_LINES, RawMessage, read_lines, severity, split_messages
 
@@ -103,9 +105,11 @@ def run(path: str | None, as_json: bool, stdin: BinaryIO, stdout: TextIO, stderr
         stderr.write(f"incidentbot patterns: only the first {MAX_LINES} lines were read\n")
     messages, line_map = split_messages(lines)
     rows, assignments = analyse(messages, line_map)
-    if as_json:
-        json.dump({"patterns": [r.to_json() for r in rows], "assignments": assignments}, stdout)
+    if as_json:  # masked whole (core.mask), never in chunks a secret could straddle
+        stdout.write(json.dumps(mask_tree({"patterns": [r.to_json() for r in rows], "assignments": assignments})))
         stdout.write("\n")
     else:
-        render_table(rows, stdout)
+        table = io.StringIO()
+        render_table(rows, table)
+        stdout.write(mask_secrets(table.getvalue()))
     return 0

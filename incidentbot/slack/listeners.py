@@ -27,7 +27,7 @@ from incidentbot.core.errors import StoreTimeout, StoreUnavailable, StoreUnreach
 from incidentbot.pipeline import investigate, what_changed
 from incidentbot.core.intent import Intent
 from incidentbot.render import blocks as bk
-from incidentbot.slack.app import Deps
+from incidentbot.slack.app import Deps, masked_respond
 from incidentbot.slack.charts import upload_chart
 from incidentbot.slack.dedupe import dedupe_middleware
 from incidentbot.slack.progress import ProgressMessage
@@ -249,6 +249,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command("/investigate")
     def on_investigate(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
         question = unescape((command.get("text") or "").strip())
         if is_help(question):
             h = bk.help_blocks()
@@ -260,6 +261,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command("/whatchanged")
     def on_whatchanged(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
         ack()
         channel, text = command["channel_id"], unescape((command.get("text") or "").strip())
         if deps.workers.try_submit(channel, lambda: run_whatchanged(client, deps, channel, text, respond)) is None:
@@ -267,6 +269,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command("/timeline")
     def on_timeline(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
         try:
             from incidentbot.timeline.slack import post_timeline
         except ImportError as exc:

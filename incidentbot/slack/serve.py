@@ -21,6 +21,7 @@ from slack_bolt.error import BoltError
 
 from incidentbot.config import Settings
 from incidentbot.core.errors import UsageError
+from incidentbot.core.mask import install_log_masking
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import Deps, Workers, build_app
 from incidentbot.core.timeutil import iso
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace, settings: Settings, env: Mapping[str, str] | N
     logging.getLogger("incidentbot").setLevel(logging.INFO)
     if not logging.getLogger().handlers:
         logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+    install_log_masking()
     socket_mode = bool(getattr(args, "socket", False))
     app, deps = build(settings, env, socket_mode)
     if settings.at:

@@ -11,6 +11,7 @@ import os
 import sys
 from typing import Any
 
+from incidentbot.core.mask import mask_secrets
 from incidentbot.config import Settings
 from incidentbot.render.json_out import dumps
 from incidentbot.timeline.build import Timeline, build_timeline
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace, settings: Settings, env: dict[str, str] | None
         out["markdown"] = md
         sys.stdout.write(dumps(out) + "\n")
     elif getattr(args, "markdown", False):
-        sys.stdout.write(md)
+        sys.stdout.write(mask_secrets(md))
     else:
-        print(render_text(tl))
+        print(mask_secrets(render_text(tl)))
     return 0
