@@ -25,17 +25,18 @@ from collections.abc import Callable
 from typing import Any
 
 # a pattern miner's placeholder inside a token (`xoxb-<*>-<NUM>-tail`): the tail must still go
-_PH = r"<[^<>\s]{1,12}>"
+_PH = r"(?:<[^<>\s]{1,12}>|&lt;[^<>\s&]{1,12}&gt;)"
 _SECRET_KEYS = (r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
                 r"client[_-]?secret|account[_-]?key|auth[_-]?key|signing[_-]?key|encryption[_-]?key|"
                 r"session[_-]?(?:id|key|token)|sessionid|x-api-key|dsn")
-_QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'[^']*'"
+# a quoted value, also inside JSON that was itself quoted (\"value\")
+_QUOTED = r"\\\"(?:[^\"\\]|\\[^\"])*?\\\"|\"(?:[^\"\\]|\\.)*\"|'[^']*'"
 
 
 def _kv(match: re.Match[str]) -> str:
     """Keep the key, the separator and the value's quotes (so JSON stays JSON); hide the value."""
     value = match.group("val")
-    quote = value[0] if value[:1] in ("\"", "'") else ""
+    quote = '\\"' if value.startswith('\\"') else (value[0] if value[:1] in ("\"", "'") else "")
     return f"{match.group('key')}{match.group('sep')}{quote}<secret>{quote}"
 
 
@@ -62,34 +63,34 @@ _RULES: list[Rule] = [
     # PEM private keys (also cut off at the end of a line)
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S), "<private-key>"),
     # connection strings with credentials: scheme://user:password@host
-    (re.compile(r"\b([a-z][a-z0-9+.-]{1,20}://)[^\s:/@]+:[^\s@/]+@", re.I), r"\1<credentials>@"),
+    (re.compile(r"((?:\b[a-z][a-z0-9+.-]{1,20}:)?//)[^\s:/@]*:[^\s@/]+@", re.I), r"\1<credentials>@"),
     # webhooks whose URL is the secret
     (re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[^\s\"'<>|)]+"), "<slack-webhook>"),
     (re.compile(r"https://(?:discord(?:app)?\.com)/api/webhooks/[^\s\"'<>|)]+"), "<webhook>"),
     # vendor tokens, also with a miner's placeholders inside
     (re.compile(rf"\b(?:xox[abposre]|xapp)-(?:[A-Za-z0-9-]|{_PH})+"), "<slack-token>"),
     (re.compile(rf"\bgh[pousr]_(?:[A-Za-z0-9]|{_PH}){{8,}}"), "<github-token>"),
-    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), "<github-token>"),
-    (re.compile(r"\bglpat-[A-Za-z0-9_-]{16,}"), "<gitlab-token>"),
-    (re.compile(r"\bnpm_[A-Za-z0-9]{30,}"), "<npm-token>"),
+    (re.compile(rf"\bgithub_pat_(?:[A-Za-z0-9_]|{_PH}){{8,}}"), "<github-token>"),
+    (re.compile(rf"\bglpat-(?:[A-Za-z0-9_-]|{_PH}){{8,}}"), "<gitlab-token>"),
+    (re.compile(rf"\bnpm_(?:[A-Za-z0-9]|{_PH}){{16,}}"), "<npm-token>"),
     (re.compile(r"\bpypi-[A-Za-z0-9_-]{40,}"), "<pypi-token>"),
     (re.compile(r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{20,}"), "<shopify-token>"),
     (re.compile(r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"), "<sendgrid-key>"),
     (re.compile(r"\bhv[sb]\.[A-Za-z0-9_-]{20,}"), "<vault-token>"),
     (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), "<aws-key>"),
-    (re.compile(r"\bsk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{16,}"), "<api-key>"),
-    (re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"), "<api-key>"),
+    (re.compile(rf"\bsk-(?:proj-|live-|test-|ant-)?(?:[A-Za-z0-9_-]|{_PH}){{16,}}"), "<api-key>"),
+    (re.compile(rf"\b(?:sk|pk|rk)_(?:live|test)_(?:[A-Za-z0-9]|{_PH}){{6,}}"), "<api-key>"),
     (re.compile(r"\bAIza[0-9A-Za-z_-]{30,}"), "<api-key>"),
     # Authorization headers
     (re.compile(r"\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=-]{8,}", re.I), r"\1 <secret>"),
     # Azure connection strings and SAS signatures
     (re.compile(r"(?i)\b(AccountKey|SharedAccessKey|SharedAccessSignature)=[^;\s\"']+"), r"\1=<secret>"),
-    (re.compile(r"(?i)([?&]sig=)[^&\s\"']+"), r"\1<secret>"),
+    (re.compile(r"(?i)((?:[?&;]|&amp;)sig=)[^&\s\"']+"), r"\1<secret>"),
     # key=value, key: value, "key": "value" where the key names a secret, whatever its prefix
-    (re.compile(rf"(?i)(?P<key>\b[\w.-]*?(?:{_SECRET_KEYS})[\w.-]*)(?P<sep>[\"']?\s*[=:]\s*)"
+    (re.compile(rf"(?i)(?P<key>\b[\w.-]*?(?:{_SECRET_KEYS})[\w.-]*)(?P<sep>(?:\\?[\"'])?\s*[=:]\s*)"
                 rf"(?P<val>{_QUOTED}|(?!<secret>)[^\s,;&}}\]\"'<>]+)"), _kv),
     # weaker keys ("credentials: vault login failed" is prose): only key=value, or a value that looks like a secret
-    (re.compile(rf"(?i)(?P<key>\b(?:auth|authorization|credentials?|cookie|sid))(?P<sep>[\"']?\s*=\s*)"
+    (re.compile(rf"(?i)(?P<key>\b(?:auth|authorization|credentials?|cookie|sid))(?P<sep>(?:\\?[\"'])?\s*=\s*)"
                 rf"(?P<val>{_QUOTED}|[^\s,;&}}\]\"'<>]+)"), _kv),
     (re.compile(r"(?i)\b((?:auth|authorization|credentials?|cookie|sid)\s*:\s*)"
                 r"(?=[^\s,;&]*\d)(?=[^\s,;&]*[a-z])([^\s,;&]{8,})"), r"\1<secret>"),
