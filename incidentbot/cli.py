@@ -110,7 +110,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         from incidentbot.render.chart import chart_data, render_png
 
         try:
-            Path(args.chart).write_bytes(render_png(chart_data(answer, rt.gateway, rt.fields())))
+            Path(args.chart).write_bytes(render_png(chart_data(answer)))
             print(f"chart written to {args.chart}", file=sys.stderr)
         except OSError as exc:
             raise UsageError(f"cannot write the chart to {args.chart}: {exc.strerror}") from None

@@ -17,7 +17,8 @@ from typing import BinaryIO, TextIO
 
 from incidentbot.core.mask import mask_secrets, mask_tree
 from incidentbot.evidence.patterns import mine_patterns
-from incidentbot.evidence.rawlines import MAX_LINES, RawMessage, read_lines, severity, split_messages
+from incidentbot.core.levels import severity
+from incidentbot.evidence.rawlines import MAX_LINES, RawMessage, read_lines, split_messages
 
 MAX_EXAMPLES = 3
 _ERROR_LEVELS = ("error", "fatal")

@@ -1,9 +1,16 @@
-"""investigate(): the one entry point every door calls (CLI, Slack, benchmarks).
+"""The pipeline: the entry points every door calls (CLI, Slack, timeline, benchmarks).
 
 question -> intent -> query -> evidence -> changes -> ranking -> answer.
-Each stage is a function of typed values; I/O happens only in the gateway and
-the change sources. A failing change source or LLM never sinks the answer:
-it is listed in `sources` and the rest is answered.
+`investigate` takes a question in words; `answer_intent` takes a typed
+Intent (a door that already knows the services and the window builds one
+and never writes English for us to parse back). `what_changed` lists a
+window's changes. Each stage is a function of typed values; I/O happens only
+in the gateway and the change sources. A failing change source or LLM never
+sinks the answer: it is listed in `sources` and the rest is answered.
+
+This module is also the doors' one way into the stages: what a door needs
+from a stage (the summary verifier, the timeline narrative) is re-exported
+here, so the import contract can forbid doors every stage's internals.
 """
 from __future__ import annotations
 
@@ -16,31 +23,34 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from incidentbot.core.answer import Answer
+from incidentbot.answer.llm_summary import summarise_timeline, write_summary
 from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
-from incidentbot.core.catalog import Catalog
 from incidentbot.changes.gather import gather_changes
-from incidentbot.core.change import Change, SourceStatus
 from incidentbot.changes.sources import sources_from_env
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
+from incidentbot.core.answer import Answer
+from incidentbot.core.catalog import Catalog
+from incidentbot.core.change import Change, ChangeReport, SourceStatus
 from incidentbot.core.deadline import answer_deadline, current_deadline
 from incidentbot.core.errors import StoreTimeout, UsageError
 from incidentbot.core.evidence import LogEvidence, QueryRecord
-from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
-from incidentbot.gateway import ReadOnlyGateway
-from incidentbot.llm.wiring import refine_intent, write_summary
-from incidentbot.question.fields import FIELD_CACHE, FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
-from incidentbot.question.parse import parse_question
+from incidentbot.core.timeutil import iso, now_utc, parse_duration, parse_instant
+from incidentbot.evidence.collect import DEFAULT_WINDOW, collect_evidence
+from incidentbot.evidence.pasted import pasted_error
+from incidentbot.gateway import ReadOnlyGateway
+from incidentbot.question.fields import FIELD_CACHE
+from incidentbot.question.llm import refine_intent
+from incidentbot.question.parse import MAX_QUESTION, parse_question
 from incidentbot.question.services import match_services
-from incidentbot.question.timewords import unread_time_phrase
+from incidentbot.question.timewords import MAX_WINDOW, unread_time_phrase
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
-from incidentbot.core.timeutil import iso, now_utc, parse_instant
 
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)
@@ -90,7 +100,7 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     text = (question or "").strip()
     if not text or not any(ch.isalnum() for ch in text):
         raise UsageError("the question is empty: ask something like \"why is checkout throwing 500s since 14:05?\"")
-    parsed = parse_question(text, at, fm.services, rt.catalog)
+    parsed = parse_question(text, at, fm.services, rt.catalog, pasted=pasted_error(text[:MAX_QUESTION]))
     known = sorted(set(fm.services) | rt.catalog.names())
     parsed, llm_notes = refine_intent(parsed, text, at, fm, known, rt.settings)
     if context is not None and not parsed.services and not parsed.unknown_services:
@@ -162,25 +172,26 @@ def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Chan
     return gather_changes(rt.change_sources, start, end, timeout_s=timeout)
 
 
-def _no_evidence(intent: Intent, index: str) -> LogEvidence:
+def _no_evidence(index: str) -> LogEvidence:
     """What the logs said when the store did not answer in time: nothing, and the answer says so."""
     main = QueryRecord("Q1", index, {}, 0, "not run to the end: the log store did not answer in time")
     return LogEvidence(main, None, None, [], {}, [], [], [], [main])
 
 
-def _collect(rt: Runtime, fm: FieldMap, intent: Intent) -> tuple[Intent, LogEvidence, str | None]:
+def _collect(rt: Runtime, intent: Intent) -> tuple[Intent, LogEvidence, str | None]:
     """The log evidence, or (past the deadline) none with the reason, so the answer still gives what is known."""
     try:
-        intent, evidence = collect_evidence(rt.gateway, fm, intent, rt.settings, rt.catalog, rt.settings.logs_index)
+        intent, evidence = collect_evidence(rt.gateway, rt.fields(), intent, rt.settings, rt.catalog,
+                                            rt.settings.logs_index)
         return intent, evidence, None
     except StoreTimeout as exc:
         log.warning("log evidence abandoned: %s", exc)
-        return intent, _no_evidence(intent, rt.settings.logs_index), str(exc)
+        return intent, _no_evidence(rt.settings.logs_index), str(exc)
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
                 context: Intent | None = None) -> Answer:
-    """Answer one question: the only entry point the doors call.
+    """Answer one question in words.
 
     `progress(stage, info)` is called as stages finish ("intent", "evidence",
     "ranking"), so a door can show progress; `context` is a thread's earlier
@@ -189,24 +200,37 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     says what timed out.
     """
     with answer_deadline(rt.settings.answer_deadline_s):
+        clock = time.perf_counter()
+        at = rt.at(at)
+        intent = build_intent(question, rt, rt.fields(), at, context)
+        timing = {"intent": (time.perf_counter() - clock) * 1000}
+        (progress or _no_progress)("intent", {"intent": intent})
+        return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock)
+
+
+def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
+                  timing: dict[str, float] | None = None, clock: float | None = None) -> Answer:
+    """The typed entry: an intent in, an answer out (evidence, changes, ranking, summary).
+
+    `timing` and `clock` carry the time already spent on the question (by
+    `investigate`), so `timing_ms` covers the whole answer. The answer's
+    deadline is `investigate`'s when it called, else a new one.
+    """
+    with answer_deadline(rt.settings.answer_deadline_s):
         rt.gateway.reset_partial()
-        return _investigate(question, rt, at, progress or _no_progress, context)
+        return _answer_intent(intent, rt, at, progress or _no_progress, timing, clock)
 
 
-def _investigate(question: str, rt: Runtime, at: datetime | None, progress: Progress,
-                 context: Intent | None) -> Answer:
-    clock = time.perf_counter()
-    timing: dict[str, float] = {}
+def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: Progress,
+                   timing: dict[str, float] | None, clock: float | None) -> Answer:
+    clock = time.perf_counter() if clock is None else clock
+    timing = {} if timing is None else timing
 
     def mark(stage: str) -> None:
         timing[stage] = (time.perf_counter() - clock) * 1000
 
     at = rt.at(at)
-    fm = rt.fields()
-    intent = build_intent(question, rt, fm, at, context)
-    mark("intent")
-    progress("intent", {"intent": intent})
-    intent, evidence, store_failed = _collect(rt, fm, intent)
+    intent, evidence, store_failed = _collect(rt, intent)
     mark("evidence")
     progress("evidence", {"hits": evidence.main.hits, "onset": evidence.onset})
     anchor = evidence.onset.at if evidence.onset else intent.start
@@ -226,14 +250,22 @@ def _investigate(question: str, rt: Runtime, at: datetime | None, progress: Prog
     progress("ranking", {"suspects": suspects})
     partial = list(rt.gateway.partial_reasons()) + ([store_failed] if store_failed else [])
     if store_failed:
-        sources = [SourceStatus(name="log store", ok=False, error=store_failed), *sources]
+        sources = [SourceStatus(name=LOG_STORE, ok=False, error=store_failed), *sources]
     answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
                     suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes),
                     partial=partial)
-    _summarise(answer, rt.settings, store_failed)
+    _summarise(answer, changes, rt.settings, store_failed)
+    for status in sources:
+        if not status.ok and status.name != LOG_STORE:
+            answer.notes.append(f"change source {status.name} failed: {status.error}")
+        if status.truncated:
+            answer.notes.append(f"change source {status.name}: {status.truncated}")
     mark("total")
     return answer
+
+
+LOG_STORE = "log store"
 
 
 def _partial_sentence(answer: Answer, store_failed: str | None) -> str:
@@ -244,12 +276,12 @@ def _partial_sentence(answer: Answer, store_failed: str | None) -> str:
     return f"The counts are partial, lower bounds: {'; '.join(answer.partial)} [{main}]."
 
 
-def _summarise(answer: Answer, settings: Settings, store_failed: str | None) -> None:
-    """The verified summary (LLM or template), saying first when the counts are partial; notes for what failed."""
-    if store_failed:
-        draft = ""
-    else:
-        draft = template_summary(answer.intent, answer.evidence, answer.suspects, answer.changes)
+def _summarise(answer: Answer, changes: list[Change], settings: Settings, store_failed: str | None) -> None:
+    """The templated summary, verified; then the model's wording when one is configured (verified too).
+
+    A partial answer says so first, whichever wording is kept; with no evidence there is nothing to phrase.
+    """
+    draft = "" if store_failed else template_summary(answer.intent, answer.evidence, answer.suspects, changes)
     summary, dropped = verify_summary(draft, answer.ids())
     if dropped:
         log.warning("summary sentences dropped by the verifier: %s", dropped)
@@ -260,52 +292,18 @@ def _summarise(answer: Answer, settings: Settings, store_failed: str | None) -> 
     if answer.partial:
         answer.summary = " ".join(x for x in (_partial_sentence(answer, store_failed), answer.summary) if x)
         answer.notes.extend(f"partial result: {reason}" for reason in answer.partial)
-    for status in answer.sources:
-        if not status.ok and status.name != "log store":
-            answer.notes.append(f"change source {status.name} failed: {status.error}")
-        if status.truncated:
-            answer.notes.append(f"change source {status.name}: {status.truncated}")
-
-
-@dataclass
-class ChangeReport:
-    start: datetime
-    end: datetime
-    services: list[str]
-    changes: list[Change]
-    sources: list[SourceStatus]
-    notes: list[str]
-    risks: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        def one(c: Change) -> dict[str, Any]:
-            risk, reason = self.risks.get(c.id, ("low", ""))
-            return {**c.to_json(), "risk": risk, "risk_reason": reason}
-
-        return {"start": iso(self.start), "end": iso(self.end), "services": self.services,
-                "changes": [one(c) for c in self.changes],
-                "sources": [s.model_dump(exclude_none=True) for s in self.sources], "notes": self.notes}
 
 
 def what_changed(rt: Runtime, text: str = "", service: str | None = None, since: str | None = None,
                  start: str | None = None, end: str | None = None, at: datetime | None = None) -> ChangeReport:
-    """The changes in a window, newest first, optionally for some services (one deadline for all sources)."""
+    """The changes in a window, newest first, optionally for some services.
+
+    `text` is what a person types after /whatchanged; `since` (a duration such
+    as 2h) and `start`/`end` (ISO times or HH:MM) are typed, and override its
+    window. All sources share one deadline.
+    """
     with answer_deadline(rt.settings.answer_deadline_s):
         return _what_changed(rt, text, service, since, start, end, rt.at(at))
-
-
-_CLOCK_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def _instant_option(value: str, at: datetime, name: str) -> datetime:
-    """--start / --end: an ISO 8601 instant, or a bare HH:MM on the day asked about (UTC)."""
-    m = _CLOCK_TIME.match(value)
-    try:
-        if m:
-            return at.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
-        return parse_instant(value)
-    except ValueError:
-        raise UsageError(f"{name} must be an ISO 8601 time or HH:MM, not {value!r}") from None
 
 
 def _what_changed(rt: Runtime, text: str, service: str | None, since: str | None, start: str | None,
@@ -314,19 +312,11 @@ def _what_changed(rt: Runtime, text: str, service: str | None, since: str | None
         log_services = rt.fields().services
     except UsageError:
         log_services = []
-    if start or end:
-        if not (start and end):
-            raise UsageError("--start and --end go together")
-        win_start, win_end = _instant_option(start, at, "--start"), _instant_option(end, at, "--end")
-        if win_end < win_start:
-            raise UsageError(f"--end {end} is before --start {start}: give the earlier time as --start")
-        query_text = text
-    else:
-        query_text = " ".join(x for x in (text, f"last {since}" if since else "") if x)
-        win_start = win_end = None
-    cq = parse_change_query(query_text, at, log_services, rt.catalog)
-    if win_start is not None and win_end is not None:
-        cq.start, cq.end = win_start, win_end
+    window = _typed_window(since, start, end, at)
+    cq = parse_change_query(text, at, log_services, rt.catalog)
+    if window is not None:
+        cq.start, cq.end = window[0], window[1]
+        cq.notes = [n for n in cq.notes if not n.startswith("no window named")] + window[2]
     if cq.start > at:
         raise UsageError("the window lies wholly in the future")
     history, sources = read_changes(rt, min(cq.start, cq.end - HISTORY), cq.end)
@@ -346,6 +336,50 @@ def _what_changed(rt: Runtime, text: str, service: str | None, since: str | None
     changes.sort(key=lambda c: c.timestamp, reverse=True)
     notes = cq.notes + [f"change source {s.name} failed: {s.error}" for s in sources if not s.ok]
     notes += [f"change source {s.name}: {s.truncated}" for s in sources if s.truncated]
-    priors = risk_priors(history)
-    return ChangeReport(cq.start, cq.end, services, changes, sources, notes,
-                        {c.id: risk_flag(c, priors, cq.end) for c in changes})
+    return change_report(cq.start, cq.end, services, changes, sources, notes, history)
+
+
+def _typed_window(since: str | None, start: str | None, end: str | None,
+                  at: datetime) -> tuple[datetime, datetime, list[str]] | None:
+    """The window from --since or --start/--end, read as typed values (never as a sentence)."""
+    if start or end:
+        if not (start and end):
+            raise UsageError("--start and --end go together")
+        win_start, win_end = _instant_option(start, at, "--start"), _instant_option(end, at, "--end")
+        if win_end < win_start:
+            raise UsageError(f"--end {end} is before --start {start}: give the earlier time as --start")
+        return win_start, win_end, []
+    if not since:
+        return None
+    span = parse_duration(since)
+    if span is None or span <= timedelta(0):
+        raise UsageError(f"--since {since!r} is not a duration: give one such as 30m, 2h or 1d")
+    if span > MAX_WINDOW:
+        return at - MAX_WINDOW, at, ["window capped at 30 days"]
+    return at - span, at, []
+
+
+_CLOCK_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _instant_option(value: str, at: datetime, name: str) -> datetime:
+    """--start / --end: an ISO 8601 instant, or a bare HH:MM on the day asked about (UTC)."""
+    m = _CLOCK_TIME.match(value)
+    try:
+        if m:
+            return at.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
+        return parse_instant(value)
+    except ValueError:
+        raise UsageError(f"{name} must be an ISO 8601 time or HH:MM, not {value!r}") from None
+
+
+def change_report(start: datetime, end: datetime, services: list[str], changes: list[Change],
+                  sources: list[SourceStatus], notes: list[str], history: list[Change] | None = None) -> ChangeReport:
+    """A change report with each change's risk flag (from the history's rollbacks, when given)."""
+    priors = risk_priors(history or [])
+    return ChangeReport(start, end, services, changes, sources, notes,
+                        {c.id: risk_flag(c, priors, end) for c in changes})
+
+
+__all__ = ["Answer", "ChangeReport", "Intent", "Progress", "Runtime", "answer_intent", "build_intent",
+           "change_report", "investigate", "read_changes", "summarise_timeline", "verify_summary", "what_changed"]

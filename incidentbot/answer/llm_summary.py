@@ -10,6 +10,7 @@ can at most make the model write a sentence the verifier then removes.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -63,6 +64,7 @@ def _unsupported_change_names(text: str, answer: Answer) -> tuple[str, list[str]
 
 def llm_summary(answer: Answer, settings: Settings) -> LLMSummaryResult:
     """Ask the model for a summary of the evidence pack and keep only the sentences that verify."""
+    # lazy: the LLM stack (langchain, openai) costs about a second to import and only runs with a model configured
     from langchain_core.messages import HumanMessage, SystemMessage
 
     pack = evidence_pack(answer)
@@ -86,8 +88,7 @@ def llm_summary(answer: Answer, settings: Settings) -> LLMSummaryResult:
 
 def summarise_timeline(timeline_json: dict, settings: Settings) -> str:
     """The timeline's narrative in the model's words (the caller verifies the T citations); raises LLMError."""
-    import json
-
+    # lazy: the LLM stack (langchain, openai) costs about a second to import and only runs with a model configured
     from langchain_core.messages import HumanMessage, SystemMessage
 
     facts = {"entries": [{k: e.get(k) for k in ("id", "time", "kind", "text")}
@@ -98,3 +99,18 @@ def summarise_timeline(timeline_json: dict, settings: Settings) -> str:
     reply = call_llm(settings, lambda model: model.invoke(messages))
     text = " ".join(_content(reply).split())[:MAX_SUMMARY]
     return _INERT_MENTION.sub("", neutralise_mentions(mask_secrets(text))).strip()
+
+
+def write_summary(answer: Answer, settings: Settings) -> tuple[str, str, list[str]]:
+    """(summary, mode, notes): the verified LLM summary, or the templated one already in `answer.summary`.
+
+    A no-op without an API key, and never raises: a failure becomes a note the
+    answer carries, as the contract asks for a partial answer.
+    """
+    if not settings.llm_enabled:
+        return answer.summary, "deterministic", []
+    result = llm_summary(answer, settings)
+    if result.error or not result.text:
+        return answer.summary, "deterministic", [f"LLM summary unavailable ({result.error}): templated summary kept"]
+    notes = [f"LLM summary: {len(result.dropped)} sentence(s) dropped by the verifier"] if result.dropped else []
+    return result.text, "llm", notes

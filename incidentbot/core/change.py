@@ -6,10 +6,13 @@ touches them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from incidentbot.core.timeutil import iso
 
 ChangeKind = Literal["deploy", "config", "feature_flag", "infra", "schema", "rollback", "manual", "dependency"]
 CHANGE_KINDS: tuple[str, ...] = ("deploy", "config", "feature_flag", "infra", "schema", "rollback", "manual", "dependency")
@@ -52,3 +55,29 @@ class SourceStatus(BaseModel):
     # set when the source had more than it was allowed to read: what was kept and why
     truncated: str | None = None
 
+
+
+@dataclass
+class ChangeReport:
+    """The answer to "what changed?": the changes of a window, newest first, each with a risk flag."""
+
+    start: datetime
+    end: datetime
+    services: list[str]
+    changes: list[Change]
+    sources: list[SourceStatus]
+    notes: list[str]
+    risks: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def risk(self, change: Change) -> tuple[str, str]:
+        """(high/medium/low, the reason a responder reads); low when none was computed."""
+        return self.risks.get(change.id, ("low", ""))
+
+    def to_json(self) -> dict[str, Any]:
+        def one(c: Change) -> dict[str, Any]:
+            risk, reason = self.risk(c)
+            return {**c.to_json(), "risk": risk, "risk_reason": reason}
+
+        return {"start": iso(self.start), "end": iso(self.end), "services": self.services,
+                "changes": [one(c) for c in self.changes],
+                "sources": [s.model_dump(exclude_none=True) for s in self.sources], "notes": self.notes}

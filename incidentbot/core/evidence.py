@@ -79,6 +79,7 @@ class Pattern:
     excess: float
     evidence_ids: list[str] = field(default_factory=list)
     precursor: bool = False
+    series: list[int] | None = None  # count per bucket of the answer's histogram (for the chart)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "template": self.template, "count": self.count, "new": self.new,

@@ -5,9 +5,13 @@ edges keeps windows and comparisons exact everywhere else.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 UTC = timezone.utc
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)\s*$",
+                       re.I)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_instant(text: str) -> datetime:
@@ -53,3 +57,11 @@ def human_duration(delta: timedelta) -> str:
 
 def hhmm(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%H:%M")
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """A span as people type it after --since: "2h", "30m", "90 minutes", "1.5 days"; None if it is not one."""
+    m = _DURATION.match(text or "")
+    if not m:
+        return None
+    return timedelta(seconds=float(m.group(1)) * _UNIT_SECONDS[m.group(2)[0].lower()])

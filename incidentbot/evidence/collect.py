@@ -1,392 +1,360 @@
 """Collecting the log evidence for one question, in a fixed, small number of requests.
 
-Statistics before samples: (1) one msearch for the failing-rate histograms
-(the symptom asked about, and every service's failing lines for the blast
-radius); the onset and the window follow from them; (2) one msearch for the
-main count, a bounded sample of failing lines in the window and one before
-it, with their breakdowns; the miner groups the sample into templates;
-(3) one msearch that probes the top templates for their exact counts, first
-lines and cited examples. However large the index, that is three requests.
+Statistics before samples, in three rounds, each a plan of named searches run
+in one msearch and read by name (see plan.py):
+(1) rates: the failing-rate histograms (the symptom asked about, and every
+service's failing lines for the blast radius); the onset and the window
+follow from them;
+(2) samples: the main count, a bounded sample of failing lines in the window
+and one before it, with their breakdowns (and warnings before the onset);
+the miner groups the sample into templates;
+(3) probes: the top templates' exact counts, first lines, cited examples and
+per-bucket counts (the chart's pattern line).
+However large the index, that is three requests.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from elasticsearch.dsl import Q
 from elasticsearch.dsl.query import Query
 
-from incidentbot.core.mask import mask_secrets
-from incidentbot.core.catalog import Catalog
 from incidentbot.config import Settings
-from incidentbot.core.evidence import (
-    Concentration, EvidenceLine, Histogram, LogEvidence, Pattern, QueryRecord,
-)
-from incidentbot.evidence.onset import Onset, detect_onset
+from incidentbot.core.catalog import Catalog
+from incidentbot.core.errors import StoreTimeout
+from incidentbot.core.evidence import EvidenceLine, Histogram, LogEvidence, Onset, Pattern, QueryRecord
+from incidentbot.core.intent import Intent
+from incidentbot.core.mask import mask_secrets
+from incidentbot.core.timeutil import iso
+from incidentbot.evidence import interpret as ri
+from incidentbot.evidence.onset import detect_onset
 from incidentbot.evidence.patterns import mine_patterns
+from incidentbot.evidence.plan import Ranges, SearchPlan, plan_ranges
+from incidentbot.evidence.precursors import precursor_patterns, precursor_ranges
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.query import compile as qc
 from incidentbot.query.kibana import discover_url
-from incidentbot.question.fields import FieldMap
-from incidentbot.core.intent import Intent
-from incidentbot.core.errors import StoreTimeout
-from incidentbot.core.timeutil import UTC, floor_minute, iso, parse_instant
+from incidentbot.core.fields import FieldMap
 
-ANALYSIS_SPAN = timedelta(hours=3)
-MAX_BUCKETS = 360
 ONSET_LEAD = timedelta(minutes=15)
 DEFAULT_WINDOW = timedelta(hours=1)
+MAX_ONSET_LEAD = timedelta(hours=12)
+
+__all__ = ["DEFAULT_WINDOW", "collect_evidence", "plan_ranges"]
 
 
 @dataclass
-class Plan:
-    """The ranges one answer looks at."""
+class Job:
+    """What every round needs: where to look, how, and for what."""
 
-    range_start: datetime
-    range_end: datetime
-    bucket_s: int
+    gw: ReadOnlyGateway
+    fm: FieldMap
+    settings: Settings
+    index: str
+    ranges: Ranges
 
-
-def plan_ranges(intent: Intent) -> Plan:
-    """The histogram covers the window and a baseline before it, in at most MAX_BUCKETS buckets."""
-    end = intent.end
-    span = max(end - intent.start, timedelta(minutes=30))
-    start = min(intent.start - span, end - ANALYSIS_SPAN)
-    start = floor_minute(start)
-    total_s = (end - start).total_seconds()
-    bucket_s = 60
-    for candidate in (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400):
-        bucket_s = candidate
-        if total_s / candidate <= MAX_BUCKETS:
-            break
-    start = datetime.fromtimestamp(math.floor(start.timestamp() / bucket_s) * bucket_s, tz=start.tzinfo)
-    return Plan(start, end, bucket_s)
+    @property
+    def timeout(self) -> str:
+        return self.settings.search_timeout
 
 
-def _buckets(resp: dict[str, Any], service_breakdown: bool) -> tuple[list[datetime], list[int], list[int], dict[str, list[int]]]:
-    buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", [])
-    times, totals, failing = [], [], []
-    per_service: dict[str, list[int]] = {}
-    for i, b in enumerate(buckets):
-        times.append(parse_instant(b["key_as_string"]) if "key_as_string" in b else
-                     datetime.fromtimestamp(b["key"] / 1000, tz=UTC))
-        totals.append(int(b.get("doc_count", 0)))
-        errors = b.get("errors", {})
-        failing.append(int(errors.get("doc_count", 0)))
-        if service_breakdown:
-            for sb in errors.get("services", {}).get("buckets", []):
-                per_service.setdefault(str(sb["key"]), [0] * len(buckets))[i] = int(sb["doc_count"])
-    for series in per_service.values():
-        series.extend([0] * (len(times) - len(series)))
-    return times, totals, failing, per_service
+@dataclass
+class Rates:
+    """Round 1's findings."""
+
+    histogram: Histogram
+    onset: Onset | None
+    risen: list[str]
+    rates: dict[str, tuple[float, float]]
+    asked_body: dict[str, Any]
+    all_body: dict[str, Any]
 
 
-def _check(resp: dict[str, Any], what: str) -> dict[str, Any]:
-    if "error" in resp:
-        reason = resp["error"].get("reason") if isinstance(resp["error"], dict) else str(resp["error"])
-        raise RuntimeError(f"{what} failed on the log store: {reason}")
-    return resp
+@dataclass
+class Samples:
+    """Round 2's findings."""
+
+    main: QueryRecord
+    groups: list[tuple[str, int]]
+    scope: Query
+    window_hits: list[dict[str, Any]]
+    base_hits: list[dict[str, Any]]
+    window_total: int
+    first_body: dict[str, Any]
+    concentrations: list[Any]
+    warn_recent: list[dict[str, Any]] | None = None
+    warn_before: list[dict[str, Any]] | None = None
 
 
-def _rise(series: list[int], onset_index: int, bucket_s: int) -> tuple[float, float]:
-    per_min = 60.0 / bucket_s
-    before = series[:onset_index] or [0]
-    after = series[onset_index:] or [0]
-    return sum(before) / len(before) * per_min, sum(after) / len(after) * per_min
+@dataclass
+class Cited:
+    """The patterns and the cited lines, numbered as they are added (P1.., E1..)."""
+
+    patterns: list[Pattern] = field(default_factory=list)
+    lines: list[EvidenceLine] = field(default_factory=list)
+
+    def cite(self, hits: list[dict[str, Any]], fm: FieldMap, pattern_id: str | None) -> list[str]:
+        ids = []
+        for hit in hits:
+            ev_id = f"E{len(self.lines) + 1}"
+            self.lines.append(ri.evidence_line(hit, fm, ev_id, pattern_id))
+            ids.append(ev_id)
+        return ids
 
 
-def affected_services(per_service: dict[str, list[int]], onset: Onset | None, bucket_s: int) -> tuple[list[str], dict[str, tuple[float, float]]]:
-    """Services whose failing rate rose at the onset, most risen first: the blast radius."""
-    rates = {name: _rise(series, onset.index, bucket_s) if onset else _rise(series, 0, bucket_s)
-             for name, series in per_service.items()}
-    if onset is None:
-        return [], rates
-    risen = [name for name, (b, a) in rates.items() if a - b >= 0.5 and (b == 0 or a / b >= 2.0)]
-    return sorted(risen, key=lambda n: rates[n][1] - rates[n][0], reverse=True), rates
+# -- round 1: rates ----------------------------------------------------------------------------
+
+def plan_rates(job: Job, intent: Intent) -> SearchPlan:
+    fm, r = job.fm, job.ranges
+    signal = qc.symptom_query(intent, fm, services=[], default_to_errors=True)
+    scope = qc.services_filter(fm, intent.services) or Q("match_all")
+    plan = SearchPlan()
+    plan.add("rates", job.index, qc.histogram_search(scope, fm, signal, r.range_start, r.range_end, r.bucket_s,
+                                                     job.timeout), "the rate histogram", ri.read_rates)
+    plan.add("service_rates", job.index,
+             qc.histogram_search(Q("match_all"), fm, qc.error_signal(fm), r.range_start, r.range_end, r.bucket_s,
+                                 job.timeout), "the per-service histogram",
+             lambda resp: ri.read_rates(resp, per_service=True))
+    return plan
 
 
-def _source_get(source: dict[str, Any], dotted: str | None) -> Any:
-    if not dotted:
-        return None
-    if dotted in source:
-        return source[dotted]
-    node: Any = source
-    for part in dotted.removesuffix(".keyword").split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def _line(hit: dict[str, Any], fm: FieldMap, ev_id: str, pattern_id: str | None) -> EvidenceLine:
-    src = hit.get("_source", {})
-    status = _source_get(src, fm.status)
-    ts = _source_get(src, fm.timestamp)
-    return EvidenceLine(
-        id=ev_id, index=hit["_index"], doc_id=hit["_id"], timestamp=str(ts) if ts is not None else "",
-        service=_opt(_source_get(src, fm.service)), message=mask_secrets(str(_source_get(src, fm.message) or ""))[:1000],
-        level=_opt(_source_get(src, fm.level)), status=int(status) if isinstance(status, (int, float)) else None,
-        host=_opt(_source_get(src, fm.host)), version=_opt(_source_get(src, fm.version)), pattern_id=pattern_id)
-
-
-def _cite(hits: list[dict[str, Any]], fm: FieldMap, pattern_id: str, lines: list[EvidenceLine]) -> list[str]:
-    """Add these documents to the answer's evidence lines (E1, E2, ...); returns their ids."""
-    ids = []
-    for hit in hits:
-        ev_id = f"E{len(lines) + 1}"
-        lines.append(_line(hit, fm, ev_id, pattern_id))
-        ids.append(ev_id)
-    return ids
-
-
-def _opt(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _concentrations(window_aggs: dict[str, Any], traffic_aggs: dict[str, Any], base_aggs: dict[str, Any],
-                    window_total: int, traffic_total: int, base_total: int,
-                    fields: dict[str, str]) -> list[Concentration]:
-    """Values that hold most failing lines but much less of all traffic.
-
-    Compared with all lines of the window, not with the errors before it: after
-    a full rollout every line runs the new version, so "100% of errors are on
-    2.31.0" says nothing unless the errors sit there more than the traffic does
-    (a canary, one host, one endpoint).
-    """
-    out = []
-    for label, name in fields.items():
-        buckets = window_aggs.get(f"by_{name}", {}).get("buckets", [])
-        traffic = {b["key"]: b["doc_count"] for b in traffic_aggs.get(f"by_{name}", {}).get("buckets", [])}
-        base = {b["key"]: b["doc_count"] for b in base_aggs.get(f"by_{name}", {}).get("buckets", [])}
-        if not buckets or window_total == 0 or traffic_total == 0:
-            continue
-        for b in buckets[:3]:
-            share = b["doc_count"] / window_total
-            traffic_share = traffic.get(b["key"], b["doc_count"]) / traffic_total
-            base_share = base.get(b["key"], 0) / base_total if base_total else 0.0
-            if share >= 0.5 and share - traffic_share >= 0.25:
-                out.append(Concentration(label, str(b["key"]), share, base_share, traffic_share))
-    return out
-
-
-def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings: Settings,
-                     catalog: Catalog, index: str) -> tuple[Intent, LogEvidence]:
-    """Run the three requests and turn their answers into typed findings (and the final intent)."""
-    timeout = settings.search_timeout
-    plan = plan_ranges(intent)
-    asked = intent.services
-    symptom_signal = qc.symptom_query(intent, fm, services=[], default_to_errors=True)
-    scope_asked = qc.services_filter(fm, asked) or Q("match_all")
-    scope_all = Q("match_all")
-    h_asked = qc.histogram_query(scope_asked, fm, symptom_signal, plan.range_start, plan.range_end, plan.bucket_s, timeout)
-    h_all = qc.histogram_query(scope_all, fm, qc.error_signal(fm), plan.range_start, plan.range_end, plan.bucket_s, timeout)
-    r_asked, r_all = gw.msearch([(index, h_asked), (index, h_all)])
-    times, totals, failing, _ = _buckets(_check(r_asked, "the rate histogram"), False)
-    _, _, _, per_service = _buckets(_check(r_all, "the per-service histogram"), True)
-    onset = detect_onset([float(c) for c in failing], times, plan.bucket_s) if times else None
-    if onset is not None and onset.at < intent.start - timedelta(hours=12):
+def read_rates_round(job: Job, intent: Intent) -> Rates:
+    plan = plan_rates(job, intent)
+    found = plan.execute(job.gw)
+    asked: ri.RateSeries = found["rates"]
+    per_service = found["service_rates"].per_service
+    r = job.ranges
+    onset = detect_onset([float(c) for c in asked.failing], asked.times, r.bucket_s) if asked.times else None
+    if onset is not None and onset.at < intent.start - MAX_ONSET_LEAD:
         onset = None
-    histogram = Histogram(plan.range_start, plan.bucket_s, times, totals, failing, per_service, "Q2")
-    risen, rates = affected_services(per_service, onset, plan.bucket_s)
+    histogram = Histogram(r.range_start, r.bucket_s, asked.times, asked.totals, asked.failing, per_service, "Q2")
+    risen, rates = ri.affected_services(per_service, onset, r.bucket_s)
+    return Rates(histogram, onset, risen, rates, plan.body("rates"), plan.body("service_rates"))
 
-    # the window: as asked, else from shortly before the onset, else the last hour
+
+def settle_intent(intent: Intent, rates: Rates, catalog: Catalog) -> Intent:
+    """The window (as asked, else from shortly before the onset, else the last hour) and the widened services."""
+    onset = rates.onset
     if not intent.window_named:
         start = (onset.at - ONSET_LEAD) if onset else intent.end - DEFAULT_WINDOW
         note = (f"no window named: searched from 15 minutes before the onset ({iso(onset.at)})" if onset
                 else "no window named: searched the last hour")
         intent = intent.model_copy(update={"start": max(start, intent.end - timedelta(days=7)),
                                            "notes": [*intent.notes, note]})
-    if intent.ask == "investigate":
-        widened = list(asked)
-        related: set[str] = set()
-        for name in asked:
-            related.update(catalog.dependencies(name, depth=2))
-            related.update(catalog.dependents(name))
-        for name in risen:
-            if name not in widened and (not asked or name in related or len(risen) <= 6):
-                widened.append(name)
-        if widened != asked:
-            intent = intent.model_copy(update={"related_services": [s for s in widened if s not in asked]})
+    if intent.ask != "investigate":
+        return intent
+    asked = intent.services
+    related: set[str] = set()
+    for name in asked:
+        related.update(catalog.dependencies(name, depth=2))
+        related.update(catalog.dependents(name))
+    widened = list(asked)
+    for name in rates.risen:
+        if name not in widened and (not asked or name in related or len(rates.risen) <= 6):
+            widened.append(name)
+    if widened != asked:
+        intent = intent.model_copy(update={"related_services": [s for s in widened if s not in asked]})
+    return intent
 
-    window = (intent.start, intent.end)
-    baseline_end = min(intent.start, onset.at) if onset else intent.start
-    baseline_start = min(plan.range_start, baseline_end - timedelta(minutes=30))
-    baseline = (baseline_start, baseline_end)
 
-    main_body = qc.main_query(intent, fm, index, timeout)
-    if intent.ask == "investigate":
-        asked_symptom = qc.symptom_query(intent, fm, services=asked, default_to_errors=True)
-        wide = qc.services_filter(fm, asked + intent.related_services) if asked else None
-        wide_errors = Q("bool", filter=[c for c in (wide,) if c is not None] + [qc.error_signal(fm)])
-        sample_scope: Query = Q("bool", should=[asked_symptom, wide_errors], minimum_should_match=1)
-    else:
-        sample_scope = qc.symptom_query(intent, fm)
-    breakdown = {k: v for k, v in (("service", fm.service), ("version", fm.version), ("host", fm.host),
-                                   ("path", fm.path)) if v}
-    half = max(settings.sample_size // 2, 5)
-    s_first = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, False, list(breakdown.values()))
-    s_last = qc.sample_query(sample_scope, fm, window[0], window[1], half, timeout, True)
-    s_base = qc.sample_query(sample_scope, fm, baseline[0], baseline[1], half, timeout, True, list(breakdown.values()))
+def baseline_of(intent: Intent, onset: Onset | None, ranges: Ranges) -> tuple[datetime, datetime]:
+    """Before the window (and before the onset): what "normal" looked like."""
+    end = min(intent.start, onset.at) if onset else intent.start
+    return min(ranges.range_start, end - timedelta(minutes=30)), end
+
+
+# -- round 2: samples --------------------------------------------------------------------------
+
+def sample_scope(intent: Intent, fm: FieldMap) -> Query:
+    """The lines worth sampling: the symptom, and for an investigation the failing lines nearby."""
+    if intent.ask != "investigate":
+        return qc.symptom_query(intent, fm)
+    asked = intent.services
+    asked_symptom = qc.symptom_query(intent, fm, services=asked, default_to_errors=True)
+    wide = qc.services_filter(fm, asked + intent.related_services) if asked else None
+    wide_errors = Q("bool", filter=[c for c in (wide,) if c is not None] + [qc.error_signal(fm)])
+    return Q("bool", should=[asked_symptom, wide_errors], minimum_should_match=1)
+
+
+def breakdown_fields(fm: FieldMap) -> dict[str, str]:
+    return {k: v for k, v in (("service", fm.service), ("version", fm.version), ("host", fm.host),
+                              ("path", fm.path)) if v}
+
+
+def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetime, datetime],
+                 onset: Onset | None) -> SearchPlan:
+    fm, timeout, index = job.fm, job.timeout, job.index
+    by = list(breakdown_fields(fm).values())
+    half = max(job.settings.sample_size // 2, 5)
+    start, end = intent.start, intent.end
+    plan = SearchPlan()
+    plan.add("main", index, qc.main_search(intent, fm, index, timeout), "the main query", lambda r: r)
+    plan.add("first", index, qc.sample_search(scope, fm, start, end, half, timeout, False, by),
+             "the window sample", lambda r: r)
+    plan.add("last", index, qc.sample_search(scope, fm, start, end, half, timeout, True), "the window sample",
+             ri.read_hits)
+    plan.add("baseline", index, qc.sample_search(scope, fm, baseline[0], baseline[1], half, timeout, True, by),
+             "the baseline sample", lambda r: r)
     scope_services = intent.services + intent.related_services if intent.services else []
     traffic_scope = qc.services_filter(fm, scope_services) or Q("match_all")
-    s_traffic = qc.sample_query(traffic_scope, fm, window[0], window[1], 0, timeout, False, list(breakdown.values()))
-    searches = [(index, main_body), (index, s_first), (index, s_last), (index, s_base), (index, s_traffic)]
-    pre_range = _precursor_ranges(onset, plan) if intent.ask == "investigate" and fm.level else None
-    if pre_range is not None:
+    plan.add("traffic", index, qc.sample_search(traffic_scope, fm, start, end, 0, timeout, False, by),
+             "the traffic breakdown", ri.read_breakdown)
+    pre = precursor_ranges(onset, job.ranges.range_start) if intent.ask == "investigate" and fm.level else None
+    if pre is not None:
         warn_scope = Q("bool", filter=[c for c in (qc.services_filter(fm, scope_services),
                                                    qc.levels_filter(fm, ["warn"])) if c is not None])
-        searches += [(index, qc.sample_query(warn_scope, fm, pre_range[0], pre_range[1], half, timeout, False)),
-                     (index, qc.sample_query(warn_scope, fm, pre_range[2], pre_range[0], half, timeout, True))]
-    sampled = gw.msearch(searches)
-    r_main, r_first, r_last, r_base, r_traffic = sampled[:5]
-    hits = int(_check(r_main, "the main query")["hits"]["total"]["value"])
-    group_buckets = [(str(b.get("key_as_string", b["key"])), int(b["doc_count"]))
-                 for b in r_main.get("aggregations", {}).get("breakdown", {}).get("buckets", [])]
-    main = QueryRecord("Q1", index, main_body, hits, "the question's filters in its window",
-                       kibana_url=discover_url(settings.kibana_url, intent, fm, index))
+        plan.add("warn_recent", index, qc.sample_search(warn_scope, fm, pre[0], pre[1], half, timeout, False),
+                 "the warnings before the onset", ri.read_hits, required=False)
+        plan.add("warn_before", index, qc.sample_search(warn_scope, fm, pre[2], pre[0], half, timeout, True),
+                 "the warnings before those", ri.read_hits, required=False)
+    return plan
 
-    seen: set[tuple[str, str]] = set()
-    window_hits: list[dict[str, Any]] = []
-    for resp in (_check(r_first, "the window sample"), _check(r_last, "the window sample")):
-        for hit in resp["hits"]["hits"]:
-            key = (hit["_index"], hit["_id"])
-            if key not in seen:
-                seen.add(key)
-                window_hits.append(hit)
-    base_hits = _check(r_base, "the baseline sample")["hits"]["hits"]
-    window_total = int(r_first["hits"]["total"]["value"])
-    base_total = int(r_base["hits"]["total"]["value"])
-    traffic_total = int(_check(r_traffic, "the traffic breakdown")["hits"]["total"]["value"])
-    concentrations = _concentrations(r_first.get("aggregations", {}), r_traffic.get("aggregations", {}),
-                                     r_base.get("aggregations", {}), window_total, traffic_total, base_total,
-                                     breakdown)
 
-    messages = [str(_source_get(h.get("_source", {}), fm.message) or "") for h in window_hits + base_hits]
+def read_samples_round(job: Job, intent: Intent, baseline: tuple[datetime, datetime],
+                       onset: Onset | None) -> Samples:
+    scope = sample_scope(intent, job.fm)
+    plan = plan_samples(job, intent, scope, baseline, onset)
+    found = plan.execute(job.gw)
+    main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
+                       "the question's filters in its window",
+                       kibana_url=discover_url(job.settings.kibana_url, intent, job.fm, job.index))
+    first, base = found["first"], found["baseline"]
+    window_bd, base_bd = ri.read_breakdown(first), ri.read_breakdown(base)
+    return Samples(main=main, groups=ri.read_groups(found["main"]), scope=scope,
+                   window_hits=ri.unique_hits(ri.read_hits(first), found["last"]),
+                   base_hits=ri.read_hits(base), window_total=window_bd.total, first_body=plan.body("first"),
+                   concentrations=ri.concentrations(window_bd, found["traffic"], base_bd,
+                                                    breakdown_fields(job.fm)),
+                   warn_recent=found.get("warn_recent"), warn_before=found.get("warn_before"))
+
+
+# -- round 3: pattern probes -------------------------------------------------------------------
+
+@dataclass
+class Mined:
+    """The sample's templates, the top ones by lines in the window."""
+
+    templates: list[str]
+    assignment: list[int | None]
+    top: list[int]
+
+
+def mine_sample(samples: Samples, job: Job) -> Mined:
+    hits = samples.window_hits + samples.base_hits
+    messages = [ri.message_of(h, job.fm) for h in hits]
     mined, assignment = mine_patterns(messages) if messages else ([], [])
     in_window = [0] * len(mined)
-    for i, a in enumerate(assignment[:len(window_hits)]):
+    for a in assignment[:len(samples.window_hits)]:
         if a is not None:
             in_window[a] += 1
     order = sorted((i for i in range(len(mined)) if in_window[i] > 0), key=lambda i: -in_window[i])
-    top = order[: settings.max_patterns]
+    return Mined([p.template for p in mined], list(assignment), order[: job.settings.max_patterns])
 
-    patterns: list[Pattern] = []
-    lines: list[EvidenceLine] = []
+
+def plan_probes(job: Job, intent: Intent, samples: Samples, mined: Mined,
+                window: tuple[datetime, datetime], baseline: tuple[datetime, datetime]) -> SearchPlan:
+    probe_scope = samples.scope if intent.ask == "investigate" else \
+        qc.symptom_query(intent, job.fm, services=intent.services, default_to_errors=False)
+    r = job.ranges
+    plan = SearchPlan()
+    for i in mined.top:
+        plan.add(f"probe:{i}", job.index,
+                 qc.probe_search(probe_scope, job.fm, mined.templates[i], window, baseline,
+                                 job.settings.evidence_per_pattern, job.timeout,
+                                 series=(r.range_start, r.range_end, r.bucket_s)),
+                 "a pattern probe", ri.read_probe, required=False)
+    return plan
+
+
+def estimate_probe(mined: Mined, samples: Samples, fm: FieldMap, index: int) -> ri.ProbeCounts:
+    """A probe's answer built from the sample alone (when the exact probe timed out)."""
+    n = len(samples.window_hits)
+    members_w = [samples.window_hits[i] for i, a in enumerate(mined.assignment[:n]) if a == index]
+    members_b = [samples.base_hits[i] for i, a in enumerate(mined.assignment[n:]) if a == index]
+    members_w.sort(key=lambda h: str(ri.source_get(h.get("_source", {}), fm.timestamp)))
+    return ri.ProbeCounts(len(members_w), len(members_b), members_w[:5], members_w[-1:], [])
+
+
+def read_probes_round(job: Job, intent: Intent, samples: Samples, mined: Mined, window: tuple[datetime, datetime],
+                      baseline: tuple[datetime, datetime], notes: list[str]) -> dict[int, ri.ProbeCounts | None]:
+    plan = plan_probes(job, intent, samples, mined, window, baseline)
+    try:
+        found = plan.execute(job.gw)
+    except StoreTimeout as exc:
+        # the exact counts are a refinement: answer with the sample's estimates and say so
+        notes.append(f"pattern counts are estimates from a sample of {len(samples.window_hits)} lines: {exc}")
+        return {i: estimate_probe(mined, samples, job.fm, i) for i in mined.top}
+    return {i: found[f"probe:{i}"] for i in mined.top}
+
+
+def probed_patterns(job: Job, mined: Mined, probes: dict[int, ri.ProbeCounts | None], onset: Onset | None,
+                    window: tuple[datetime, datetime], baseline: tuple[datetime, datetime],
+                    times: list[datetime], cited: Cited) -> None:
+    """Patterns with lines in the window, most in excess of their earlier rate first, each with cited lines."""
+    window_min = max((window[1] - window[0]).total_seconds() / 60, 1.0)
+    base_min = max((baseline[1] - baseline[0]).total_seconds() / 60, 1.0)
+    staged = []
+    for i in mined.top:
+        probe = probes.get(i)
+        if probe is None or probe.count == 0:
+            continue
+        excess = probe.count - probe.baseline_count / base_min * window_min
+        staged.append((i, probe, excess))
+    staged.sort(key=lambda s: (-s[2], -s[1].count))
+    for i, probe, excess in staged:
+        pid = f"P{len(cited.patterns) + 1}"
+        first_seen = ri.hit_time(probe.examples[0], job.fm) if probe.examples else None
+        last_seen = ri.hit_time(probe.last[0], job.fm) if probe.last else None
+        new = ri.is_new(probe.count, probe.baseline_count, window_min, base_min)
+        ev_ids = cited.cite(probe.examples[: job.settings.evidence_per_pattern], job.fm, pid)
+        cited.patterns.append(Pattern(
+            pid, mask_secrets(mined.templates[i]), probe.count, probe.baseline_count, new, first_seen, last_seen,
+            probe.services, round(excess, 1), ev_ids, new and ri.began_before(first_seen, onset),
+            series=ri.align_series(probe.series, times)))
+
+
+def add_precursors(job: Job, samples: Samples, cited: Cited) -> None:
+    """Warning patterns that began before the onset: the slow build-up, cited like the others."""
+    for template, members in precursor_patterns(samples.warn_recent or [], samples.warn_before or [], job.fm):
+        pid = f"P{len(cited.patterns) + 1}"
+        ev_ids = cited.cite(members[: job.settings.evidence_per_pattern], job.fm, pid)
+        services = sorted({str(ri.source_get(h.get("_source", {}), job.fm.service)) for h in members})
+        cited.patterns.append(Pattern(pid, mask_secrets(template), len(members), 0, True,
+                                      ri.hit_time(members[0], job.fm), ri.hit_time(members[-1], job.fm),
+                                      services, 0.0, ev_ids, precursor=True))
+
+
+# -- the whole -----------------------------------------------------------------------------------
+
+def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings: Settings,
+                     catalog: Catalog, index: str) -> tuple[Intent, LogEvidence]:
+    """Run the three rounds and turn their answers into typed findings (and the final intent)."""
+    job = Job(gw, fm, settings, index, plan_ranges(intent))
+    rates = read_rates_round(job, intent)
+    intent = settle_intent(intent, rates, catalog)
+    window = (intent.start, intent.end)
+    baseline = baseline_of(intent, rates.onset, job.ranges)
+    samples = read_samples_round(job, intent, baseline, rates.onset)
+    mined = mine_sample(samples, job)
     notes: list[str] = []
-    probe_scope = qc.symptom_query(intent, fm, services=intent.services, default_to_errors=False) \
-        if intent.ask != "investigate" else sample_scope
-    if top:
-        probes = [(index, qc.pattern_probe(probe_scope, fm, mined[i].template, window, baseline,
-                                           settings.evidence_per_pattern, timeout)) for i in top]
-        try:
-            responses = gw.msearch(probes)
-        except StoreTimeout as exc:
-            # the exact counts are a refinement: answer with the sample's estimates and say so
-            notes.append(f"pattern counts are estimates from a sample of {len(window_hits)} lines: {exc}")
-            responses = [_estimate(mined[i], assignment, window_hits, base_hits, fm, i) for i in top]
-        window_min = max((window[1] - window[0]).total_seconds() / 60, 1.0)
-        base_min = max((baseline[1] - baseline[0]).total_seconds() / 60, 1.0)
-        staged = []
-        for i, resp in zip(top, responses):
-            if "error" in resp:
-                continue
-            aggs = resp.get("aggregations", {})
-            w = aggs.get("window", {})
-            count = int(w.get("doc_count", 0))
-            if count == 0:
-                continue
-            base_count = int(aggs.get("baseline", {}).get("doc_count", 0))
-            examples = w.get("examples", {}).get("hits", {}).get("hits", [])
-            last = w.get("last", {}).get("hits", {}).get("hits", [])
-            first_seen = _ts(examples[0], fm) if examples else None
-            last_seen = _ts(last[0], fm) if last else None
-            expected = base_count / base_min * window_min
-            new = base_count == 0 or (base_count / base_min) * 10 <= count / window_min
-            svc = [str(b["key"]) for b in w.get("services", {}).get("buckets", [])]
-            staged.append((mined[i].template, count, base_count, new, first_seen, last_seen, svc,
-                           count - expected, examples))
-        staged.sort(key=lambda s: (-s[7], -s[1]))
-        for n, (template, count, base_count, new, first_seen, last_seen, svc, excess, examples) in enumerate(staged, 1):
-            pid = f"P{n}"
-            ev_ids = _cite(examples[: settings.evidence_per_pattern], fm, pid, lines)
-            precursor = bool(onset and new and first_seen and parse_instant(first_seen) < onset.at - timedelta(minutes=2))
-            patterns.append(Pattern(pid, mask_secrets(template), count, base_count, new, first_seen, last_seen, svc,
-                                    round(excess, 1), ev_ids, precursor))
-    if pre_range is not None and onset is not None:
-        pre_hits = sampled[5].get("hits", {}).get("hits", []) if "error" not in sampled[5] else []
-        pre_base = sampled[6].get("hits", {}).get("hits", []) if "error" not in sampled[6] else []
-        for template, members in _precursors(pre_hits, pre_base, fm):
-            pid = f"P{len(patterns) + 1}"
-            ev_ids = _cite(members[: settings.evidence_per_pattern], fm, pid, lines)
-            first = _ts(members[0], fm)
-            patterns.append(Pattern(pid, mask_secrets(template), len(members), 0, True, first, _ts(members[-1], fm),
-                                    sorted({str(_source_get(h.get("_source", {}), fm.service)) for h in members}),
-                                    0.0, ev_ids, precursor=True))
-    if not lines and window_hits:
-        for hit in window_hits[: settings.evidence_per_pattern * 2]:
-            lines.append(_line(hit, fm, f"E{len(lines) + 1}", None))
-
-    queries = [main, QueryRecord("Q2", index, h_asked, sum(failing), "failing lines per bucket, asked services"),
-               QueryRecord("Q3", index, h_all, sum(sum(s) for s in per_service.values()), "failing lines per service"),
-               QueryRecord("Q4", index, s_first, window_total, "sample of the window's lines")]
-    evidence = LogEvidence(main, histogram, onset, risen, rates, patterns, lines, concentrations, queries, baseline,
-                           breakdown=group_buckets)
+    cited = Cited()
+    if mined.top:
+        probes = read_probes_round(job, intent, samples, mined, window, baseline, notes)
+        probed_patterns(job, mined, probes, rates.onset, window, baseline, rates.histogram.times, cited)
+    if samples.warn_recent is not None and rates.onset is not None:
+        add_precursors(job, samples, cited)
+    if not cited.lines and samples.window_hits:
+        cited.cite(samples.window_hits[: settings.evidence_per_pattern * 2], fm, None)
+    h = rates.histogram
+    queries = [samples.main,
+               QueryRecord("Q2", index, rates.asked_body, sum(h.failing), "failing lines per bucket, asked services"),
+               QueryRecord("Q3", index, rates.all_body, sum(sum(s) for s in h.per_service.values()),
+                           "failing lines per service"),
+               QueryRecord("Q4", index, samples.first_body, samples.window_total, "sample of the window's lines")]
+    evidence = LogEvidence(samples.main, h, rates.onset, rates.risen, rates.rates, cited.patterns, cited.lines,
+                           samples.concentrations, queries, baseline, breakdown=samples.groups)
     if notes:
         intent = intent.model_copy(update={"notes": [*intent.notes, *notes]})
     return intent, evidence
-
-
-PRECURSOR_LOOKBACK = timedelta(minutes=90)
-MIN_PRECURSOR = 3
-
-
-def _precursor_ranges(onset: Onset | None, plan: Plan) -> tuple[datetime, datetime, datetime] | None:
-    """(start, onset, baseline start): warnings in the 90 minutes before the onset, against what came before."""
-    if onset is None:
-        return None
-    start = max(onset.at - PRECURSOR_LOOKBACK, plan.range_start + timedelta(minutes=30))
-    if start >= onset.at - timedelta(minutes=5):
-        return None
-    return start, onset.at - timedelta(seconds=1), plan.range_start
-
-
-def _precursors(recent: list[dict[str, Any]], before: list[dict[str, Any]], fm: FieldMap) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Warning patterns that began before the onset and were absent before them: the slow build-up."""
-    messages = [str(_source_get(h.get("_source", {}), fm.message) or "") for h in recent + before]
-    if not recent:
-        return []
-    mined, assignment = mine_patterns(messages)
-    out = []
-    for i, pattern in enumerate(mined):
-        members = [recent[j] for j, a in enumerate(assignment[:len(recent)]) if a == i]
-        earlier = [j for j, a in enumerate(assignment[len(recent):]) if a == i]
-        if len(members) >= MIN_PRECURSOR and not earlier:
-            out.append((pattern.template, members))
-    out.sort(key=lambda tm: str(_source_get(tm[1][0].get("_source", {}), fm.timestamp)))
-    return out[:3]
-
-
-def _estimate(pattern: Any, assignment: list[int | None], window_hits: list[dict[str, Any]],
-              base_hits: list[dict[str, Any]], fm: FieldMap, index: int) -> dict[str, Any]:
-    """A probe's answer shape, built from the sample alone (when the exact probe timed out)."""
-    members_w = [window_hits[i] for i, a in enumerate(assignment[:len(window_hits)]) if a == index]
-    members_b = [base_hits[i] for i, a in enumerate(assignment[len(window_hits):]) if a == index]
-    members_w.sort(key=lambda h: str(_source_get(h.get("_source", {}), fm.timestamp)))
-    return {"aggregations": {
-        "window": {"doc_count": len(members_w), "examples": {"hits": {"hits": members_w[:5]}},
-                   "last": {"hits": {"hits": members_w[-1:]}}},
-        "baseline": {"doc_count": len(members_b)}}}
-
-
-def _ts(hit: dict[str, Any], fm: FieldMap) -> str | None:
-    value = _source_get(hit.get("_source", {}), fm.timestamp)
-    if value is None and hit.get("sort"):
-        value = hit["sort"][0]
-    if value is None:
-        return None
-    try:
-        return iso(parse_instant(str(value)))
-    except ValueError:
-        return str(value)

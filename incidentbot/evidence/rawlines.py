@@ -19,20 +19,13 @@ import re
 from dataclasses import dataclass
 from typing import BinaryIO, Iterable, Iterator
 
+from incidentbot.core.levels import LINE_LEVEL_WORDS, canonical_level
+
 MAX_LINE_BYTES = 64 * 1024
 MAX_LINES = 1_000_000
 _READ_CHUNK = 64 * 1024
 
-_LEVELS = {
-    "trace": "debug", "debug": "debug", "dbg": "debug", "fine": "debug", "finer": "debug", "finest": "debug",
-    "info": "info", "inf": "info", "log": "info", "information": "info", "informational": "info", "notice": "info",
-    "warn": "warn", "warning": "warn", "wrn": "warn",
-    "error": "error", "err": "error", "erro": "error", "severe": "error",
-    "fatal": "fatal", "critical": "fatal", "crit": "fatal", "panic": "fatal", "emerg": "fatal",
-    "emergency": "fatal", "alert": "fatal",
-}
 _KLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
-_SEVERITY = {"debug": 0, "info": 1, "warn": 2, "error": 3, "fatal": 4}
 
 
 @dataclass
@@ -42,25 +35,6 @@ class RawMessage:
     text: str
     level: str | None
     line_index: int
-
-
-def canonical_level(value: object) -> str | None:
-    """The canonical lower-case level for whatever the source spells (`ERR`, `Warning`, `crit`, 3)."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        # syslog severities 0..7 (and bunyan/pino's 10..60 levels)
-        if value >= 10:
-            return {10: "debug", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal"}.get(value)
-        return ["fatal", "fatal", "fatal", "error", "warn", "info", "info", "debug"][value] if 0 <= value <= 7 else None
-    if not isinstance(value, str):
-        return None
-    return _LEVELS.get(value.strip().strip("[]<>:").lower())
-
-
-def severity(level: str | None) -> int:
-    """An order on levels (fatal highest); unknown levels rank lowest."""
-    return _SEVERITY.get(level or "", -1)
 
 
 # --- reading bytes -----------------------------------------------------------------
@@ -103,7 +77,6 @@ def _cap_lines(lines: Iterable[str | bytes], max_line_bytes: int, max_lines: int
 
 # --- prefixes ----------------------------------------------------------------------
 
-_LEVEL_WORDS = "|".join(sorted(_LEVELS, key=len, reverse=True))
 _TS = (
     r"(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
     r"|\d{4}/\d{2}/\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
@@ -116,7 +89,7 @@ _TS = (
 _TS_PREFIX = re.compile(r"^(?:<\d{1,3}>\d? ?)?\[?" + _TS + r"\]?[:,]?\s+")
 _KERNEL_TS = re.compile(r"^\[\s*\d+\.\d+\]\s*")
 _KLOG = re.compile(r"^([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\s\]]+:\d+\] ?")
-_LEVEL_PREFIX = re.compile(r"^(?:[\w-]{1,40}\.)?[\[<(]?(" + _LEVEL_WORDS + r")[\]>)]?(?::\s*|\s+|$)", re.IGNORECASE)
+_LEVEL_PREFIX = re.compile(r"^(?:[\w-]{1,40}\.)?[\[<(]?(" + LINE_LEVEL_WORDS + r")[\]>)]?(?::\s*|\s+|$)", re.IGNORECASE)
 _RFC5424 = re.compile(r"^<(\d{1,3})>1 \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?")
 # syslog after its timestamp: `host app[pid]: `
 _SYSLOG_SOURCE = re.compile(r"^[\w.-]+ [\w./@-]+(?:\[\d+\])?: ")
@@ -124,7 +97,7 @@ _PID = re.compile(r"^(?:\d+(?:#\d+)?:?|---)\s+")
 _BRACKETED = re.compile(r"^\[[^\]\s]{0,80}(?: [^\]]{0,40})?\]:?\s+")
 # a logger after the level: `com.x.Y - msg`, `c.x.Y : msg`, `root:msg`
 _LOGGER = re.compile(r"^[\w$.\-]{1,120}(?:\s+-\s+|\s+:\s+|:(?=\S))")
-_LEVEL_AFTER = re.compile(r"^(?:\S+\s+){1,3}?(" + _LEVEL_WORDS + r"):\s+", re.IGNORECASE)
+_LEVEL_AFTER = re.compile(r"^(?:\S+\s+){1,3}?(" + LINE_LEVEL_WORDS + r"):\s+", re.IGNORECASE)
 # Detail lines that databases log under the statement they explain (PostgreSQL's DETAIL/HINT/STATEMENT)
 _DETAIL = re.compile(r"^(?:\S+\s+){0,2}?(?:DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION):\s")
 _ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]]+\] "(?:([A-Z]+) (\S*)[^"]*|-)" (\d{3}) ')

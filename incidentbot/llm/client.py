@@ -16,10 +16,8 @@ import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import openai
-from langchain_openai import ChatOpenAI
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from incidentbot.config import Settings
@@ -34,6 +32,9 @@ MIN_ATTEMPT_S = 0.2  # below this there is no point starting another attempt
 BACKOFF_S = 0.25
 MAX_BACKOFF_S = 2.0
 
+if TYPE_CHECKING:
+    from langchain_openai import ChatOpenAI
+
 REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
 
@@ -46,7 +47,7 @@ class LLMError(Exception):
         self.detail = detail
 
 
-def chat_model(settings: Settings, timeout_s: float | None = None) -> ChatOpenAI:
+def chat_model(settings: Settings, timeout_s: float | None = None) -> "ChatOpenAI":
     """A chat-completions client for the configured OpenAI-compatible endpoint, without its own retries.
 
     The Chat Completions API (not the Responses API) is forced, since that is
@@ -54,6 +55,9 @@ def chat_model(settings: Settings, timeout_s: float | None = None) -> ChatOpenAI
     """
     if not settings.openai_api_key:
         raise LLMError("not configured", "OPENAI_API_KEY is not set")
+    # lazy: the LLM stack (langchain, openai) costs about a second to import; answers without a model never load it
+    from langchain_openai import ChatOpenAI
+
     return ChatOpenAI(
         model=settings.llm_model,
         api_key=settings.openai_api_key,
@@ -64,8 +68,16 @@ def chat_model(settings: Settings, timeout_s: float | None = None) -> ChatOpenAI
     )
 
 
+def _openai() -> Any:
+    """The openai module, for its error types; only reached after a model call, when it is loaded already."""
+    import openai  # lazy, like the client above: the LLM stack is not imported unless a model is used
+
+    return openai
+
+
 def _retryable(exc: BaseException) -> bool:
     """Only failures a second attempt can fix: not a 400, 401 or 404, which would fail the same way."""
+    openai = _openai()
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
         return True
     return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
@@ -75,6 +87,7 @@ def _reason(exc: BaseException) -> LLMError:
     """Name a failure the way a responder reads it in the answer's notes."""
     if isinstance(exc, LLMError):
         return exc
+    openai = _openai()
     if isinstance(exc, openai.APITimeoutError):
         return LLMError("timeout")
     if isinstance(exc, openai.APIConnectionError):
@@ -87,7 +100,7 @@ def _reason(exc: BaseException) -> LLMError:
     return LLMError("error", f"{type(exc).__name__}: {exc}"[:300])
 
 
-def call_llm(settings: Settings, call: Callable[[ChatOpenAI], T], deadline_s: float | None = None) -> T:
+def call_llm(settings: Settings, call: Callable[["ChatOpenAI"], T], deadline_s: float | None = None) -> T:
     """Run `call(model)` with our retry policy; raise LLMError on anything that stops it.
 
     Each attempt gets a client whose timeout is the smaller of llm_timeout_s

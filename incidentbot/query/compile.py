@@ -12,7 +12,7 @@ from typing import Any
 from elasticsearch.dsl import Q, Search
 from elasticsearch.dsl.query import Query
 
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent, StatusFilter
 from incidentbot.core.timeutil import iso
 
@@ -103,6 +103,11 @@ def symptom_query(intent: Intent, fm: FieldMap, *, services: list[str] | None = 
 
 
 def main_query(intent: Intent, fm: FieldMap, index: str, timeout: str) -> dict[str, Any]:
+    """The main search's body, as the answer quotes it."""
+    return main_search(intent, fm, index, timeout).to_dict()
+
+
+def main_search(intent: Intent, fm: FieldMap, index: str, timeout: str) -> Search:
     """The query the answer quotes: the question's filters in its window, exact total."""
     query = symptom_query(intent, fm, default_to_errors=intent.ask == "investigate")
     s = Search(index=index).query(query).filter(time_range(fm, intent.start, intent.end))
@@ -111,11 +116,11 @@ def main_query(intent: Intent, fm: FieldMap, index: str, timeout: str) -> dict[s
                       extended_bounds={"min": iso(intent.start, True), "max": iso(intent.end, True)})
     elif intent.group_by and getattr(fm, intent.group_by, None):
         s.aggs.bucket("breakdown", "terms", field=getattr(fm, intent.group_by), size=10)
-    return s.extra(size=0, track_total_hits=True, timeout=timeout).to_dict()
+    return s.extra(size=0, track_total_hits=True, timeout=timeout)
 
 
-def histogram_query(scope: Query, fm: FieldMap, signal: Query, start: datetime, end: datetime,
-                    interval_s: int, timeout: str, breakdown: bool = True) -> dict[str, Any]:
+def histogram_search(scope: Query, fm: FieldMap, signal: Query, start: datetime, end: datetime,
+                     interval_s: int, timeout: str, breakdown: bool = True) -> Search:
     """Per-bucket totals and failing counts over a range, with failing counts per service."""
     s = Search().query(scope).filter(time_range(fm, start, end, end_inclusive=False))
     s = s.extra(size=0, timeout=timeout, track_total_hits=True)
@@ -124,11 +129,11 @@ def histogram_query(scope: Query, fm: FieldMap, signal: Query, start: datetime, 
     errors = hist.bucket("errors", "filter", filter=signal)
     if breakdown and fm.service:
         errors.bucket("services", "terms", field=fm.service, size=20)
-    return s.to_dict()
+    return s
 
 
-def sample_query(scope: Query, fm: FieldMap, start: datetime, end: datetime, size: int, timeout: str,
-                 newest_first: bool = False, aggs_fields: list[str] | None = None) -> dict[str, Any]:
+def sample_search(scope: Query, fm: FieldMap, start: datetime, end: datetime, size: int, timeout: str,
+                  newest_first: bool = False, aggs_fields: list[str] | None = None) -> Search:
     """A bounded sample of lines, with the _source fields the answer needs and optional breakdowns."""
     s = Search().query(scope).filter(time_range(fm, start, end))
     s = s.sort({fm.timestamp: {"order": "desc" if newest_first else "asc"}})
@@ -136,7 +141,7 @@ def sample_query(scope: Query, fm: FieldMap, start: datetime, end: datetime, siz
                               fm.version, fm.trace) if f])
     for name in aggs_fields or []:
         s.aggs.bucket(f"by_{name}", "terms", field=name, size=10)
-    return s.extra(size=min(size, MAX_SIZE), timeout=timeout, track_total_hits=True).to_dict()
+    return s.extra(size=min(size, MAX_SIZE), timeout=timeout, track_total_hits=True)
 
 
 def template_runs(template: str) -> list[str]:
@@ -160,9 +165,15 @@ def pattern_query(scope: Query, fm: FieldMap, template: str) -> Query:
     return Q("bool", filter=scope, must=[phrase_query(fm, r) for r in runs] or [Q("match_all")])
 
 
-def pattern_probe(scope: Query, fm: FieldMap, template: str, window: tuple[datetime, datetime],
-                  baseline: tuple[datetime, datetime], examples: int, timeout: str) -> dict[str, Any]:
-    """For one pattern: its exact count in the window and the baseline, its first lines, where it is."""
+def probe_search(scope: Query, fm: FieldMap, template: str, window: tuple[datetime, datetime],
+                 baseline: tuple[datetime, datetime], examples: int, timeout: str,
+                 series: tuple[datetime, datetime, int] | None = None) -> Search:
+    """For one pattern: its exact count in the window and the baseline, its first lines, where it is.
+
+    `series` (start, end, bucket seconds) adds the pattern's count per bucket of
+    the answer's histogram, non-empty buckets only, so a chart can draw it
+    without another request.
+    """
     query = pattern_query(scope, fm, template)
     fields = [f for f in (fm.timestamp, fm.service, fm.level, fm.message, fm.status, fm.host, fm.path,
                           fm.version) if f]
@@ -174,4 +185,8 @@ def pattern_probe(scope: Query, fm: FieldMap, template: str, window: tuple[datet
     if fm.service:
         in_window.bucket("services", "terms", field=fm.service, size=5)
     s.aggs.bucket("baseline", "filter", filter=time_range(fm, baseline[0], baseline[1], end_inclusive=False))
-    return s.extra(size=0, timeout=timeout, track_total_hits=True).to_dict()
+    if series is not None:
+        start, end, interval_s = series
+        s.aggs.bucket("series", "filter", filter=time_range(fm, start, end, end_inclusive=False)).bucket(
+            "histogram", "date_histogram", field=fm.timestamp, fixed_interval=f"{interval_s}s", min_doc_count=1)
+    return s.extra(size=0, timeout=timeout, track_total_hits=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.core.timeutil import iso
 

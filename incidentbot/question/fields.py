@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from incidentbot.config import FieldOverrides
+from incidentbot.core.fields import FieldMap
+from incidentbot.core.levels import canonical_level
 from incidentbot.gateway import ReadOnlyGateway
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -30,57 +31,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "trace": ("trace.id", "trace_id", "traceId", "traceid", "trace"),
     "region": ("cloud.region", "region", "aws.region", "cloud.availability_zone", "zone", "datacenter", "dc"),
 }
-# A level spelled any way maps to one canonical name. "errors" means error, not fatal or critical.
-LEVEL_ALIASES: dict[str, str] = {
-    "error": "error", "err": "error", "e": "error", "eror": "error", "errors": "error", "severe": "error",
-    "warn": "warn", "warning": "warn", "w": "warn", "warnings": "warn",
-    "info": "info", "information": "info", "informational": "info", "notice": "info", "i": "info",
-    "debug": "debug", "d": "debug", "dbg": "debug", "fine": "debug",
-    "trace": "trace", "finest": "trace", "verbose": "trace",
-    "fatal": "fatal", "critical": "fatal", "crit": "fatal", "panic": "fatal", "emerg": "fatal",
-    "emergency": "fatal", "alert": "fatal", "f": "fatal",
-}
 _KEYWORDISH = {"keyword", "constant_keyword", "wildcard"}
-
-
-def canonical_level(value: str) -> str | None:
-    return LEVEL_ALIASES.get(str(value).strip().lower())
-
-
-@dataclass
-class FieldMap:
-    """The discovered field names of a logs index, and the values that matter for questions."""
-
-    timestamp: str = "@timestamp"
-    service: str | None = None
-    level: str | None = None
-    message: str | None = None
-    message_is_text: bool = True
-    status: str | None = None
-    host: str | None = None
-    path: str | None = None
-    version: str | None = None
-    trace: str | None = None
-    region: str | None = None
-    level_values: dict[str, list[str]] = field(default_factory=dict)
-    services: list[str] = field(default_factory=list)
-    types: dict[str, str] = field(default_factory=dict)
-
-    def level_terms(self, canonical: list[str]) -> list[str]:
-        """The values in the data for these canonical levels, all spellings included."""
-        out: list[str] = []
-        for name in canonical:
-            values = self.level_values.get(name)
-            if values:
-                out.extend(values)
-            else:  # nothing seen yet: ask for the usual spellings
-                spellings = [k for k, v in LEVEL_ALIASES.items() if v == name and len(k) > 1]
-                out.extend(sorted({s for s in spellings} | {s.upper() for s in spellings} | {s.title() for s in spellings}))
-        return sorted(set(out))
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("timestamp", "service", "level", "message", "status", "host",
-                                               "path", "version", "trace")}
 
 
 def _pick(caps: dict[str, dict[str, Any]], names: tuple[str, ...], want_keyword: bool) -> str | None:

@@ -32,7 +32,8 @@ from pydantic import BaseModel, Field
 
 from incidentbot.config import Settings
 from incidentbot.llm.client import LLMError, call_llm, render_prompt
-from incidentbot.question.fields import FieldMap, canonical_level
+from incidentbot.core.fields import FieldMap
+from incidentbot.core.levels import canonical_level
 from incidentbot.core.intent import Ask, StatusFilter
 from incidentbot.question.parse import ParsedQuestion
 from incidentbot.question.timewords import MAX_WINDOW, Window
@@ -182,6 +183,7 @@ def intent_prompt(at: datetime, fields: FieldMap, services: list[str]) -> str:
 
 def llm_intent(question: str, at: datetime, fields: FieldMap, services: list[str], settings: Settings) -> LLMIntentResult:
     """Ask the model for an intent by function calling; any failure comes back as `.error`, never raised."""
+    # lazy: the LLM stack (langchain, openai) costs about a second to import and only runs with a model configured
     from langchain_core.messages import HumanMessage, SystemMessage
 
     messages = [SystemMessage(intent_prompt(at, fields, services)), HumanMessage(question)]
@@ -223,3 +225,18 @@ def merge_intent(parsed: ParsedQuestion, llm: LLMIntentResult) -> ParsedQuestion
     if merged.ask != "count":
         merged.ask = got.ask
     return merged
+
+
+def refine_intent(parsed: ParsedQuestion, question: str, at: datetime, fm: FieldMap, known_services: list[str],
+                  settings: Settings) -> tuple[ParsedQuestion, list[str]]:
+    """The deterministic parse, with the model filling what it missed; plus notes saying which was used.
+
+    A no-op without an API key, and never raises: a failure becomes a note the
+    answer carries ("LLM unavailable (timeout): deterministic parse used").
+    """
+    if not settings.llm_enabled:
+        return parsed, []
+    result = llm_intent(question, at, fm, known_services, settings)
+    if result.error or result.intent is None:
+        return parsed, [f"LLM unavailable ({result.error}): deterministic parse used"] + result.notes
+    return merge_intent(parsed, result), ["LLM intent used"] + result.notes

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.intent import Ask, StatusFilter
-from incidentbot.question.services import match_services
+from incidentbot.core.levels import mentions_level
+from incidentbot.question.services import STOPWORDS, match_services
 from incidentbot.question.timewords import Window, parse_window, strip_window
 
 MAX_QUESTION = 4000
@@ -77,51 +78,25 @@ _COUNTED = re.compile(r"\b(?:count|how many|number of)\s+(?:the\s+)?([a-z][\w.-]
 
 def _distinctive(text: str, known_services: list[str], catalog: Catalog) -> list[str]:
     """A word that qualifies what is counted ("count x509 errors"), when it is no service, level or filler."""
-    from incidentbot.question.fields import LEVEL_ALIASES
-    from incidentbot.question.services import STOPWORDS
-
     m = _COUNTED.search(text)
     if not m:
         return []
     word = m.group(1).lower()
     names = {n.lower() for n in known_services} | {n.lower() for n in catalog.names()} | set(catalog.aliases())
     parts = {p for n in names for p in re.split(r"[-_.]", n)}
-    if word in names or word in parts or word in LEVEL_ALIASES or word in STOPWORDS or re.fullmatch(r"\d+\w*|[1-5]xx", word):
+    if word in names or word in parts or mentions_level(word) or word in STOPWORDS or re.fullmatch(r"\d+\w*|[1-5]xx", word):
         return []
     return [word]
 
 
-def pasted_error(text: str) -> str | None:
-    """From a pasted stack trace or log excerpt, the error to search for: the constant words of its first error.
+def parse_question(text: str, at: datetime, known_services: list[str], catalog: Catalog,
+                   pasted: str | None = None) -> ParsedQuestion:
+    """Read a question; never raises on odd text (the caller rejects empty questions).
 
-    People paste what they have in front of them; the useful part is the
-    first error message, without its timestamps, ids and numbers.
+    `pasted` is the error phrase of pasted log text (evidence.pasted reads
+    it): the question is then the first line, and the phrase is searched.
     """
-    from incidentbot.evidence.masking import mask_variables
-    from incidentbot.evidence.rawlines import split_messages
-    from incidentbot.query.compile import template_runs
-
-    lines = text.splitlines()
-    if len(lines) < 3 and len(text) < 400:
-        return None
-    messages, _ = split_messages(lines[:2000])
-    chosen = next((m for m in messages if m.level in ("error", "fatal")), None) or \
-        next((m for m in messages if re.search(r"exception|error|fail|fatal|panic|refused|timeout", m.text, re.I)), None)
-    if chosen is None:
-        return None
-    runs = [r.strip(" :;,.-") for r in template_runs(mask_variables(chosen.text[:500]))]
-    runs = [r for r in runs if len(re.findall(r"[A-Za-z]{2,}", r)) >= 2]
-    if not runs:
-        return None
-    # the head of an error message names it ("connection pool exhausted"); details follow
-    best = next((r for r in runs if len(re.findall(r"[A-Za-z]{2,}", r)) >= 3), runs[0])
-    return " ".join(best.split()[:8])
-
-
-def parse_question(text: str, at: datetime, known_services: list[str], catalog: Catalog) -> ParsedQuestion:
-    """Read a question; never raises on odd text (the caller rejects empty questions)."""
     text = text[:MAX_QUESTION]
-    pasted = pasted_error(text)
     if pasted is not None:
         first_line = text.strip().splitlines()[0] if text.strip() else ""
         out = parse_question(first_line if len(first_line) < 300 else "", at, known_services, catalog) \

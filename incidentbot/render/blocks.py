@@ -20,9 +20,7 @@ from typing import Any
 
 from incidentbot.core.mask import mask_secrets, neutralise_mentions
 from incidentbot.core.answer import Answer
-from incidentbot.core.change import Change
-from incidentbot.pipeline import ChangeReport
-from incidentbot.ranking.history import risk_flag
+from incidentbot.core.change import Change, ChangeReport
 from incidentbot.core.timeutil import hhmm, iso
 
 MAX_BLOCKS = 50
@@ -306,7 +304,7 @@ def error_blocks(text: str) -> Rendered:
 # ---------------------------------------------------------------- changes
 
 def _risk(c: Change, report: ChangeReport) -> tuple[str, str]:
-    return report.risks.get(c.id) or risk_flag(c, {}, report.end)
+    return report.risk(c)
 
 
 def _change_line(c: Change, report: ChangeReport) -> str:

@@ -1,8 +1,8 @@
 """A picture of the incident: the failing-line rate with the onset and the suspect changes marked.
 
-Responders read a graph faster than a paragraph. The chart is built from the
-evidence already fetched (the histogram of the answer), plus at most one
-extra request: an msearch for the top new pattern's per-bucket counts.
+Responders read a graph faster than a paragraph. The chart is drawn from the
+evidence alone (the answer's histogram and the top new pattern's per-bucket
+counts, which the pattern probe already fetched): rendering does no I/O.
 Colours are the Okabe-Ito palette (colour-blind safe); times are UTC; the
 size fits Slack's preview (800x320).
 """
@@ -19,15 +19,10 @@ from matplotlib.dates import DateFormatter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from incidentbot.core.answer import Answer  # noqa: E402
-from incidentbot.gateway import ReadOnlyGateway  # noqa: E402
-from incidentbot.query import compile as qc  # noqa: E402
-from incidentbot.question.fields import FieldMap  # noqa: E402
-from incidentbot.core.timeutil import UTC  # noqa: E402
 
 ORANGE, SKY, GREEN, VERMILLION, BLUE, GREY = "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#999999"
 SIZE_IN = (8.0, 3.2)
 DPI = 100
-SPARK = "▁▂▃▄▅▆▇█"
 
 
 @dataclass
@@ -45,8 +40,8 @@ class ChartData:
     changes: list[tuple[datetime, str]] = field(default_factory=list)
 
 
-def chart_data(answer: Answer, gateway: ReadOnlyGateway | None = None, fm: FieldMap | None = None) -> ChartData:
-    """The chart's values from the answer; one msearch for the top new pattern when a gateway is given."""
+def chart_data(answer: Answer) -> ChartData:
+    """The chart's values, all from the answer's evidence."""
     ev = answer.evidence
     h = ev.histogram
     intent = answer.intent
@@ -57,17 +52,10 @@ def chart_data(answer: Answer, gateway: ReadOnlyGateway | None = None, fm: Field
                      h.bucket_s if h else 60, ev.onset.at if ev.onset else None)
     data.changes = [(s.change.timestamp, f"{s.change.id} ({s.change.kind})") for s in answer.suspects[:3]]
     top = next((p for p in ev.patterns if p.new), None)
-    if top is not None and gateway is not None and fm is not None and h is not None and h.times:
-        end = h.times[-1].timestamp() + h.bucket_s
-        body = qc.histogram_query(qc.pattern_query(qc.services_filter(fm, intent.services) or qc.Q("match_all"), fm,
-                                                   top.template), fm, qc.Q("match_all"), h.times[0],
-                                  datetime.fromtimestamp(end, tz=UTC), h.bucket_s, "10s", breakdown=False)
-        resp = gateway.msearch([(answer.evidence.main.index, body)])[0]
-        buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", []) if "error" not in resp else []
-        counts = [int(b.get("doc_count", 0)) for b in buckets][: len(data.times)]
-        if counts and counts != data.failing[: len(counts)]:
-            data.pattern_counts = counts + [0] * (len(data.times) - len(counts))
-            data.pattern_label = f"[{top.id}] {top.template[:50]}"
+    counts = (top.series or [])[: len(data.times)] if top is not None else []
+    if top is not None and counts and counts != data.failing[: len(counts)]:
+        data.pattern_counts = counts + [0] * (len(data.times) - len(counts))
+        data.pattern_label = f"[{top.id}] {top.template[:50]}"
     return data
 
 
@@ -109,17 +97,3 @@ def render_png(data: ChartData) -> bytes:
     buf = io.BytesIO()
     build_figure(data).savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
-
-
-def sparkline(values: list[int], mark: int | None = None, width: int = 60) -> str:
-    """A one-line picture of the rate; `|` marks the onset bucket."""
-    if not values:
-        return ""
-    step = max(1, -(-len(values) // width))
-    cells = [max(values[i:i + step]) for i in range(0, len(values), step)]
-    top = max(cells) or 1
-    chars = [SPARK[min(len(SPARK) - 1, int(c / top * (len(SPARK) - 1) + 0.5))] if c else " " for c in cells]
-    if mark is not None:
-        pos = min(mark // step, len(chars) - 1)
-        chars.insert(pos, "|")
-    return "".join(chars)

@@ -5,9 +5,10 @@ import json
 import textwrap
 
 from incidentbot.core.answer import Answer
+from incidentbot.core.change import ChangeReport
 from incidentbot.core.mask import mask_secrets
-from incidentbot.pipeline import ChangeReport
 from incidentbot.core.timeutil import iso
+from incidentbot.render.sparkline import sparkline
 
 WIDTH = 100
 
@@ -29,8 +30,6 @@ def render_answer(answer: Answer) -> str:
         for key, n in ev.breakdown[:20]:
             out.append(f"  {n:>7}  {key}")
     if ev.histogram and ev.histogram.failing:
-        from incidentbot.render.chart import sparkline
-
         out.append(f"Rate:  {sparkline(ev.histogram.failing, ev.onset.index if ev.onset else None)}  "
                    f"(failing lines per {ev.histogram.bucket_s // 60 or 1} min, | = onset)")
     if ev.affected_services:

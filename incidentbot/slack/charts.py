@@ -44,7 +44,7 @@ def upload_chart(client: WebClient, rt: Runtime, files: ChartFiles, channel: str
     if answer.evidence.histogram is None or not answer.evidence.histogram.times:
         return None
     try:
-        png = render_png(chart_data(answer, rt.gateway, rt.fields()))
+        png = render_png(chart_data(answer))
         resp = client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=png,
                                       filename="incident-chart.png",
                                       title=f"Failing lines over time: {answer.question[:120]}")

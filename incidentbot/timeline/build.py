@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from incidentbot.core.mask import mask_secrets
-from incidentbot.answer.verify import verify_summary
+from incidentbot.core.answer import Answer
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, SourceStatus
 from incidentbot.core.errors import StoreUnreachable
-from incidentbot.timeline.history import History, Message
+from incidentbot.core.intent import Intent
+from incidentbot.core.mask import mask_secrets
+from incidentbot.pipeline import Runtime, answer_intent, read_changes, summarise_timeline, verify_summary
+from incidentbot.timeline.messages import History, Message
 from incidentbot.timeline.phases import (
     PHASES, Phases, alert_state, durations, find_phases, is_finding, markers,
 )
@@ -136,32 +138,30 @@ def named_services(messages: list[Message], known: list[str], catalog: Catalog) 
     return sorted(found)
 
 
-def investigation_question(services: list[str], start: datetime, at: datetime) -> str:
-    """A question the pipeline parses back exactly: the services and a window in whole minutes."""
+def investigation_intent(services: list[str], start: datetime, at: datetime) -> Intent:
+    """What the timeline asks the logs, typed: an investigation of these services over whole minutes to `at`."""
     minutes = max(int((at - start).total_seconds() // 60) + 1, 30)
     subject = f"why is {' and '.join(services)} failing" if services else "why are services failing"
-    return f"{subject} in the last {minutes} minutes?"
+    return Intent(question=f"{subject} in the last {minutes} minutes?", ask="investigate", services=list(services),
+                  start=at - timedelta(minutes=minutes), end=at, window_named=True)
 
 
-def read_logs(rt: Any, messages: list[Message], at: datetime) -> tuple[LogFindings, SourceStatus]:
+def read_logs(rt: Runtime, messages: list[Message], at: datetime) -> tuple[LogFindings, SourceStatus]:
     """Ask the logs for the onset and peak of the services the channel names (else all)."""
-    from incidentbot.pipeline import investigate
-
     first = messages[0].time if messages else at
     start = max(first - LOG_LEAD, at - MAX_WINDOW)
     try:
         rt.gateway.check_privileges()
         known = rt.fields().services
         services = [s for s in named_services(messages, known, rt.catalog) if s in known]
-        question = investigation_question(services, start, at)
-        answer = investigate(question, rt, at=at)
+        answer = answer_intent(investigation_intent(services, start, at), rt, at=at)
     except StoreUnreachable as exc:
         return LogFindings([], error=str(exc)), SourceStatus(name="logs", ok=False, error=str(exc))
     return findings_from_answer(answer, services), SourceStatus(name="logs", ok=True,
                                                                   count=answer.evidence.main.hits)
 
 
-def findings_from_answer(answer: Any, services: list[str]) -> LogFindings:
+def findings_from_answer(answer: Answer, services: list[str]) -> LogFindings:
     """The onset, the peak after it, the top suspect, and the two queries that show them."""
     ev = answer.evidence
     out = LogFindings(services=list(services))
@@ -180,10 +180,8 @@ def findings_from_answer(answer: Any, services: list[str]) -> LogFindings:
     return out
 
 
-def build_timeline(rt: Any, history: History, at: datetime | None = None, settings: Any = None) -> Timeline:
+def build_timeline(rt: Runtime, history: History, at: datetime | None = None, settings: Any = None) -> Timeline:
     """Read the logs and the change sources for the channel's incident, then assemble."""
-    from incidentbot.pipeline import read_changes
-
     msgs = history.messages
     at = at or rt.settings.at or (msgs[-1].time if msgs else None) or rt.at()
     first = msgs[0].time if msgs else at
@@ -379,11 +377,7 @@ def narrative(tl: Timeline, logs: LogFindings, settings: Any = None) -> tuple[st
     draft, mode = "", "deterministic"
     if settings is not None and getattr(settings, "llm_enabled", False):
         try:
-            from incidentbot.answer.llm_summary import summarise_timeline  # type: ignore[attr-defined]
-
             draft, mode = summarise_timeline(tl.to_json(), settings), "llm"
-        except ImportError:
-            pass
         except Exception as exc:  # the LLM failing never costs the timeline
             log.warning("timeline narrative from the LLM failed, using the template: %s", exc)
             tl.notes.append(f"LLM narrative failed: {exc}")
@@ -400,4 +394,4 @@ def narrative(tl: Timeline, logs: LogFindings, settings: Any = None) -> tuple[st
 
 
 __all__ = ["Entry", "LogFindings", "Timeline", "assemble", "build_timeline", "findings_from_answer",
-           "investigation_question", "named_services", "read_logs"]
+           "investigation_intent", "named_services", "read_logs"]

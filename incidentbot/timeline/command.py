@@ -13,6 +13,7 @@ from typing import Any
 
 from incidentbot.core.mask import mask_secrets
 from incidentbot.config import Settings
+from incidentbot.pipeline import Runtime
 from incidentbot.render.json_out import dumps
 from incidentbot.timeline.build import Timeline, build_timeline
 from incidentbot.timeline.history import DEFAULT_LIMIT, load_history
@@ -35,8 +36,6 @@ def render_text(tl: Timeline) -> str:
 
 def run(args: argparse.Namespace, settings: Settings, env: dict[str, str] | None = None) -> int:
     """Build and print the timeline; 0 also when the logs could not be read (the JSON says so)."""
-    from incidentbot.pipeline import Runtime
-
     env = dict(os.environ) if env is None else env
     workspace = env.get("SLACK_WORKSPACE_URL") or None
     limit = int(getattr(args, "limit", None) or DEFAULT_LIMIT)

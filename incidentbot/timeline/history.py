@@ -23,59 +23,22 @@ import html
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from incidentbot.core.errors import UsageError
+from incidentbot.timeline.messages import History, Message
+from incidentbot.timeline.phases import is_significant
 
 DEFAULT_LIMIT = 1000
+__all__ = ["DEFAULT_LIMIT", "History", "Message", "bound", "load_history", "parse_messages", "permalink",
+           "read_channel"]
 SKIPPED_SUBTYPES = {"channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name",
                     "channel_archive", "channel_unarchive", "group_join", "group_leave", "pinned_item",
                     "unpinned_item", "reminder_add", "bot_add", "bot_remove", "tombstone", "message_deleted",
                     "message_replied", "ekm_access_denied"}
 DELETED_TEXT = "This message was deleted."
-
-
-@dataclass(frozen=True)
-class Message:
-    """One thing said in the channel, with the link a reader follows to check it."""
-
-    ts: str
-    time: datetime
-    author: str
-    text: str
-    is_bot: bool
-    channel: str
-    source: str
-    thread_ts: str | None = None
-    subtype: str | None = None
-    bot_name: str | None = None
-    reply_count: int = 0
-
-    @property
-    def is_reply(self) -> bool:
-        return bool(self.thread_ts) and self.thread_ts != self.ts
-
-
-@dataclass
-class History:
-    """A channel's messages in time order, plus what was left out of a bounded read."""
-
-    channel: str
-    messages: list[Message]
-    omitted: int = 0
-    omitted_authors: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def first(self) -> Message | None:
-        return self.messages[0] if self.messages else None
-
-    @property
-    def last(self) -> Message | None:
-        return self.messages[-1] if self.messages else None
 
 
 def ts_time(ts: str) -> datetime:
@@ -266,8 +229,6 @@ def bound(history: History, limit: int = DEFAULT_LIMIT) -> History:
     number, then the earliest of the rest up to the limit, and what is left is
     counted in a note, so a chatty channel cannot push "rollback complete" out.
     """
-    from incidentbot.timeline.phases import is_significant
-
     msgs = history.messages
     if len(msgs) <= limit:
         return history

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from incidentbot.timeline.history import Message
+from incidentbot.core.timeutil import human_duration, iso
+from incidentbot.timeline.messages import Message
 
 PHASES = ("onset", "detected", "declared", "mitigated", "resolved")
 ALERT_VENDORS = re.compile(r"pagerduty|opsgenie|datadog|grafana|alertmanager|prometheus|nagios|icinga|sentry|"
@@ -204,8 +205,6 @@ class Phases:
     markers: dict[str, Marker | None]
 
     def to_json(self) -> dict[str, str | None]:
-        from incidentbot.core.timeutil import iso
-
         return {p: iso(self.times.get(p)) for p in PHASES}
 
 
@@ -262,8 +261,6 @@ def durations(times: dict[str, datetime | None]) -> dict[str, dict[str, Any]]:
     Measured from detection, not the onset, because the onset is only known
     when the logs answer; the phases from the channel always are.
     """
-    from incidentbot.core.timeutil import human_duration
-
     out: dict[str, dict[str, Any]] = {}
     for name, (a, b) in DURATIONS.items():
         start, end = times.get(a), times.get(b)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from fakeopenai import FakeOpenAI, Scripted, error_reply, fake_openai, tool_call  # noqa: F401  (fixture)
 
 from incidentbot.core.catalog import Catalog
-from incidentbot.llm.wiring import refine_intent
-from incidentbot.question.fields import FieldMap
+from incidentbot.question.llm import refine_intent
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import StatusFilter
 from incidentbot.question.llm import LLMIntent, check_intent, llm_intent, merge_intent
 from incidentbot.question.parse import parse_question

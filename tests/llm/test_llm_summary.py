@@ -9,7 +9,7 @@ from fakeopenai import FakeOpenAI, Scripted, fake_openai, text_reply  # noqa: F4
 from incidentbot.answer.llm_summary import llm_summary
 from incidentbot.answer.pack import DATA_BEGIN, DATA_END
 from incidentbot.answer.verify import citations
-from incidentbot.llm.wiring import write_summary
+from incidentbot.answer.llm_summary import write_summary
 
 GOOD = ("Checkout has returned 5xx responses since 14:04 UTC, rising from 0.2/min to 54.7/min [Q1]. "
         "A new error, \u201cconnection pool exhausted\u201d, appeared 1204 times [P1][E1]. "

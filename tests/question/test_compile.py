@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 
 from incidentbot.query.compile import main_query, template_runs
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent, StatusFilter
 
 FM = FieldMap(timestamp="@timestamp", service="service", level="level", message="msg", status="status",

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from urllib.parse import unquote
 
 from incidentbot.query.kibana import discover_url, kql
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent, StatusFilter
 
 FM = FieldMap(service="service.name", level="log.level", message="message", status="http.response.status_code",

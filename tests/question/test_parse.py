@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from incidentbot.core.catalog import Catalog, ServiceInfo
-from incidentbot.question.parse import parse_question
+from incidentbot.evidence.pasted import pasted_error
+from incidentbot.question.parse import MAX_QUESTION, parse_question
 from incidentbot.question.timewords import parse_window
 
 AT = datetime(2026, 3, 14, 14, 32, tzinfo=timezone.utc)
@@ -133,7 +134,7 @@ def test_pasted_stack_trace_gives_the_error_and_service() -> None:
              "connection pool exhausted after 30000ms waiting for a connection (pool payments-db, 10/10 busy)\n"
              + "".join(f"\tat com.shop.payments.ChargeService.charge(ChargeService.java:{i})\n" for i in range(200)))
     assert len(trace) > 5000
-    p = parse_question(trace, AT, KNOWN, Catalog())
+    p = parse_question(trace, AT, KNOWN, Catalog(), pasted=pasted_error(trace[:MAX_QUESTION]))
     assert p.ask == "investigate"
     assert p.phrases and p.phrases[0].startswith("connection pool exhausted")
     assert "30000" not in p.phrases[0]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.query.compile import MAX_SIZE, main_query
-from incidentbot.question.fields import FieldMap
+from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.question.parse import parse_question
 

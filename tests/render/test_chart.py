@@ -9,7 +9,8 @@ from matplotlib.dates import date2num
 from conftest import scenario_args
 from incidentbot.config import settings_from
 from incidentbot.pipeline import Runtime, investigate
-from incidentbot.render.chart import ChartData, build_figure, chart_data, render_png, sparkline
+from incidentbot.render.chart import ChartData, build_figure, chart_data, render_png
+from incidentbot.render.sparkline import sparkline
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -35,8 +36,8 @@ def test_fixture_chart_marks_onset_and_suspects(scenarios, es_url) -> None:
     rt = Runtime.create(settings, env={})
     answer = investigate(sc.questions[0]["ask"], rt)
     before = len(rt.gateway.requests.records)
-    data = chart_data(answer, rt.gateway, rt.fields())
-    assert len(rt.gateway.requests.records) - before <= 1, "at most one extra request"
+    data = chart_data(answer)
+    assert len(rt.gateway.requests.records) == before, "the chart is drawn from the evidence: no request"
     fig = build_figure(data)
     lines = _vlines(fig)
     assert abs(lines["onset"] - date2num(answer.evidence.onset.at)) < 1e-9
@@ -44,6 +45,10 @@ def test_fixture_chart_marks_onset_and_suspects(scenarios, es_url) -> None:
         key = f"change:{s.change.id} ({s.change.kind})"
         assert abs(lines[key] - date2num(s.change.timestamp)) < 1e-9
     assert sum(data.failing) == sum(answer.evidence.histogram.failing)
+    top = next(p for p in answer.evidence.patterns if p.new)
+    assert top.series is not None and len(top.series) == len(data.times)
+    # the pattern's lines per bucket add up to its exact count in the window, at most what the histogram spans
+    assert 0 < sum(top.series) and max(top.series) <= max(data.failing)
     assert _png_size(render_png(data)) == (800, 320)
 
 

@@ -1,0 +1,225 @@
+"""Reading search responses into typed findings: small pure functions, no I/O.
+
+Each reader takes one response (or values read from others) and returns plain
+values, so each can be tested on a hand-written response and none knows in
+which round or position its search ran.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from incidentbot.core.evidence import Concentration, EvidenceLine, Onset
+from incidentbot.core.mask import mask_secrets
+from incidentbot.core.timeutil import UTC, iso, parse_instant
+from incidentbot.core.fields import FieldMap
+
+Hit = dict[str, Any]
+
+
+@dataclass
+class RateSeries:
+    """Lines and failing lines per bucket, and failing lines per service."""
+
+    times: list[datetime]
+    totals: list[int]
+    failing: list[int]
+    per_service: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class Breakdown:
+    """A search's total and its top values per field (for concentrations)."""
+
+    total: int
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    order: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ProbeCounts:
+    """One pattern probe's answer: exact counts, first and last lines, where, and when."""
+
+    count: int
+    baseline_count: int
+    examples: list[Hit]
+    last: list[Hit]
+    services: list[str]
+    series: dict[int, int] | None = None  # bucket start (epoch seconds) -> count
+
+
+def _bucket_time(bucket: dict[str, Any]) -> datetime:
+    if "key_as_string" in bucket:
+        return parse_instant(bucket["key_as_string"])
+    return datetime.fromtimestamp(bucket["key"] / 1000, tz=UTC)
+
+
+def read_rates(resp: dict[str, Any], per_service: bool = False) -> RateSeries:
+    """A histogram search: totals and failing counts per bucket (and per service when asked)."""
+    buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", [])
+    out = RateSeries([], [], [], {})
+    for i, b in enumerate(buckets):
+        out.times.append(_bucket_time(b))
+        out.totals.append(int(b.get("doc_count", 0)))
+        errors = b.get("errors", {})
+        out.failing.append(int(errors.get("doc_count", 0)))
+        if per_service:
+            for sb in errors.get("services", {}).get("buckets", []):
+                out.per_service.setdefault(str(sb["key"]), [0] * len(buckets))[i] = int(sb["doc_count"])
+    return out
+
+
+def read_total(resp: dict[str, Any]) -> int:
+    return int(resp["hits"]["total"]["value"])
+
+
+def read_groups(resp: dict[str, Any]) -> list[tuple[str, int]]:
+    """The main search's breakdown buckets ("per minute", "by host"), as (key, count)."""
+    return [(str(b.get("key_as_string", b["key"])), int(b["doc_count"]))
+            for b in resp.get("aggregations", {}).get("breakdown", {}).get("buckets", [])]
+
+
+def read_hits(resp: dict[str, Any]) -> list[Hit]:
+    return list(resp.get("hits", {}).get("hits", []))
+
+
+def read_breakdown(resp: dict[str, Any]) -> Breakdown:
+    """The total and every `by_<field>` terms aggregation of a sample search."""
+    out = Breakdown(read_total(resp))
+    for name, agg in resp.get("aggregations", {}).items():
+        if name.startswith("by_") and isinstance(agg, dict):
+            buckets = agg.get("buckets", [])
+            out.counts[name[3:]] = {b["key"]: int(b["doc_count"]) for b in buckets}
+            out.order[name[3:]] = [b["key"] for b in buckets]
+    return out
+
+
+def read_probe(resp: dict[str, Any]) -> ProbeCounts:
+    aggs = resp.get("aggregations", {})
+    w = aggs.get("window", {})
+    series = None
+    if "series" in aggs:
+        series = {int(_bucket_time(b).timestamp()): int(b["doc_count"])
+                  for b in aggs["series"].get("histogram", {}).get("buckets", [])}
+    return ProbeCounts(int(w.get("doc_count", 0)), int(aggs.get("baseline", {}).get("doc_count", 0)),
+                       w.get("examples", {}).get("hits", {}).get("hits", []),
+                       w.get("last", {}).get("hits", {}).get("hits", []),
+                       [str(b["key"]) for b in w.get("services", {}).get("buckets", [])], series)
+
+
+def align_series(series: dict[int, int] | None, times: list[datetime]) -> list[int] | None:
+    """Non-empty bucket counts laid on the histogram's buckets (zeros elsewhere)."""
+    if series is None or not times:
+        return None
+    return [series.get(int(t.timestamp()), 0) for t in times]
+
+
+def unique_hits(*batches: list[Hit]) -> list[Hit]:
+    """Hits of several samples, each document once, in order."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Hit] = []
+    for batch in batches:
+        for hit in batch:
+            key = (hit["_index"], hit["_id"])
+            if key not in seen:
+                seen.add(key)
+                out.append(hit)
+    return out
+
+
+def concentrations(window: Breakdown, traffic: Breakdown, base: Breakdown,
+                   fields: dict[str, str]) -> list[Concentration]:
+    """Values that hold most failing lines but much less of all traffic.
+
+    Compared with all lines of the window, not with the errors before it: after
+    a full rollout every line runs the new version, so "100% of errors are on
+    2.31.0" says nothing unless the errors sit there more than the traffic does
+    (a canary, one host, one endpoint).
+    """
+    out = []
+    if window.total == 0 or traffic.total == 0:
+        return out
+    for label, name in fields.items():
+        counts = window.counts.get(name, {})
+        for key in window.order.get(name, [])[:3]:
+            share = counts[key] / window.total
+            traffic_share = traffic.counts.get(name, {}).get(key, counts[key]) / traffic.total
+            base_share = base.counts.get(name, {}).get(key, 0) / base.total if base.total else 0.0
+            if share >= 0.5 and share - traffic_share >= 0.25:
+                out.append(Concentration(label, str(key), share, base_share, traffic_share))
+    return out
+
+
+def _rise(series: list[int], onset_index: int, bucket_s: int) -> tuple[float, float]:
+    per_min = 60.0 / bucket_s
+    before = series[:onset_index] or [0]
+    after = series[onset_index:] or [0]
+    return sum(before) / len(before) * per_min, sum(after) / len(after) * per_min
+
+
+def affected_services(per_service: dict[str, list[int]], onset: Onset | None,
+                      bucket_s: int) -> tuple[list[str], dict[str, tuple[float, float]]]:
+    """Services whose failing rate rose at the onset, most risen first: the blast radius."""
+    rates = {name: _rise(series, onset.index if onset else 0, bucket_s) for name, series in per_service.items()}
+    if onset is None:
+        return [], rates
+    risen = [name for name, (b, a) in rates.items() if a - b >= 0.5 and (b == 0 or a / b >= 2.0)]
+    return sorted(risen, key=lambda n: rates[n][1] - rates[n][0], reverse=True), rates
+
+
+def source_get(source: dict[str, Any], dotted: str | None) -> Any:
+    """A field of a document's _source, by its flat or dotted name."""
+    if not dotted:
+        return None
+    if dotted in source:
+        return source[dotted]
+    node: Any = source
+    for part in dotted.removesuffix(".keyword").split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def message_of(hit: Hit, fm: FieldMap) -> str:
+    return str(source_get(hit.get("_source", {}), fm.message) or "")
+
+
+def hit_time(hit: Hit, fm: FieldMap) -> str | None:
+    """A hit's timestamp in ISO form (its sort value when the source lacks one)."""
+    value = source_get(hit.get("_source", {}), fm.timestamp)
+    if value is None and hit.get("sort"):
+        value = hit["sort"][0]
+    if value is None:
+        return None
+    try:
+        return iso(parse_instant(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def evidence_line(hit: Hit, fm: FieldMap, ev_id: str, pattern_id: str | None) -> EvidenceLine:
+    """A cited log line, masked: log lines are untrusted and may hold secrets."""
+    src = hit.get("_source", {})
+    status = source_get(src, fm.status)
+    ts = source_get(src, fm.timestamp)
+    return EvidenceLine(
+        id=ev_id, index=hit["_index"], doc_id=hit["_id"], timestamp=str(ts) if ts is not None else "",
+        service=_opt(source_get(src, fm.service)), message=mask_secrets(message_of(hit, fm))[:1000],
+        level=_opt(source_get(src, fm.level)), status=int(status) if isinstance(status, (int, float)) else None,
+        host=_opt(source_get(src, fm.host)), version=_opt(source_get(src, fm.version)), pattern_id=pattern_id)
+
+
+def is_new(count: int, baseline_count: int, window_min: float, base_min: float) -> bool:
+    """New: absent before, or at least ten times its earlier rate."""
+    return baseline_count == 0 or (baseline_count / base_min) * 10 <= count / window_min
+
+
+def began_before(first_seen: str | None, onset: Onset | None, lead: timedelta = timedelta(minutes=2)) -> bool:
+    """A pattern first seen clearly before the onset: a precursor."""
+    return bool(onset and first_seen and parse_instant(first_seen) < onset.at - lead)

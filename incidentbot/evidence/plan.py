@@ -1,0 +1,116 @@
+"""Named searches, run together: plan them, execute them in one msearch, read each by name.
+
+Evidence is gathered in a few rounds (rates, samples, pattern probes); each
+round is a plan of named `elasticsearch.dsl` Search objects, each paired with
+the small pure function that reads its response. Executing a plan is one
+round trip through the read-only gateway, and the findings come back by name,
+never by position, so adding a search to a round is one `plan.add(...)` line
+next to its reader, and nothing else moves.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from elasticsearch.dsl import Search
+
+from incidentbot.core.timeutil import floor_minute
+from incidentbot.core.intent import Intent
+from incidentbot.gateway import ReadOnlyGateway
+
+Reader = Callable[[dict[str, Any]], Any]
+
+ANALYSIS_SPAN = timedelta(hours=3)
+MAX_BUCKETS = 360
+BUCKET_SIZES = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+
+
+@dataclass(frozen=True)
+class NamedSearch:
+    """One search of a round: where it runs, what it asks, and how its answer is read.
+
+    `purpose` names it in an error message; a search that is not `required`
+    reads as None when the store refuses it (a refinement, not the answer).
+    """
+
+    name: str
+    index: str
+    search: Search
+    purpose: str
+    read: Reader
+    required: bool = True
+
+    def body(self) -> dict[str, Any]:
+        return self.search.to_dict()
+
+
+class SearchFailed(RuntimeError):
+    """A required search came back with an error from the log store."""
+
+
+class SearchPlan:
+    """An ordered set of named searches, executed together in one msearch."""
+
+    def __init__(self) -> None:
+        self._searches: dict[str, NamedSearch] = {}
+
+    def add(self, name: str, index: str, search: Search, purpose: str, read: Reader,
+            *, required: bool = True) -> None:
+        if name in self._searches:
+            raise ValueError(f"search {name!r} is planned twice")
+        self._searches[name] = NamedSearch(name, index, search, purpose, read, required)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._searches
+
+    def __iter__(self) -> Iterator[NamedSearch]:
+        return iter(self._searches.values())
+
+    def __len__(self) -> int:
+        return len(self._searches)
+
+    def body(self, name: str) -> dict[str, Any]:
+        """The exact body sent for a search: what the answer quotes."""
+        return self._searches[name].body()
+
+    def execute(self, gw: ReadOnlyGateway) -> dict[str, Any]:
+        """One msearch; each response read by its own reader, returned by name."""
+        if not self._searches:
+            return {}
+        planned = list(self._searches.values())
+        responses = gw.msearch([(s.index, s.body()) for s in planned])
+        return {s.name: read_one(s, resp) for s, resp in zip(planned, responses)}
+
+
+def read_one(search: NamedSearch, resp: dict[str, Any]) -> Any:
+    """A response through its reader; an error raises (or reads as None when the search is optional)."""
+    if "error" in resp:
+        if not search.required:
+            return None
+        err = resp["error"]
+        reason = err.get("reason") if isinstance(err, dict) else str(err)
+        raise SearchFailed(f"{search.purpose} failed on the log store: {reason}")
+    return search.read(resp)
+
+
+@dataclass(frozen=True)
+class Ranges:
+    """The span one answer's histogram covers and its bucket size."""
+
+    range_start: datetime
+    range_end: datetime
+    bucket_s: int
+
+
+def plan_ranges(intent: Intent) -> Ranges:
+    """The histogram covers the window and a baseline before it, in at most MAX_BUCKETS buckets."""
+    end = intent.end
+    span = max(end - intent.start, timedelta(minutes=30))
+    start = floor_minute(min(intent.start - span, end - ANALYSIS_SPAN))
+    total_s = (end - start).total_seconds()
+    bucket_s = next((size for size in BUCKET_SIZES if total_s / size <= MAX_BUCKETS), BUCKET_SIZES[-1])
+    start = datetime.fromtimestamp(math.floor(start.timestamp() / bucket_s) * bucket_s, tz=start.tzinfo)
+    return Ranges(start, end, bucket_s)
