@@ -88,10 +88,10 @@ _RULES: list[Rule] = [
     (re.compile(r"(?i)((?:[?&;]|&amp;)sig=)[^&\s\"']+"), r"\1<secret>"),
     # key=value, key: value, "key": "value" where the key names a secret, whatever its prefix
     (re.compile(rf"(?i)(?P<key>\b[\w.-]*?(?:{_SECRET_KEYS})[\w.-]*)(?P<sep>(?:\\?[\"'])?\s*[=:]\s*)"
-                rf"(?P<val>{_QUOTED}|(?!<secret>)[^\s,;&}}\]\"'<>]+)"), _kv),
+                rf"(?P<val>{_QUOTED}|(?!<secret>)[^\s,;&}}\]\"'<>\u201c\u201d]+)"), _kv),
     # weaker keys ("credentials: vault login failed" is prose): only key=value, or a value that looks like a secret
     (re.compile(rf"(?i)(?P<key>\b(?:auth|authorization|credentials?|cookie|sid))(?P<sep>(?:\\?[\"'])?\s*=\s*)"
-                rf"(?P<val>{_QUOTED}|[^\s,;&}}\]\"'<>]+)"), _kv),
+                rf"(?P<val>{_QUOTED}|[^\s,;&}}\]\"'<>\u201c\u201d]+)"), _kv),
     (re.compile(r"(?i)\b((?:auth|authorization|credentials?|cookie|sid)\s*:\s*)"
                 r"(?=[^\s,;&]*\d)(?=[^\s,;&]*[a-z])([^\s,;&]{8,})"), r"\1<secret>"),
     # personal data: emails, card numbers (Luhn-checked), US social security numbers, IBANs, phone numbers
