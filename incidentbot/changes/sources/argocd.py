@@ -24,7 +24,7 @@ from incidentbot.changes.sources._http import ReadOnlyHttp
 from incidentbot.changes.sources.base import (
     ChangeSource, check_window, env_list, in_window, keep_newest, parse_time, remaining_s, validate_payload,
 )
-from incidentbot.changes.sources.payloads import ArgoApplicationList
+from incidentbot.changes.sources.payloads import ArgoApplication, ArgoApplicationList
 
 SHA_LIKE = re.compile(r"^[0-9a-f]{40}$")
 UNFINISHED_OR_FAILED = ("Running", "Failed", "Error", "Terminating")
@@ -89,7 +89,11 @@ class ArgoCDSource:
                 validate_payload(self.name, "GET /api/v1/applications", ArgoApplicationList, listing)
                 applications.extend(listing.get("items") or [])
         # newest first and bounded: an app's history holds at most its revisionHistoryLimit entries
-        return keep_newest(change for app in applications for change in self._app_changes(app, start, end))
+        return keep_newest(change for app in applications for change in self._checked_changes(app, start, end))
+
+    def _checked_changes(self, app: dict, start: datetime, end: datetime) -> list[Change]:
+        validate_payload(self.name, "an application in GET /api/v1/applications", ArgoApplication, app)
+        return self._app_changes(app, start, end)
 
     def _service(self, app: Mapping[str, Any]) -> str:
         meta = app.get("metadata") or {}

@@ -49,9 +49,13 @@ class ArgoApplication(_Open):
 
 
 class ArgoApplicationList(_Open):
-    """`items` is null when no application is visible: Argo CD's own way of saying none."""
+    """`items` is null when no application is visible: Argo CD's own way of saying none.
 
-    items: list[ArgoApplication] | None
+    Each item is checked as an `ArgoApplication` one at a time while it is read, so a listing of
+    100,000 applications never exists twice in memory (once parsed, once as models).
+    """
+
+    items: list[dict[str, Any]] | None
 
 
 # -- GitHub --------------------------------------------------------------------------------------
