@@ -194,6 +194,7 @@ def matrix(deadline: float, only: str | None) -> list[Row]:
         dl = {"INCIDENTBOT_ANSWER_DEADLINE_S": f"{deadline:g}"}
 
         cases: list[tuple[str, int, list[str], dict[str, str], Callable[[str], bool]]] = [
+            ("no fault (for comparison)", 0, ask + where(srv.url), dl, lambda t: '"partial": false' in t),
             ("store: msearch trickles 1 byte/s", 0,
              ask + where(FaultProxy(srv.url, [Fault("_msearch", "trickle", every_s=1.0)]).url), dl,
              lambda t: '"name": "log store"' in t and "answer deadline" in t),
@@ -241,7 +242,7 @@ def matrix(deadline: float, only: str | None) -> list[Row]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deadline", type=float, default=20.0, help="INCIDENTBOT_ANSWER_DEADLINE_S for the runs")
+    parser.add_argument("--deadline", type=float, default=45.0, help="INCIDENTBOT_ANSWER_DEADLINE_S for the runs")
     parser.add_argument("--only", help="run the faults whose name contains this")
     args = parser.parse_args()
     rows = matrix(args.deadline, args.only)
