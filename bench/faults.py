@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "faults")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from faultproxy import ES_ROOT, SCENARIO, Fault, FakeCluster, FaultProxy  # noqa: E402
+from support.faultproxy import ES_ROOT, SCENARIO, Fault, FakeCluster, FaultProxy  # noqa: E402
 
 from incidentbot.core.timeutil import parse_instant  # noqa: E402
 from incidentbot.dev.embedded import EmbeddedSearchServer  # noqa: E402
@@ -226,7 +226,7 @@ def matrix(deadline: float, only: str | None) -> list[Row]:
             (f"volume: {VOLUME:,} changes x 3 sources", 0, changed + ["--since", "1d"] + where(srv.url),
              {**dl, "INCIDENTBOT_CHANGES_FILE": str(ndjson), "ARGOCD_URL": argo_many.url, "ARGOCD_TOKEN": "t",
               "LAUNCHDARKLY_API_TOKEN": "k", "LAUNCHDARKLY_API_URL": ld_many.url,
-              "INCIDENTBOT_CHANGE_SOURCE_TIMEOUT_S": "60", "INCIDENTBOT_ANSWER_DEADLINE_S": "120"},
+              "INCIDENTBOT_CHANGES_DEADLINE_S": "60", "INCIDENTBOT_ANSWER_DEADLINE_S": "120"},
              lambda t: "kept the newest" in t),
         ]
         for name, expect, args, env, says in cases:

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from fakehttp import FakeServer, json_reply
-from fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
+from support.fakehttp import FakeServer, json_reply
+from support.fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 from kubernetes.client import Configuration
 
 from incidentbot.changes.gather import gather_changes

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from faultproxy import Store, store  # noqa: F401 - the fixture
+from support.faultproxy import Store, store  # noqa: F401 - the fixture
 
-from conftest import parse_json
+from support.servers import parse_json
+
+pytestmark = pytest.mark.integration  # one noida-db with one scenario (support/faultproxy.py)
 
 EXE = str(Path(sys.executable).with_name("incidentbot"))
 
@@ -30,7 +32,7 @@ def _run(st: Store, command: list[str], env: dict[str, str]) -> subprocess.Compl
     base = ["--es-url", st.url, "--logs-index", sc.logs_index, "--changes-index", sc.changes_index, "--at", sc.now]
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("INCIDENTBOT_", "LAUNCHDARKLY_", "ARGOCD_"))}
     return subprocess.run([EXE, *command, *base], capture_output=True, text=True, timeout=90,
-                          env={**clean, "INCIDENTBOT_CHANGE_SOURCE_TIMEOUT_S": "2", **env})
+                          env={**clean, "INCIDENTBOT_CHANGES_DEADLINE_S": "2", **env})
 
 
 def _trickling_server() -> ThreadingHTTPServer:

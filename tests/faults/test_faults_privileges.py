@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from faultproxy import ES_ROOT, OS_ROOT, FakeCluster
+from support.faultproxy import ES_ROOT, OS_ROOT, FakeCluster
 
 from incidentbot.config import settings_from
 from incidentbot.core.errors import UnsafeCredentials
@@ -103,6 +103,7 @@ def test_opensearch_roles_we_cannot_read_or_errors_refuse(cluster: Any) -> None:
         _check(forbidden)
 
 
+@pytest.mark.integration
 def test_osmem_server_without_the_security_plugin_is_recognised() -> None:
     """osmem-server answers the account API with 400 'no handler found for uri [...]': no security plugin."""
     with EmbeddedOpenSearch() as server:

@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
-from faultproxy import Fault, Store, store  # noqa: F401 - the fixture
+from support.faultproxy import Fault, Store, store  # noqa: F401 - the fixture
 
-from conftest import parse_json
+from support.servers import parse_json
+
+pytestmark = pytest.mark.integration  # one noida-db with one scenario (support/faultproxy.py)
 
 EXE = str(Path(sys.executable).with_name("incidentbot"))
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from fakeslack import SECRET, post
+from support.fakeslack import SECRET, post
 from slack_bolt import App
 
 from incidentbot.slack.serve import EVENTS_PATH, make_http_server, make_wsgi_app

@@ -9,14 +9,17 @@ thousand requests failed [Q1]."
 from __future__ import annotations
 
 import pytest
-from answerfixture import make_answer
-from fakeopenai import FakeOpenAI, fake_openai, text_reply  # noqa: F401  (fixture)
+from support.answerfixture import make_answer
+from support.fakeopenai import FakeOpenAI, fake_openai, text_reply  # noqa: F401  (fixture)
 
 from incidentbot.answer.claims import tells_to_act, words_to_numbers
 from incidentbot.answer.llm_summary import llm_summary, write_summary
 from incidentbot.core.change import Change
 from incidentbot.core.mask import mask_secrets
-from test_llm_summary import GOOD
+
+GOOD = ("Checkout has returned 5xx responses since 14:04 UTC, rising from 0.2/min to 54.7/min [Q1]. "
+        "A new error, \u201cconnection pool exhausted\u201d, appeared 1204 times [P1][E1]. "
+        "The likeliest cause, with high confidence, is deploy-8841 of payments 2.31.0 at 14:01 UTC [C1].")
 
 BAD = [
     ("Deploy-1 is the culprit [C1].", "names what the evidence does not hold"),

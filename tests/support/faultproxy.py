@@ -24,7 +24,7 @@ import pytest
 from incidentbot.dev.embedded import EmbeddedSearchServer
 from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
 
-from conftest import FIXTURES
+from support.servers import FIXTURES
 
 SCENARIO = "orders-inventory-deploy"
 
