@@ -159,7 +159,7 @@ def matrix(deadline: float, only: str | None) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmpdir, EmbeddedSearchServer(Path(tmpdir) / "noida") as srv:
         tmp = Path(tmpdir)
         sc = read_scenario(ROOT / "fixtures" / SCENARIO)
-        load_scenario(sc, srv.url)
+        load_scenario(sc, srv.url, force=True)
         question = sc.questions[0]["ask"]
 
         def where(url: str, logs: str | None = None) -> list[str]:

@@ -172,7 +172,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     server.start()
     try:
         sc = read_scenario(FIXTURES / SCENARIO)
-        load_scenario(sc, server.url)
+        load_scenario(sc, server.url, force=True)
         st = Store(server.url, sc)
         yield st
         for p in st.proxies:
