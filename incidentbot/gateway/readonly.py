@@ -274,7 +274,7 @@ class ReadOnlyGateway:
     def _apply_verdict(self, verdict: Any) -> str:
         where = self._settings.es_url
         if verdict.state == "no-security-api":
-            log.warning("the cluster at %s has security disabled (%s): privileges not checked", where, verdict.detail)
+            log.warning("the cluster at %s has no security API (%s): privileges not checked", where, verdict.detail)
         elif verdict.state in ("may-write", "unknown"):
             message = (f"the search credentials for {where} may change data the bot reads ({verdict.detail}); give it "
                        "a read-only role" if verdict.state == "may-write" else
