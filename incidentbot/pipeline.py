@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
-from incidentbot.core.answer import Answer
+from incidentbot.core.answer import Answer, Recall
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, ChangeReport, SourceStatus
 from incidentbot.core.deadline import answer_deadline, current_deadline
@@ -51,6 +52,7 @@ from incidentbot.question.timewords import MAX_WINDOW, unread_time_phrase
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
+from incidentbot.telemetry.context import investigation
 
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)
@@ -66,6 +68,8 @@ class Runtime:
     gateway: ReadOnlyGateway
     catalog: Catalog
     change_sources: list[Any] = field(default_factory=list)
+    # Past investigations ("seen before"); set by a door that opened the memory, else none.
+    recall: Recall | None = None
 
     @classmethod
     def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> Runtime:
@@ -207,21 +211,25 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
 
     `progress(stage, info)` is called as stages finish ("intent", "evidence",
     "ranking"), so a door can show progress; `context` is a thread's earlier
-    intent, for follow-ups. Every request of the answer shares one deadline
-    (settings.answer_deadline_s): past it, the answer gives what is known and
-    says what timed out.
+    intent, for follow-ups. The investigation id is chosen first, so every
+    log line of this answer carries it. Every request of the answer shares one
+    deadline (settings.answer_deadline_s): past it, the answer gives what is
+    known and says what timed out.
     """
-    with answer_deadline(rt.settings.answer_deadline_s):
+    investigation_id = uuid.uuid4().hex[:16]
+    with investigation(investigation_id), answer_deadline(rt.settings.answer_deadline_s):
         clock = time.perf_counter()
         at = rt.at(at)
         intent = build_intent(question, rt, rt.fields(), at, context)
         timing = {"intent": (time.perf_counter() - clock) * 1000}
         (progress or _no_progress)("intent", {"intent": intent})
-        return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock)
+        return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock,
+                             investigation_id=investigation_id)
 
 
 def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
-                  timing: dict[str, float] | None = None, clock: float | None = None) -> Answer:
+                  timing: dict[str, float] | None = None, clock: float | None = None,
+                  investigation_id: str | None = None) -> Answer:
     """The typed entry: an intent in, an answer out (evidence, changes, ranking, summary).
 
     `timing` and `clock` carry the time already spent on the question (by
@@ -230,11 +238,11 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
     """
     with answer_deadline(rt.settings.answer_deadline_s):
         rt.gateway.reset_partial()
-        return _answer_intent(intent, rt, at, progress or _no_progress, timing, clock)
+        return _answer_intent(intent, rt, at, progress or _no_progress, timing, clock, investigation_id)
 
 
 def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: Progress,
-                   timing: dict[str, float] | None, clock: float | None) -> Answer:
+                   timing: dict[str, float] | None, clock: float | None, investigation_id: str | None) -> Answer:
     clock = time.perf_counter() if clock is None else clock
     timing = {} if timing is None else timing
 
@@ -267,17 +275,38 @@ def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: P
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
                     suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes),
                     partial=partial)
+    if investigation_id:
+        answer.investigation_id = investigation_id
     _summarise(answer, changes, rt.settings, store_failed)
     for status in sources:
         if not status.ok and status.name != LOG_STORE:
             answer.notes.append(f"change source {status.name} failed: {status.error}")
         if status.truncated:
             answer.notes.append(f"change source {status.name}: {status.truncated}")
+    _recall(answer, rt)
     mark("total")
     return answer
 
 
 LOG_STORE = "log store"
+
+
+def _recall(answer: Answer, rt: Runtime) -> None:
+    """Cite the best earlier investigation that saw the same error, in the summary's last sentence.
+
+    Added after the (verified or LLM) summary so the model never phrases a
+    claim about the past; a memory failure costs only this sentence.
+    """
+    if rt.recall is None or answer.intent.ask != "investigate":  # counts and lists are not incidents
+        return
+    try:
+        answer.history = rt.recall.recall(answer)
+    except Exception as exc:  # noqa: BLE001 - the memory is optional: the answer stands without it
+        log.warning("seen-before lookup failed: %s", exc)
+        answer.notes.append(f"seen-before lookup failed ({type(exc).__name__})")
+        return
+    if answer.history:
+        answer.summary = f"{answer.summary} {answer.history[0].sentence()}".strip()
 
 
 def _partial_sentence(answer: Answer, store_failed: str | None) -> str:

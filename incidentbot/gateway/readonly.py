@@ -13,7 +13,7 @@ import fnmatch
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,10 +104,12 @@ class ReadOnlyGateway:
         self._backend: Backend | None = None
         self._lock = threading.Lock()
         self._checked: str | None = None
-        self._measure = measure_bytes
+        self.measure_bytes = measure_bytes  # public: a server turns it on for its /metrics
         self.requests = RequestLog()
         # "the count is partial": timed-out or shard-failed searches, read by the pipeline (per thread)
         self._partial = threading.local()
+        # called with each request made (a server's /metrics counts them); never with the response
+        self.observers: list[Callable[[RequestRecord], None]] = []
 
     @property
     def flavour(self) -> str:
@@ -183,9 +185,11 @@ class ReadOnlyGateway:
         if isinstance(result, dict) and "responses" in result:  # msearch: the searches' own times
             server_ms = sum(r.get("took", 0) for r in result["responses"] if isinstance(r, dict))
         record = RequestRecord(verb, index, body, (time.perf_counter() - started) * 1000, server_ms)
-        if self._measure:
+        if self.measure_bytes:
             record.bytes_out, record.bytes_in = _size(body), _size(result)
         self.requests.add(record)
+        for observe in self.observers:
+            observe(record)
         return result
 
     def _deadline_error(self, verb: str, index: str, deadline: Deadline) -> StoreDeadline:
