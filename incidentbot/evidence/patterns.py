@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from incidentbot.evidence.masking import WILDCARD, mask_many
 
@@ -106,7 +106,7 @@ def _roots(rows: list[tuple[str, ...]], weights: list[int]) -> list[tuple[tuple[
         for p, token in enumerate(row):
             if token != WILDCARD:
                 freq[(p, token)] += w
-    roots = []
+    roots: list[tuple[tuple[int, str], ...]] = []
     for row in rows:
         by_freq: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for p, token in enumerate(row):
