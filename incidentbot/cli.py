@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also say whether the log store, each change source and the LLM answer (read-only requests)")
     p.add_argument("--json", action="store_true")
 
+    from incidentbot.audit_command import add_parser as add_audit
+
+    add_audit(sub, _Parser)
+
     p = sub.add_parser("patterns", help="mine the error patterns of raw log lines (file or stdin)")
     p.add_argument("file", nargs="?")
     p.add_argument("--json", action="store_true")
@@ -106,12 +110,28 @@ def _emit_json(obj: dict) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
+def _remembered(rt, question: str):
+    """Investigate with the memory: "seen before" from the audit trail, and the answer recorded in it."""
+    from incidentbot.memory import Asked, open_memory
+    from incidentbot.pipeline import investigate
+
+    memory = open_memory(rt.gateway)
+    rt.recall = memory
+    try:
+        answer = investigate(question, rt)
+        answer.notes.extend(memory.problems)
+        memory.record(answer, Asked(door="cli", user=os.environ.get("USER") or None))
+    finally:
+        memory.close()
+    return answer
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    from incidentbot.pipeline import Runtime, investigate
+    from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
 
     rt = Runtime.create(_settings(args))
-    answer = investigate(args.question, rt)
+    answer = _remembered(rt, args.question)
     if args.chart:
         from incidentbot.render.chart import chart_data, render_png
 
@@ -163,7 +183,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import urllib.request
 
     from incidentbot.dev.embedded import EmbeddedSearchServer, cache_dir
-    from incidentbot.pipeline import Runtime, investigate
+    from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
     from incidentbot.dev.scenario import load_scenario, read_scenario
 
@@ -185,9 +205,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = settings_from(es_url=server.url, logs_index=scenario.logs_index,
                                  changes_index=scenario.changes_index, catalog_path=catalog,
                                  at=args.at or scenario.now)
-        rt = Runtime.create(settings, env={})
+        # the demo reads only its own changes, whatever change sources the environment configures
+        settings = settings.replace(changes={"es_index": {"index": scenario.changes_index}})
+        rt = Runtime.create(settings)
         print(f"asking as of {scenario.now}: {question}\n", file=sys.stderr)
-        answer = investigate(question, rt)
+        answer = _remembered(rt, question)
         if args.json:
             _emit_json(answer.to_json())
         else:
@@ -207,6 +229,12 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     return run(args, _settings(args))
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from incidentbot.audit_command import run
+
+    return run(args)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from incidentbot.slack.serve import run
 
@@ -220,7 +248,8 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"ask": cmd_ask, "whatchanged": cmd_whatchanged, "load": cmd_load, "demo": cmd_demo,
-            "patterns": cmd_patterns, "timeline": cmd_timeline, "serve": cmd_serve, "config": cmd_config}
+            "patterns": cmd_patterns, "timeline": cmd_timeline, "serve": cmd_serve, "config": cmd_config,
+            "audit": cmd_audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,14 +27,15 @@ from incidentbot.answer.llm_summary import summarise_timeline, write_summary
 from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
 from incidentbot.changes.gather import gather_changes
+from incidentbot.changes.naming import map_change_services
 from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
-from incidentbot.core.answer import Answer
+from incidentbot.core.answer import Answer, Recall
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, ChangeReport, SourceStatus
-from incidentbot.core.errors import UsageError
+from incidentbot.core.errors import StoreUnreachable, UsageError
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.core.timeutil import iso, now_utc, parse_duration, parse_instant
@@ -48,6 +50,7 @@ from incidentbot.question.timewords import MAX_WINDOW
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
+from incidentbot.telemetry.context import investigation
 
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)
@@ -63,6 +66,8 @@ class Runtime:
     gateway: ReadOnlyGateway
     catalog: Catalog
     change_sources: list[Any] = field(default_factory=list)
+    # Past investigations ("seen before"); set by a door that opened the memory, else none.
+    recall: Recall | None = None
 
     @classmethod
     def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> Runtime:
@@ -163,7 +168,13 @@ def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> 
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
-    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.changes.deadline_s)
+    """Every source's changes, each named by the log service it changed where a name maps to one."""
+    changes, statuses = gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.changes.deadline_s)
+    try:
+        known = rt.fields().services
+    except (UsageError, StoreUnreachable):  # an unreadable log store leaves the names unmapped, not the changes unread
+        known = []
+    return map_change_services(changes, [*known, *rt.catalog.names()], rt.catalog), statuses
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
@@ -172,18 +183,23 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
 
     `progress(stage, info)` is called as stages finish ("intent", "evidence",
     "ranking"), so a door can show progress; `context` is a thread's earlier
-    intent, for follow-ups.
+    intent, for follow-ups. The investigation id is chosen first, so every
+    log line of this answer carries it.
     """
-    clock = time.perf_counter()
-    at = rt.at(at)
-    intent = build_intent(question, rt, rt.fields(), at, context)
-    timing = {"intent": (time.perf_counter() - clock) * 1000}
-    (progress or _no_progress)("intent", {"intent": intent})
-    return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock)
+    investigation_id = uuid.uuid4().hex[:16]
+    with investigation(investigation_id):
+        clock = time.perf_counter()
+        at = rt.at(at)
+        intent = build_intent(question, rt, rt.fields(), at, context)
+        timing = {"intent": (time.perf_counter() - clock) * 1000}
+        (progress or _no_progress)("intent", {"intent": intent})
+        return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock,
+                             investigation_id=investigation_id, recall=context is None)
 
 
 def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
-                  timing: dict[str, float] | None = None, clock: float | None = None) -> Answer:
+                  timing: dict[str, float] | None = None, clock: float | None = None,
+                  investigation_id: str | None = None, recall: bool = True) -> Answer:
     """The typed entry: an intent in, an answer out (evidence, changes, ranking, summary).
 
     `timing` and `clock` carry the time already spent on the question (by
@@ -212,19 +228,41 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
                       asked_services=intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
                       concentrations=evidence.concentrations, catalog=rt.catalog,
-                      service_rates=evidence.service_rates, priors=risk_priors(history))
+                      service_rates=evidence.service_rates, priors=risk_priors(history), lines=evidence.lines)
         suspects = rank_changes(changes, ctx)
     mark("ranking")
     progress("ranking", {"suspects": suspects})
     answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
                     suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes))
+    if investigation_id:
+        answer.investigation_id = investigation_id
     _summarise(answer, changes, rt.settings)
     for status in sources:
         if not status.ok:
             answer.notes.append(f"change source {status.name} failed: {status.error}")
+    if recall:  # a follow-up in a thread: its first answer already said what was seen before
+        _recall(answer, rt)
     mark("total")
     return answer
+
+
+def _recall(answer: Answer, rt: Runtime) -> None:
+    """Cite the best earlier investigation that saw the same error, in the summary's last sentence.
+
+    Added after the (verified or LLM) summary so the model never phrases a
+    claim about the past; a memory failure costs only this sentence.
+    """
+    if rt.recall is None or answer.intent.ask != "investigate":  # counts and lists are not incidents
+        return
+    try:
+        answer.history = rt.recall.recall(answer)
+    except Exception as exc:  # noqa: BLE001 - the memory is optional: the answer stands without it
+        log.warning("seen-before lookup failed: %s", exc)
+        answer.notes.append(f"seen-before lookup failed ({type(exc).__name__})")
+        return
+    if answer.history:
+        answer.summary = f"{answer.summary} {answer.history[0].sentence()}".strip()
 
 
 def _summarise(answer: Answer, changes: list[Change], settings: Settings) -> None:

@@ -99,7 +99,7 @@ class Concentration:
 
     def describe(self) -> str:
         return (f"{self.share:.0%} of failing lines have {self.field} {self.value} "
-                f"(of all lines: {self.traffic_share:.0%}; failing lines before: {self.baseline_share:.0%})")
+                f"(of the lines that did not fail: {self.traffic_share:.0%}; failing lines before: {self.baseline_share:.0%})")
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "value": self.value, "share": round(self.share, 3),
@@ -140,5 +140,10 @@ class LogEvidence:
 
     @property
     def onset_source(self) -> str:
-        """The id of the query the onset was computed from (the histogram), cited the same way everywhere."""
-        return self.histogram.query_id if self.histogram else self.main.id
+        """The id the onset is cited by, the same in the summary, the JSON and Block Kit: the main query.
+
+        The rate histogram runs the main query's filters per bucket, and the
+        contract lets a summary cite only the main query among the queries
+        (`log_query.id`), so the onset is [Q1] everywhere, never the histogram's own id.
+        """
+        return self.main.id

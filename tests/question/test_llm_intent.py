@@ -163,7 +163,7 @@ def test_merge_the_explicit_parse_wins_and_the_model_fills_gaps() -> None:
     assert merged.levels == []  # a status was asked: "errors" are HTTP errors, not error-level lines
     assert merged.ask == "list"
 
-    gaps = parse("how many problems with the money side since lunch?")
+    gaps = parse("how many problems with the money side?")
     assert gaps.ask == "count" and not gaps.window and not gaps.services
     model = check_intent(LLMIntent(services=["payments"], start="2026-03-14T12:00:00Z", levels=["err"],
                                    exclude_text=["/healthz"], ask="investigate"), AT, SERVICES)
