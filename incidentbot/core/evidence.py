@@ -141,10 +141,12 @@ class LogEvidence:
 
     @property
     def onset_source(self) -> str:
-        """The id the onset is cited by, the same everywhere: the main query [Q1], whose filters the rate was
-        counted with. The per-bucket histogram it came from is named in `onset_detail.histogram`; a summary
-        citation must resolve against the answer's log_query, patterns, evidence and suspects (the contract
-        checker knows no other query ids), so [Q2] there would dangle."""
+        """The id the onset is cited by, the same in the summary, the JSON and Block Kit: the main query.
+
+        The rate histogram runs the main query's filters per bucket, and the
+        contract lets a summary cite only the main query among the queries
+        (`log_query.id`), so the onset is [Q1] everywhere, never the histogram's own id.
+        """
         return self.main.id
 
 
