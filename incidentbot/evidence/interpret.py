@@ -155,7 +155,7 @@ def _merged(b: Breakdown, names: list[str]) -> tuple[dict[str, int], list[str]]:
 
 
 def concentrations(window: Breakdown, traffic: Breakdown, base: Breakdown,
-                   fields: dict[str, list[str]]) -> list[Concentration]:
+                   fields: dict[str, list[str]] | dict[str, str]) -> list[Concentration]:
     """Values that hold most failing lines but much less of the lines that did not fail.
 
     Compared with the window's healthy lines (all lines minus the failing ones),
@@ -168,7 +168,8 @@ def concentrations(window: Breakdown, traffic: Breakdown, base: Breakdown,
     out: list[Concentration] = []
     if window.total == 0 or traffic.total == 0:
         return out
-    for label, names in fields.items():
+    for label, named in fields.items():
+        names = [named] if isinstance(named, str) else list(named)  # one field, or one per index layout
         counts, order = _merged(window, names)
         traffic_counts, _ = _merged(traffic, names)
         base_counts, _ = _merged(base, names)
