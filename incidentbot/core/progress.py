@@ -107,6 +107,12 @@ def evidence_done(intent: Intent, evidence: LogEvidence) -> list[ProgressEvent]:
     return events
 
 
+def evidence_failed(reason: str) -> list[ProgressEvent]:
+    """The log steps when the store did not answer in time: each says so (the changes are still read)."""
+    short = reason.split(";", 1)[0][:160]
+    return [ProgressEvent(step, "failed", "", short) for step in ("count", "onset", "patterns")]
+
+
 def reading_changes(intent: Intent) -> ProgressEvent:
     return ProgressEvent("changes", "started", f"reading changes before {hhmm(intent.end)}")
 

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from incidentbot.render import blocks as bk
 from incidentbot.slack.assistant import build_assistant
 from incidentbot.slack.dedupe import dedupe_middleware
-from incidentbot.slack.deps import Deps
+from incidentbot.slack.deps import Deps, masked_respond
 from incidentbot.slack.feedback import take_feedback
 from incidentbot.slack.home import publish_home
 from incidentbot.slack.messages import (
@@ -107,6 +107,8 @@ def register_commands(app: App, deps: Deps) -> None:
 
     @app.command("/investigate")
     def on_investigate(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
+        respond = masked_respond(respond)
         question = unescape((command.get("text") or "").strip())
         if is_help(question):
             h = bk.help_blocks()
@@ -119,6 +121,8 @@ def register_commands(app: App, deps: Deps) -> None:
 
     @app.command("/whatchanged")
     def on_whatchanged(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
+        respond = masked_respond(respond)
         ack()
         channel, text = command["channel_id"], unescape((command.get("text") or "").strip())
         if deps.workers.try_submit(channel, lambda: run_whatchanged(client, deps, channel, text, respond)) is None:
@@ -126,6 +130,7 @@ def register_commands(app: App, deps: Deps) -> None:
 
     @app.command("/timeline")
     def on_timeline(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
         ack()
         channel = command["channel_id"]
 

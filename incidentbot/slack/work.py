@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from incidentbot.core.answer import Answer
-from incidentbot.core.errors import StoreUnreachable, UsageError
+from incidentbot.core.errors import StoreTimeout, StoreUnavailable, StoreUnreachable, UsageError
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.progress import ProgressEvent
 from incidentbot.memory.record import Asked
@@ -98,11 +98,20 @@ def observer(surface: Surface, set_status: Callable[..., Any] | None) -> Callabl
     return see
 
 
+def store_trouble(exc: StoreUnreachable) -> str:
+    """One line naming the store's condition: failing (errors, unreadable answers), too slow, or unreachable."""
+    if isinstance(exc, StoreUnavailable):
+        return "The log store is failing"
+    if isinstance(exc, StoreTimeout):
+        return "The log store is too slow"
+    return "I cannot reach the log store"
+
+
 def failure_text(exc: BaseException, question: str) -> str:
     if isinstance(exc, UsageError):
         return f":grey_question: I can't answer that as asked: {bk.safe(str(exc))}"
     if isinstance(exc, StoreUnreachable):
-        return f":rotating_light: I cannot reach the log store, so I have no answer: {bk.safe(str(exc))}"
+        return f":rotating_light: {store_trouble(exc)}, so I have no answer: {bk.safe(str(exc))}"
     error_id = new_error_id()
     # a question may be a pasted log with secrets in it: masked (and cut) before it reaches the logs
     log.error("investigation failed (error id %s) for %r", error_id, mask_secrets(question)[:500], exc_info=exc)
@@ -176,7 +185,7 @@ def apology(exc: BaseException, what: str) -> str:
     if isinstance(exc, UsageError):
         return f":grey_question: {bk.safe(str(exc))}"
     if isinstance(exc, StoreUnreachable):
-        return f":rotating_light: I cannot reach the log store: {bk.safe(str(exc))}"
+        return f":rotating_light: {store_trouble(exc)}: {bk.safe(str(exc))}"
     error_id = new_error_id()
     log.error("%s failed (error id %s)", what, error_id, exc_info=exc)
     return f":bow: Sorry, {what} failed on my side (error id `{error_id}`)."
