@@ -59,18 +59,18 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "few": 3,
                  "couple": 2, "half": 0.5}
 
-RANGE = re.compile(r"\b(?:between|from)\s+" + _instant("a") + r"\s*(?:and|to|until|till|-|–)\s*" + _instant("b"), re.I)
+RANGE = re.compile(r"\b(?:between|from)\s+" + _instant("a") + r"\s*(?:and|to|until|till|-|–)\s*" + _instant("b"), re.IGNORECASE)
 SINCE = re.compile(r"\b(?:since|snce|sinse|sicne|sinc|after|starting(?: at)?|from)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?\s+(?:at|of)\s+|the\s+)?"
-                   + _instant("a"), re.I)
-AROUND = re.compile(r"\b(?:around|about|near|circa|~|at)\s+" + _instant("a"), re.I)
+                   + _instant("a"), re.IGNORECASE)
+AROUND = re.compile(r"\b(?:around|about|near|circa|~|at)\s+" + _instant("a"), re.IGNORECASE)
 RELATIVE = re.compile(
     r"\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:last|past|previous|prev|recent)\s+"
     r"(?P<num>\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty|fifty|sixty|few|couple(?: of)?|half(?: an?)?)?\s*"
-    + _UNIT, re.I)
+    + _UNIT, re.IGNORECASE)
 BARE_RELATIVE = re.compile(
     r"(?<![\w:./-])(?P<num>\d+(?:\.\d+)?)\s*"
-    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|hr|h|days?|d|weeks?|wks?|w)\b(?:\s+ago)?(?![\w.-])", re.I)
-TODAY = re.compile(r"\btoday\b|\bthis morning\b|\bthis afternoon\b|\byesterday\b", re.I)
+    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|hr|h|days?|d|weeks?|wks?|w)\b(?:\s+ago)?(?![\w.-])", re.IGNORECASE)
+TODAY = re.compile(r"\btoday\b|\bthis morning\b|\bthis afternoon\b|\byesterday\b", re.IGNORECASE)
 
 
 @dataclass
@@ -150,7 +150,7 @@ def _before_at(moment: datetime, at: datetime) -> datetime:
 MAX_WINDOW = timedelta(days=30)
 
 
-_WORD_TIMES = re.compile(r"\b(?:(?P<noon>noon|midday|lunch(?:\s?time)?)|(?P<midnight>midnight))\b", re.I)
+_WORD_TIMES = re.compile(r"\b(?:(?P<noon>noon|midday|lunch(?:\s?time)?)|(?P<midnight>midnight))\b", re.IGNORECASE)
 
 
 def _word_times(text: str) -> str:
@@ -222,3 +222,17 @@ def strip_window(text: str) -> str:
     for pattern in (RANGE, SINCE, RELATIVE, BARE_RELATIVE, AROUND):
         text = pattern.sub(" ", text)
     return text
+
+
+# Time words the window parser did not turn into a window: a negative or odd span, an impossible
+# clock time, a day in the future. Said in the notes, so a wrong default window is never silent.
+_UNREAD_TIME = re.compile(
+    r"\b(?:last|past|next|previous)\s+-\s*\d+\s*[a-z]+|\b(?:last|past|previous)\s+-?\d+\s*[a-z]+"
+    r"|\b(?:between|from)\s+\S+\s+(?:and|to|until)\s+\S+|\b\d{1,2}:\d{2}\b|\btomorrow\b|\bnext\s+(?:week|hour|day)\b"
+    r"|\b\d+\s*(?:minutes?|mins?|hours?|hrs?|days?)\s+ago\b|\bsince\s+\d\S*", re.I)
+
+
+def unread_time_phrase(text: str) -> str | None:
+    """A phrase that reads like a time or window, when `parse_window` found none in the text."""
+    m = _UNREAD_TIME.search(text or "")
+    return m.group(0) if m else None

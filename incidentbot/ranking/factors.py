@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change
 from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
-from incidentbot.ranking.history import NEUTRAL, Prior
 from incidentbot.core.timeutil import human_duration, parse_instant
+from incidentbot.ranking.history import NEUTRAL, Prior
 
 TIME_HALF_LIFE = timedelta(minutes=20)
 AFTER_ONSET_GRACE = timedelta(seconds=90)
 PRECURSOR_LINK = timedelta(minutes=30)
 MAX_SKEW = timedelta(minutes=7)
+MAX_ROLLOUT = timedelta(hours=1)
 SKEW_VALUE = 0.35
 ROLLOUT_KINDS = frozenset({"deploy"})
 KIND_PRIOR = {"deploy": 1.0, "config": 0.95, "feature_flag": 0.9, "infra": 0.9, "schema": 0.85, "manual": 0.8,
@@ -95,6 +96,11 @@ def timing(change: Change, ctx: Context) -> FactorResult:
     began = change.began
     gap = ctx.onset - began
     if gap < -AFTER_ONSET_GRACE:
+        proof = running_before(change, ctx)
+        if proof is not None:
+            return FactorResult("timing", SKEW_VALUE, (
+                f"recorded {human_duration(-gap)} after the onset, but the first failing line [{proof.id}] already "
+                f"ran its version {change.version}: the record marks the rollout's end"))
         if skew_allowed(change, ctx):
             return FactorResult("timing", SKEW_VALUE, (
                 f"recorded {human_duration(-gap)} after the onset with no start time; a rollout's record may "
@@ -118,14 +124,32 @@ def timing(change: Change, ctx: Context) -> FactorResult:
 
 
 def skew_allowed(change: Change, ctx: Context) -> bool:
-    """A rollout with no start time, recorded shortly after the onset, whose version the first failures do
-    not contradict: it may have begun before the onset."""
+    """A rollout with no start time, recorded after the onset, that may have begun before it: recorded
+    within MAX_SKEW and not contradicted by the version of the first failures, or proved live by it."""
+    if running_before(change, ctx) is not None:
+        return True
     if ctx.onset is None or change.started_at is not None or change.kind not in ROLLOUT_KINDS:
         return False
     if not timedelta(0) <= change.timestamp - ctx.onset <= MAX_SKEW:
         return False
     first = first_failing_line(change.service, ctx)
     return not (change.version and first is not None and first.version and first.version != change.version)
+
+
+def running_before(change: Change, ctx: Context) -> EvidenceLine | None:
+    """The first failing line of the change's service, when it already ran the version the change shipped.
+
+    Then the version was live when the failures began, whatever the record's time says (a long
+    rollout recorded at its end, up to MAX_ROLLOUT after the onset).
+    """
+    if ctx.onset is None or change.kind not in ROLLOUT_KINDS or not change.version:
+        return None
+    if not timedelta(0) <= change.timestamp - ctx.onset <= MAX_ROLLOUT:
+        return None
+    first = first_failing_line(change.service, ctx)
+    if first is None or first.version != change.version or parse_instant(first.timestamp) > change.timestamp:
+        return None
+    return first
 
 
 def first_failing_line(service: str, ctx: Context) -> EvidenceLine | None:
@@ -192,13 +216,43 @@ def blast_radius(change: Change, ctx: Context) -> FactorResult:
     return FactorResult("blast_radius", 0.0, None)
 
 
+MIN_TIE_COUNT = 3
+ONSET_SLACK = timedelta(minutes=2)
+
+
+def rose_with_onset(p: Pattern, ctx: Context) -> bool:
+    """A new pattern that began with the symptom (not before it) and is more than a line or two.
+
+    Only such a pattern is an effect; a line that merely mentions a change (a deploy log quoting its
+    title, a precursor warning) must not vouch for that change.
+    """
+    if not p.new or p.precursor or p.count < MIN_TIE_COUNT:
+        return False
+    if ctx.onset is None or not p.first_seen:
+        return True  # no onset or no first time to compare: the other conditions decide
+    try:
+        return parse_instant(p.first_seen) >= ctx.onset - ONSET_SLACK
+    except ValueError:
+        return False
+
+
+def _quotes_title(template: str, change: Change) -> bool:
+    """The pattern is the change announcing itself: its title verbatim, or nearly all its distinctive words."""
+    title_text = " ".join(re.findall(r"[a-z0-9]+", change.title.lower()))
+    tpl_text = " ".join(re.findall(r"[a-z0-9]+", template.lower()))
+    if len(title_text.split()) >= 3 and f" {title_text} " in f" {tpl_text} ":
+        return True
+    title = words(change.title)
+    return len(title) >= 4 and len(title & words(template)) >= 0.8 * len(title)
+
+
 def evidence_tie(change: Change, ctx: Context) -> FactorResult:
-    """New error patterns or concentrations that mention what the change touched."""
+    """New error patterns that rose with the onset, or concentrations, that mention what the change touched."""
     vocab = change_words(change)
     best = 0.0
     reason = None
     for p in ctx.patterns:
-        if not p.new:
+        if not rose_with_onset(p, ctx) or _quotes_title(p.template, change):
             continue
         tpl = " ".join(t for t in p.template.lower().split() if "/" not in t)  # API paths are not mentions
         tpl_words = words(tpl)
