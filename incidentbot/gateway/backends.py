@@ -75,7 +75,7 @@ class _ClientBackend:
     def _c(self, timeout: float) -> tuple[Any, dict[str, Any]]:
         raise NotImplementedError
 
-    def _do(self, timeout: float, fn: Any) -> Any:
+    def _do(self, timeout: float, fn: Any) -> dict[str, Any]:
         client, kw = self._c(timeout)
         return self._run(lambda: fn(client, kw))
 
@@ -171,7 +171,8 @@ class OpenSearchBackend(_ClientBackend):
         from opensearchpy.exceptions import ConnectionTimeout, SerializationError, TransportError
 
         try:
-            return fn()
+            out: dict[str, Any] = fn()
+            return out
         except SerializationError as exc:
             raise BackendBadResponse(f"unreadable response: {_first_line(exc)}") from None
         except ConnectionTimeout as exc:

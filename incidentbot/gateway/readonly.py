@@ -144,7 +144,7 @@ class ReadOnlyGateway:
                 raise UsageError(f"index {name!r} is outside the configured patterns {', '.join(self._patterns)}")
         return index
 
-    def _call(self, verb: str, index: str, body: Any, fn: Any) -> Any:
+    def _call(self, verb: str, index: str, body: Any, fn: Any) -> dict[str, Any]:
         """One read, bounded by the answer's deadline (or a fresh one), retried while time is left.
 
         Each attempt's request timeout is what the deadline has left, and a watchdog stops waiting
@@ -156,7 +156,7 @@ class ReadOnlyGateway:
             raise self._deadline_error(verb, index, deadline)
         started = time.perf_counter()
         retrying = Retrying(retry=retry_if_exception(_transient), reraise=True,
-                            stop=stop_after_attempt(3) | (lambda _state: deadline.remaining() < 0.5),
+                            stop=stop_after_attempt(3) | (lambda _state: deadline.remaining() < 0.5),  # type: ignore[operator]
                             wait=wait_exponential(multiplier=0.2, max=2))
         attempts = {"n": 0}
 
@@ -165,7 +165,7 @@ class ReadOnlyGateway:
             return fn(client, deadline.cap(self._settings.request_timeout_s))
 
         try:
-            result = call_within(lambda: retrying(attempt), deadline.remaining(), f"{verb} {index}")
+            result: dict[str, Any] = call_within(lambda: retrying(attempt), deadline.remaining(), f"{verb} {index}")
         except DeadlineExceeded:
             raise self._deadline_error(verb, index, deadline) from None
         except BackendTimeout:
@@ -243,7 +243,8 @@ class ReadOnlyGateway:
         """Why this thread's results are partial (reset with `reset_partial` at the start of an answer)."""
         if not hasattr(self._partial, "reasons"):
             self._partial.reasons = []
-        return self._partial.reasons
+        reasons: list[str] = self._partial.reasons
+        return reasons
 
     def reset_partial(self) -> None:
         self._partial.reasons = []
@@ -260,6 +261,7 @@ class ReadOnlyGateway:
             return self._checked
         client = self._client()
         names = [part.strip() for p in self._patterns for part in p.split(",") if part.strip()]
+        error: Exception | None
         timeout = min(self._settings.request_timeout_s, 15.0)
         try:
             body: Any = call_within(lambda: _retry(lambda: client.privileges(
