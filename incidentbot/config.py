@@ -86,6 +86,9 @@ class FieldOverrides(_Section):
     version: str | None = env(None, "INCIDENTBOT_FIELD_VERSION")
     trace: str | None = env(None, "INCIDENTBOT_FIELD_TRACE")
     region: str | None = env(None, "INCIDENTBOT_FIELD_REGION")
+    # the request-duration field and its unit, for indices whose duration discovery cannot name
+    duration: str | None = env(None, "INCIDENTBOT_FIELD_DURATION")
+    duration_unit: Literal["ns", "us", "ms", "s"] | None = env(None, "INCIDENTBOT_FIELD_DURATION_UNIT")
 
 
 class SearchSettings(_Section):

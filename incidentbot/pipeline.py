@@ -120,6 +120,13 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     notes = list(llm_notes)
     if parsed.phrases and text.count("\n") >= 2:
         notes.append(f"pasted log text: searched for \"{parsed.phrases[0]}\"")
+    if parsed.symptom == "latency" and not any(f.duration for f in fm.layouts()):
+        notes.append("no request-duration field found in the logs (looked for event.duration, duration_ms, "
+                     "response_time, latency, took, elapsed, request_time, http.server.request.duration; set "
+                     "INCIDENTBOT_FIELD_DURATION and INCIDENTBOT_FIELD_DURATION_UNIT): answered about errors instead")
+        parsed.symptom, parsed.percentile, parsed.slower_than_ms = "errors", None, None
+        if parsed.ask == "count" and not parsed.levels and not parsed.status:
+            parsed.ask = "investigate"
     if parsed.regions and not fm.region:
         notes.append("no region field found in the logs: the region was not filtered")
     for word, names in parsed.ambiguous.items():
@@ -145,7 +152,8 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     return Intent(question=text, ask=parsed.ask, services=parsed.services,
                   start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
                   exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
-                  traces=parsed.traces, regions=parsed.regions, group_by=parsed.group_by, notes=notes)
+                  traces=parsed.traces, regions=parsed.regions, group_by=parsed.group_by, symptom=parsed.symptom,
+                  percentile=parsed.percentile, slower_than_ms=parsed.slower_than_ms, notes=notes)
 
 
 _SINCE_CHANGE = re.compile(
@@ -265,7 +273,8 @@ def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: P
                       asked_services=intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
                       concentrations=evidence.concentrations, catalog=rt.catalog,
-                      service_rates=evidence.service_rates, priors=risk_priors(history), lines=evidence.lines)
+                      service_rates=evidence.service_rates, priors=risk_priors(history), lines=evidence.lines,
+                      symptom="latency" if evidence.latency is not None else "errors")
         suspects = rank_changes(changes, ctx)
     mark("ranking")
     progress("ranking", {"suspects": suspects})

@@ -95,6 +95,11 @@ def evidence_pack(answer: Answer) -> dict[str, Any]:
     if ev.onset:
         pack["onset"] = {"time": _time(ev.onset.at), "rate_before_per_min": round(ev.onset.rate_before, 1),
                          "rate_after_per_min": round(ev.onset.rate_after, 1), "cite": ev.onset_source}
+    if ev.latency is not None:  # durations in ms, as the summary may state them (cite the query named)
+        lat = ev.latency.to_json()
+        pack["latency"] = {k: lat.get(k) for k in ("unit", "method", "window", "before", "after", "onset",
+                                                   "slow_threshold_ms", "requests", "slow_requests", "source")}
+        pack["latency"]["values_in"] = "ms"
     return pack
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from incidentbot.gateway.privileges import judge_privileges
 
 log = logging.getLogger(__name__)
 
+_DS_BACKING = re.compile(r"-\d{4}\.\d{2}\.\d{2}-\d{6}$")
 WRITE_PRIVILEGES = ("write", "index", "create", "create_doc", "delete", "delete_index", "create_index", "manage", "all")
 # cluster privileges that could change data or settings; `monitor` and the read-only ones are fine
 CLUSTER_WRITE_PRIVILEGES = ("all", "manage", "manage_index_templates", "manage_ilm", "manage_pipeline",
@@ -136,11 +138,14 @@ class ReadOnlyGateway:
         """Every name in a comma list must be a configured name or match one.
 
         A configured pattern may itself be a comma list (`logs-a,logs-b`): each of its parts counts.
+        A data stream's backing index (`.ds-logs-app-default-2026.03.14-000001`) counts as its stream
+        (`logs-app-default`), which the patterns name.
         """
         allowed = [part.strip() for p in self._patterns for part in p.split(",") if part.strip()]
         for name in index.split(","):
             name = name.strip()
-            if not name or not any(name == p or fnmatch.fnmatchcase(name, p) for p in allowed):
+            stream = _DS_BACKING.sub("", name[4:]) if name.startswith(".ds-") else name
+            if not name or not any(n == p or fnmatch.fnmatchcase(n, p) for p in allowed for n in (name, stream)):
                 raise UsageError(f"index {name!r} is outside the configured patterns {', '.join(self._patterns)}")
         return index
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change
-from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
+from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern, human_ms
 from incidentbot.core.timeutil import human_duration, parse_instant
 from incidentbot.ranking.history import NEUTRAL, Prior
 
@@ -51,6 +51,8 @@ class Context:
     service_rates: dict[str, tuple[float, float]] = field(default_factory=dict)
     priors: dict[tuple[str, str], Prior] = field(default_factory=dict)
     lines: list[EvidenceLine] = field(default_factory=list)
+    # "latency": failing_services are the services that got slow, service_rates their p95 before/after (ms)
+    symptom: str = "errors"
 
 
 @dataclass
@@ -185,10 +187,14 @@ def service_relation(change: Change, ctx: Context) -> FactorResult:
     """The changed service is failing, is asked about, or is something they depend on."""
     svc = change.service
     failing = set(ctx.failing_services)
+    slow = ctx.symptom == "latency"
     if svc in failing and svc in ctx.asked_services:
-        return FactorResult("service", 1.0, f"changed {svc}, the service asked about, whose errors rose")
+        what = "which got slow" if slow else "whose errors rose"
+        return FactorResult("service", 1.0, f"changed {svc}, the service asked about, {what}")
     if svc in failing:
         b, a = ctx.service_rates.get(svc, (0.0, 0.0))
+        if slow:
+            return FactorResult("service", 1.0, f"p95 latency of {svc} rose from {human_ms(b)} to {human_ms(a)}")
         return FactorResult("service", 1.0, f"errors in {svc} rose from {b:.1f}/min to {a:.1f}/min")
     dependents = [s for s in (ctx.asked_services + ctx.failing_services) if ctx.catalog.distance(s, svc)]
     if dependents:

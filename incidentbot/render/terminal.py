@@ -8,6 +8,7 @@ from incidentbot.core.answer import Answer
 from incidentbot.core.change import ChangeReport
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import iso
+from incidentbot.core.evidence import human_ms
 from incidentbot.render.sparkline import sparkline
 
 WIDTH = 100
@@ -32,6 +33,15 @@ def render_answer(answer: Answer) -> str:
     if ev.histogram and ev.histogram.failing:
         out.append(f"Rate:  {sparkline(ev.histogram.failing, ev.onset.index if ev.onset else None)}  "
                    f"(failing lines per {ev.histogram.bucket_s // 60 or 1} min, | = onset)")
+    if ev.latency:
+        lat = ev.latency
+        def pct(values: dict[str, float | None] | None) -> str:
+            return ", ".join(f"{k} {human_ms(v)}" for k, v in (values or {}).items()) or "n/a"
+        out.append(f"Latency ({lat.field_name}, {lat.unit}; {lat.method}; [{lat.source}]): window {pct(lat.window)}")
+        if lat.before is not None or lat.after is not None:
+            out.append(f"  before the onset {pct(lat.before)}; after {pct(lat.after)}")
+        for key, values, n in lat.by_group[:10]:
+            out.append(f"  {key}: {pct(values)} ({n} requests)")
     if ev.affected_services:
         out.append("Failing services: " + ", ".join(ev.affected_services))
     for c in ev.concentrations:
