@@ -206,7 +206,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = settings_from(es_url=server.url, logs_index=scenario.logs_index,
                                  changes_index=scenario.changes_index, catalog_path=catalog,
                                  at=args.at or scenario.now)
-        rt = Runtime.create(settings, env={})
+        # the demo reads only its own changes, whatever change sources the environment configures
+        settings = settings.replace(changes={"es_index": {"index": scenario.changes_index}})
+        rt = Runtime.create(settings)
         print(f"asking as of {scenario.now}: {question}\n", file=sys.stderr)
         answer = _remembered(rt, question)
         if args.json:

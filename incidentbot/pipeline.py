@@ -224,12 +224,12 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
         timing = {"intent": (time.perf_counter() - clock) * 1000}
         (progress or _no_progress)("intent", {"intent": intent})
         return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock,
-                             investigation_id=investigation_id)
+                             investigation_id=investigation_id, recall=context is None)
 
 
 def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
                   timing: dict[str, float] | None = None, clock: float | None = None,
-                  investigation_id: str | None = None) -> Answer:
+                  investigation_id: str | None = None, recall: bool = True) -> Answer:
     """The typed entry: an intent in, an answer out (evidence, changes, ranking, summary).
 
     `timing` and `clock` carry the time already spent on the question (by
@@ -238,11 +238,12 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
     """
     with answer_deadline(rt.settings.answer_deadline_s):
         rt.gateway.reset_partial()
-        return _answer_intent(intent, rt, at, progress or _no_progress, timing, clock, investigation_id)
+        return _answer_intent(intent, rt, at, progress or _no_progress, timing, clock, investigation_id, recall)
 
 
 def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: Progress,
-                   timing: dict[str, float] | None, clock: float | None, investigation_id: str | None) -> Answer:
+                   timing: dict[str, float] | None, clock: float | None, investigation_id: str | None,
+                   recall: bool) -> Answer:
     clock = time.perf_counter() if clock is None else clock
     timing = {} if timing is None else timing
 
@@ -283,7 +284,8 @@ def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: P
             answer.notes.append(f"change source {status.name} failed: {status.error}")
         if status.truncated:
             answer.notes.append(f"change source {status.name}: {status.truncated}")
-    _recall(answer, rt)
+    if recall:  # a follow-up in a thread: its first answer already said what was seen before
+        _recall(answer, rt)
     mark("total")
     return answer
 

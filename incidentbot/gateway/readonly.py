@@ -144,7 +144,7 @@ class ReadOnlyGateway:
                 raise UsageError(f"index {name!r} is outside the configured patterns {', '.join(self._patterns)}")
         return index
 
-    def _call(self, verb: str, index: str, body: Any, fn: Any) -> Any:
+    def _call(self, verb: str, index: str, body: Any, fn: Any) -> dict[str, Any]:
         """One read, bounded by the answer's deadline (or a fresh one), retried while time is left.
 
         Each attempt's request timeout is what the deadline has left, and a watchdog stops waiting
@@ -165,7 +165,7 @@ class ReadOnlyGateway:
             return fn(client, deadline.cap(self._settings.request_timeout_s))
 
         try:
-            result = call_within(lambda: retrying(attempt), deadline.remaining(), f"{verb} {index}")
+            result: dict[str, Any] = call_within(lambda: retrying(attempt), deadline.remaining(), f"{verb} {index}")
         except DeadlineExceeded:
             raise self._deadline_error(verb, index, deadline) from None
         except BackendTimeout:

@@ -33,6 +33,7 @@ from incidentbot.slack.charts import upload_chart
 from incidentbot.slack.dedupe import dedupe_middleware
 from incidentbot.slack.progress import ProgressMessage
 from incidentbot.telemetry.logs import answered
+from incidentbot.telemetry.metrics import observe_failure
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +109,15 @@ def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | N
     try:
         answer = investigate(question, deps.rt, progress=pm.stage, context=context)
     except UsageError as exc:
+        observe_failure("slack", "not_answerable")
         pm.fail(f":grey_question: I can't answer that as asked: {bk.safe(str(exc))}")
         return
     except StoreUnreachable as exc:
+        observe_failure("slack", "store_unreachable")
         pm.fail(f":rotating_light: {store_trouble(exc)}, so I have no answer: {bk.safe(str(exc))}")
         return
     except Exception:
+        observe_failure("slack", "failed")
         error_id = new_error_id()
         # a question may be a pasted log with secrets in it: masked (and cut) before it reaches the logs
         log.exception("investigation failed (error id %s) for %r", error_id, mask_secrets(question)[:500])
