@@ -75,7 +75,7 @@ class _ClientBackend:
     def _c(self, timeout: float) -> tuple[Any, dict[str, Any]]:
         raise NotImplementedError
 
-    def _do(self, timeout: float, fn: Any) -> Any:
+    def _do(self, timeout: float, fn: Any) -> dict[str, Any]:
         client, kw = self._c(timeout)
         return self._run(lambda: fn(client, kw))
 

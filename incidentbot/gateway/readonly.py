@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tenacity import Retrying, retry, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity.stop import stop_base
 
 from incidentbot.config import Settings
 from incidentbot.core.deadline import Deadline, DeadlineExceeded, call_within, current_deadline
@@ -83,6 +84,16 @@ def _transient(exc: BaseException) -> bool:
 
 _retry = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
                wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
+
+
+class stop_before_delay_left(stop_base):  # noqa: N801 - named like tenacity's own stop conditions
+    """Stop retrying when less than half a second of the answer's deadline is left."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.deadline.remaining() < 0.5
 
 
 def _size(obj: Any) -> int:
@@ -156,7 +167,7 @@ class ReadOnlyGateway:
             raise self._deadline_error(verb, index, deadline)
         started = time.perf_counter()
         retrying = Retrying(retry=retry_if_exception(_transient), reraise=True,
-                            stop=stop_after_attempt(3) | (lambda _state: deadline.remaining() < 0.5),
+                            stop=stop_after_attempt(3) | stop_before_delay_left(deadline),
                             wait=wait_exponential(multiplier=0.2, max=2))
         attempts = {"n": 0}
 
@@ -243,7 +254,8 @@ class ReadOnlyGateway:
         """Why this thread's results are partial (reset with `reset_partial` at the start of an answer)."""
         if not hasattr(self._partial, "reasons"):
             self._partial.reasons = []
-        return self._partial.reasons
+        reasons: list[str] = self._partial.reasons
+        return reasons
 
     def reset_partial(self) -> None:
         self._partial.reasons = []
@@ -265,7 +277,7 @@ class ReadOnlyGateway:
             body: Any = call_within(lambda: _retry(lambda: client.privileges(
                 names, list(WRITE_PRIVILEGES), list(CLUSTER_WRITE_PRIVILEGES), timeout))(), timeout * 3 + 3,
                 "privilege check")
-            error = None
+            error: BaseException | None = None
         except BackendConnectionError as exc:
             if not isinstance(exc, BackendBadResponse):
                 raise StoreUnreachable(self._unreachable(str(exc))) from None
