@@ -243,7 +243,7 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
 
 def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: Progress,
                    timing: dict[str, float] | None, clock: float | None, investigation_id: str | None,
-                   recall: bool) -> Answer:
+                   recall: bool = True) -> Answer:
     clock = time.perf_counter() if clock is None else clock
     timing = {} if timing is None else timing
 
@@ -294,7 +294,7 @@ LOG_STORE = "log store"
 
 
 def _recall(answer: Answer, rt: Runtime) -> None:
-    """Cite the best earlier investigation that saw the same error, in the summary's last sentence.
+    """Cite the best earlier investigation that saw the same error, in a sentence beside the summary.
 
     Added after the (verified or LLM) summary so the model never phrases a
     claim about the past; a memory failure costs only this sentence.
@@ -307,8 +307,9 @@ def _recall(answer: Answer, rt: Runtime) -> None:
         log.warning("seen-before lookup failed: %s", exc)
         answer.notes.append(f"seen-before lookup failed ({type(exc).__name__})")
         return
-    if answer.history:
-        answer.summary = f"{answer.summary} {answer.history[0].sentence()}".strip()
+    # Kept out of `summary`: the contract's summary cites only the log query, patterns,
+    # evidence and suspects (what a checker of the contract resolves); the terminal, the
+    # JSON (`seen_before`) and Slack show this sentence with its [H1] beside the summary.
 
 
 def _partial_sentence(answer: Answer, store_failed: str | None) -> str:

@@ -63,6 +63,7 @@ class Answer:
             "suspects": [s.to_json() for s in self.suspects],
             "changes": [c.to_json() for c in self.changes],
             "summary": self.summary,
+            "seen_before": self.history[0].sentence() if self.history else None,
             "history": [h.to_json() for h in self.history],
             "queries": [q.to_json() for q in ev.queries[1:]],
             "sources": [s.model_dump(exclude_none=True) for s in self.sources],

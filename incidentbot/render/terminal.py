@@ -59,6 +59,7 @@ def render_answer(answer: Answer) -> str:
         out.append("")
     if answer.history:
         out.append("Seen before")
+        out.append(_wrap(answer.history[0].sentence(), "  "))
         for h in answer.history:
             cause = f", cause marked: {h.cause}" if h.cause else ""
             out.append(f"  [{h.id}] {iso(h.at)} {h.where()}: suspected {h.suspected or 'nothing'}{cause} "
