@@ -8,13 +8,12 @@ every source reached the answer, however many.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support.fakehttp import FakeServer, json_reply
-from support.fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 from kubernetes.client import Configuration
+from support.fakehttp import FakeServer, fake_env, json_reply, server  # noqa: F401  (pytest fixtures)
 
 from incidentbot.changes.gather import gather_changes
 from incidentbot.changes.sources.argocd import ArgoCDSource
@@ -24,7 +23,6 @@ from incidentbot.changes.sources.kubernetes import KubernetesSource
 from incidentbot.changes.sources.launchdarkly import LaunchDarklySource
 from incidentbot.changes.sources.ndjson_file import NdjsonFileSource
 
-UTC = timezone.utc
 START = datetime(2026, 3, 14, 13, 0, tzinfo=UTC)
 END = datetime(2026, 3, 14, 14, 32, tzinfo=UTC)
 API = "/api/v3/repos/acme/payments"
