@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         if args.audit_command == "show":
             return _show(store, args, out)
-        rows = store.list(_filter(args))
+        rows = store.search(_filter(args))
         if args.audit_command == "list":
             if args.json:
                 out.write(json.dumps({"investigations": [_summary(r) for r in rows]}, ensure_ascii=False) + "\n")

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from incidentbot.core.errors import IncidentBotError, UsageError
+from incidentbot.core.mask import install_log_masking, mask_secrets
 
 log = logging.getLogger("incidentbot")
 
@@ -205,7 +206,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = settings_from(es_url=server.url, logs_index=scenario.logs_index,
                                  changes_index=scenario.changes_index, catalog_path=catalog,
                                  at=args.at or scenario.now)
-        rt = Runtime.create(settings, env={})
+        # the demo reads only its own changes, whatever change sources the environment configures
+        settings = settings.replace(changes={"es_index": {"index": scenario.changes_index}})
+        rt = Runtime.create(settings)
         print(f"asking as of {scenario.now}: {question}\n", file=sys.stderr)
         answer = _remembered(rt, question)
         if args.json:
@@ -252,13 +255,14 @@ COMMANDS = {"ask": cmd_ask, "whatchanged": cmd_whatchanged, "load": cmd_load, "d
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="incidentbot: %(levelname)s: %(message)s", stream=sys.stderr)
+    install_log_masking()
     for noisy in ("elastic_transport", "elasticsearch", "urllib3", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except IncidentBotError as exc:
-        for line in str(exc).splitlines() or [""]:  # settings errors: one line per problem
+        for line in mask_secrets(str(exc)).splitlines() or [""]:  # settings errors: one line per problem
             sys.stderr.write(f"incidentbot: {line}\n")
         return exc.exit_code
     except KeyboardInterrupt:
@@ -267,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: one line, the traceback only on request
         if os.environ.get("INCIDENTBOT_DEBUG"):
             raise
-        sys.stderr.write(f"incidentbot: internal error: {type(exc).__name__}: {exc} "
+        sys.stderr.write(f"incidentbot: internal error: {type(exc).__name__}: {mask_secrets(str(exc))} "
                          "(set INCIDENTBOT_DEBUG=1 for the traceback)\n")
         return 1
 

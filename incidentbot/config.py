@@ -359,9 +359,12 @@ class Settings(BaseSettings):
     def _instant(cls, value: Any) -> Any:
         if isinstance(value, str):
             try:
-                return parse_instant(value)
+                value = parse_instant(value)
             except ValueError:
                 raise ValueError(f"must be an ISO 8601 time, not {value!r}") from None
+        if isinstance(value, datetime) and not 1971 <= value.year <= 9998:
+            # the pipeline reaches 14 days back and forward from it: year 1 overflowed
+            raise ValueError(f"must lie between the years 1971 and 9998, not {value.isoformat()}")
         return value
 
     @field_validator("catalog_path")
@@ -466,7 +469,7 @@ def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> 
 
     Raises SettingsError (a UsageError, exit 2) listing every problem, one per line.
     """
-    values = {key: value for key, value in overrides.items() if value is not None}
+    values: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
     if isinstance(values.get("catalog_path"), str):
         values["catalog_path"] = Path(str(values["catalog_path"]))
     with _environment(env):

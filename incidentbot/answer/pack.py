@@ -18,7 +18,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from incidentbot.core.mask import mask_secrets, neutralise_mentions
+from incidentbot.core.mask import mask_secrets, mask_tree, neutralise_mentions
 from incidentbot.core.answer import Answer
 from incidentbot.answer.verify import NUMBER
 from incidentbot.core.timeutil import hhmm, iso, parse_instant
@@ -100,8 +100,8 @@ def evidence_pack(answer: Answer) -> dict[str, Any]:
 
 def render_pack(pack: dict[str, Any]) -> str:
     """The user message: the facts as JSON, then the untrusted text between the data markers."""
-    facts = {k: v for k, v in pack.items() if k != "untrusted_data"}
-    data = pack.get("untrusted_data", {})
+    facts = mask_tree({k: v for k, v in pack.items() if k != "untrusted_data"})
+    data = mask_tree(pack.get("untrusted_data", {}))
     return ("EVIDENCE PACK (facts computed by our tools; cite their ids):\n"
             + json.dumps(facts, indent=1, ensure_ascii=False, default=str)
             + f"\n\n{DATA_BEGIN}\n" + json.dumps(data, indent=1, ensure_ascii=False) + f"\n{DATA_END}\n")

@@ -27,6 +27,8 @@ class Answer:
     sources: list[SourceStatus]
     timing_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    # Why the counts are lower bounds (server-side timeouts, failed shards, the answer deadline); empty = exact.
+    partial: list[str] = field(default_factory=list)
     # Ties the answer to its audit record, its feedback buttons and its logs.
     investigation_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     # Earlier investigations that saw the same error ("seen before"), cited as [H1].
@@ -65,6 +67,8 @@ class Answer:
             "queries": [q.to_json() for q in ev.queries[1:]],
             "sources": [s.model_dump(exclude_none=True) for s in self.sources],
             "notes": self.notes,
+            "partial": bool(self.partial),
+            "partial_reasons": list(self.partial),
             "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
         }
 

@@ -52,7 +52,7 @@ class Change(BaseModel):
             return self.started_at
         return self.timestamp
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The contract's JSON shape (`@timestamp` in UTC with a Z)."""
         d = self.model_dump(by_alias=True, exclude_none=True)
         d["@timestamp"] = self.timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -68,6 +68,8 @@ class SourceStatus(BaseModel):
     ok: bool
     error: str | None = None
     count: int = 0
+    # set when the source had more than it was allowed to read: what was kept and why
+    truncated: str | None = None
 
 
 

@@ -83,7 +83,8 @@ class Recaller:
         return found
 
     def _cited_lines(self, m: _Match) -> list[dict[str, Any]]:
-        record = m.row.record or {}
+        full = self.store.get(m.row.id)
+        record = (full.record if full is not None else None) or {}
         lines = [e for e in record.get("evidence") or [] if e.get("index") and e.get("doc_id")]
         if m.on == "pattern":
             ids = {p.get("id") for p in record.get("patterns") or [] if p.get("template") == m.row.top_template}

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, func, select
+from sqlalchemy import Engine, create_engine, delete, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from incidentbot.core.answer import Answer
 from incidentbot.core.errors import UsageError
@@ -57,8 +57,11 @@ class AuditStore:
             self.engine = _engine(url)
             upgrade(self.engine)
         except SQLAlchemyError as exc:
+            cause = getattr(exc, "orig", None) or exc
             raise UsageError(f"the audit database ({safe_url(url)}) cannot be opened: "
-                             f"{type(exc.orig or exc).__name__}: {str(exc.orig or exc).splitlines()[0]}") from None
+                             f"{type(cause).__name__}: {str(cause).splitlines()[0]}") from None
+        except OSError as exc:  # the SQLite file's folder cannot be created
+            raise UsageError(f"the audit database ({safe_url(url)}) cannot be opened: {exc}") from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._purge_lock = threading.Lock()
         self._last_purge: datetime | None = None
@@ -115,7 +118,7 @@ class AuditStore:
             rows = s.scalars(select(Investigation).where(Investigation.id.like(f"{prefix}%")).limit(2)).all()
         return rows[0] if len(rows) == 1 else None
 
-    def list(self, flt: Filter) -> list[Investigation]:
+    def search(self, flt: Filter) -> list[Investigation]:
         """Newest first by when the question was asked."""
         q = select(Investigation)
         if flt.since:
@@ -133,9 +136,15 @@ class AuditStore:
         with self._session() as s:
             return list(s.scalars(q).all())
 
-    def candidates(self, exclude: str, limit: int = 2000) -> list[Investigation]:
-        """Earlier investigations that could have seen the same thing (for "seen before")."""
-        q = (select(Investigation).where(Investigation.id != exclude)
+    def candidates(self, exclude: str, limit: int = 5000) -> list[Investigation]:
+        """Earlier investigations that could have seen the same thing (for "seen before"), newest first.
+
+        Without their JSON record (read with `get` for the few that match), so
+        scanning thousands of past investigations stays cheap.
+        """
+        q = (select(Investigation).options(defer(Investigation.record))
+             .where(Investigation.id != exclude,
+                    or_(Investigation.top_template.is_not(None), Investigation.culprit_change_id.is_not(None)))
              .order_by(Investigation.created_at.desc()).limit(limit))
         with self._session() as s:
             return list(s.scalars(q).all())
@@ -152,7 +161,7 @@ class AuditStore:
             old = select(Investigation.id).where(Investigation.created_at < cutoff)
             s.execute(delete(FeedbackRow).where(FeedbackRow.investigation_id.in_(old)))
             s.execute(delete(InvestigationService).where(InvestigationService.investigation_id.in_(old)))
-            gone = s.execute(delete(Investigation).where(Investigation.created_at < cutoff)).rowcount or 0
+            gone = getattr(s.execute(delete(Investigation).where(Investigation.created_at < cutoff)), "rowcount", 0) or 0
             s.execute(delete(FeedbackRow).where(FeedbackRow.at < cutoff))
         self._last_purge = now_utc()
         if gone:

@@ -216,13 +216,43 @@ def blast_radius(change: Change, ctx: Context) -> FactorResult:
     return FactorResult("blast_radius", 0.0, None)
 
 
+MIN_TIE_COUNT = 3
+ONSET_SLACK = timedelta(minutes=2)
+
+
+def rose_with_onset(p: Pattern, ctx: Context) -> bool:
+    """A new pattern that began with the symptom (not before it) and is more than a line or two.
+
+    Only such a pattern is an effect; a line that merely mentions a change (a deploy log quoting its
+    title, a precursor warning) must not vouch for that change.
+    """
+    if not p.new or p.precursor or p.count < MIN_TIE_COUNT:
+        return False
+    if ctx.onset is None or not p.first_seen:
+        return True  # no onset or no first time to compare: the other conditions decide
+    try:
+        return parse_instant(p.first_seen) >= ctx.onset - ONSET_SLACK
+    except ValueError:
+        return False
+
+
+def _quotes_title(template: str, change: Change) -> bool:
+    """The pattern is the change announcing itself: its title verbatim, or nearly all its distinctive words."""
+    title_text = " ".join(re.findall(r"[a-z0-9]+", change.title.lower()))
+    tpl_text = " ".join(re.findall(r"[a-z0-9]+", template.lower()))
+    if len(title_text.split()) >= 3 and f" {title_text} " in f" {tpl_text} ":
+        return True
+    title = words(change.title)
+    return len(title) >= 4 and len(title & words(template)) >= 0.8 * len(title)
+
+
 def evidence_tie(change: Change, ctx: Context) -> FactorResult:
-    """New error patterns or concentrations that mention what the change touched."""
+    """New error patterns that rose with the onset, or concentrations, that mention what the change touched."""
     vocab = change_words(change)
     best = 0.0
     reason = None
     for p in ctx.patterns:
-        if not p.new:
+        if not rose_with_onset(p, ctx) or _quotes_title(p.template, change):
             continue
         tpl = " ".join(t for t in p.template.lower().split() if "/" not in t)  # API paths are not mentions
         tpl_words = words(tpl)

@@ -6,6 +6,7 @@ import textwrap
 
 from incidentbot.core.answer import Answer
 from incidentbot.core.change import ChangeReport
+from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import iso
 from incidentbot.render.sparkline import sparkline
 
@@ -76,7 +77,7 @@ def render_answer(answer: Answer) -> str:
     out.append("Sources: " + ", ".join(f"{s.name} {'ok' if s.ok else 'FAILED: ' + (s.error or '')}" for s in answer.sources))
     for note in answer.notes:
         out.append("Note: " + note)
-    return "\n".join(out)
+    return mask_secrets("\n".join(out))  # the one masking step, on everything printed
 
 
 def render_changes(report: ChangeReport) -> str:
@@ -102,4 +103,4 @@ def render_changes(report: ChangeReport) -> str:
             out.append(f"\nSource {s.name} FAILED: {s.error}")
     for note in report.notes:
         out.append("Note: " + note)
-    return "\n".join(out)
+    return mask_secrets("\n".join(out))

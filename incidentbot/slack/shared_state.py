@@ -46,8 +46,8 @@ class SignedCodec:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         return hmac.new(self._key, data, hashlib.sha256).digest() + data
 
-    def loads(self, raw: bytes | None) -> Any:
-        if not raw or len(raw) < 32:
+    def loads(self, raw: Any) -> Any:
+        if not isinstance(raw, bytes) or len(raw) < 32:
             return None
         mac, data = raw[:32], raw[32:]
         if not hmac.compare_digest(mac, hmac.new(self._key, data, hashlib.sha256).digest()):

@@ -22,6 +22,7 @@ from support.fakeslack import (
     BOT_TOKEN,
     SECRET,
     FakeSlackAPI,
+    action_form,
     event_body,
     final_update,
     mention,
@@ -30,10 +31,9 @@ from support.fakeslack import (
 )
 from support.memoryhelp import first_question, one_server
 
-from incidentbot.core.answer import Answer
+from incidentbot.render.blocks import ACTION_SHOW_EVIDENCE
 from incidentbot.slack.app import Workers
 from incidentbot.slack.shared_state import (
-    RedisAnswerStore,
     RedisChannelSlots,
     SignedCodec,
     connect,
@@ -138,9 +138,13 @@ def test_a_follow_up_on_the_other_replica_keeps_the_threads_context(replicas):
     assert "shipping-api" in json.dumps(second.params["blocks"]), "the services of the thread's first question"
     assert all(p.params.get("thread_ts") == ev["ts"] for p in api.of("chat.postMessage", channel))
 
+    odd = mention("CREPLICA4", "why is zzqx-nonexistent-svc failing?")
+    assert b.event(odd).status == 200
+    api.wait_for(lambda x: answer_to(x, "CREPLICA4", 0), timeout=120)
     with urllib.request.urlopen(b.base + "/metrics", timeout=10) as resp:
         metrics = resp.read().decode()
     assert re.search(r'incidentbot_questions_total\{door="slack",outcome="answered"\} [1-9]', metrics), metrics[:1500]
+    assert re.search(r'incidentbot_questions_total\{door="slack",outcome="not_answerable"\} 1\.0', metrics)
     assert re.search(r'incidentbot_search_requests_total\{verb="msearch"\} [1-9]', metrics)
     assert re.search(r'incidentbot_search_bytes_total\{direction="in"\} [1-9]', metrics)
     assert "incidentbot_answer_seconds_bucket" in metrics
@@ -150,18 +154,28 @@ def test_a_follow_up_on_the_other_replica_keeps_the_threads_context(replicas):
     assert all(set(e) >= {"time", "level", "logger", "message"} for e in events)
 
 
-def test_answers_behind_buttons_and_channel_limits_are_shared(redis_server, es_url):
+def test_a_button_on_the_other_replica_reads_the_answer_from_redis(replicas):
+    api, a, b, sc = replicas
+    channel = "CREPLICA3"
+    ev = mention(channel, first_question(sc)["ask"])
+    assert a.event(ev).status == 200
+    answer = api.wait_for(lambda x: answer_to(x, channel, 0), timeout=120)
+    key = next(el["value"] for blk in answer.params["blocks"] if blk["type"] == "actions"
+               for el in blk["elements"] if el.get("action_id") == ACTION_SHOW_EVIDENCE)
+    posts_before = len(api.of("chat.postMessage", channel))
+    form = action_form(ACTION_SHOW_EVIDENCE, key, channel, answer.params["ts"], f"{api.base}/respond/{channel}")
+    assert post(b.url, form, "application/x-www-form-urlencoded").status == 200
+    shown = api.wait_for(lambda x: x.of("chat.postMessage", channel)[posts_before:], timeout=60)
+    assert shown[0].params.get("thread_ts") == ev["ts"] and "Evidence" in json.dumps(shown[0].params)
+    assert not api.of("chat.postEphemeral", channel), "replica B found A's answer: no 'no longer in memory'"
+
+
+def test_signed_values_and_channel_limits_are_shared(redis_server, es_url):
     client = connect(redis_server.url)
-    store_a = RedisAnswerStore(client, SignedCodec("secret"))
-    store_b = RedisAnswerStore(connect(redis_server.url), SignedCodec("secret"))
-    forger = RedisAnswerStore(client, SignedCodec("another key"))
-    answer = Answer.__new__(Answer)  # the store keeps whatever answer it is given; its fields are not read here
-    answer.__dict__.update({"question": "q", "investigation_id": "abc"})
-    key = store_a.put(answer, "C1", "1.2")
-    got = store_b.get(key)
-    assert got is not None and got.answer.investigation_id == "abc" and got.thread_ts == "1.2"
-    assert forger.get(key) is None, "a value signed with another key is refused, never unpickled"
-    assert store_b.get("nosuchkey") is None
+    value = SignedCodec("secret").dumps({"investigation_id": "abc"})
+    assert SignedCodec("secret").loads(value) == {"investigation_id": "abc"}
+    assert SignedCodec("another key").loads(value) is None, "a value signed with another key is refused, never unpickled"
+    assert SignedCodec("secret").loads(b"x" * 40) is None
 
     one, two = Workers(max_workers=2, per_channel=1, slots=RedisChannelSlots(client)), \
         Workers(max_workers=2, per_channel=1, slots=RedisChannelSlots(connect(redis_server.url)))

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 from matplotlib.dates import date2num
 
-from support.servers import scenario_args
 from incidentbot.config import settings_from
 from incidentbot.pipeline import Runtime, investigate
 from incidentbot.render.chart import ChartData, build_figure, chart_data, render_png
@@ -48,7 +47,7 @@ def test_fixture_chart_marks_onset_and_suspects(scenarios, es_url) -> None:
     top = next(p for p in answer.evidence.patterns if p.new)
     assert top.series is not None and len(top.series) == len(data.times)
     # the pattern's lines per bucket add up to its exact count in the window, at most what the histogram spans
-    assert 0 < sum(top.series) and max(top.series) <= max(data.failing)
+    assert sum(top.series) > 0 and max(top.series) <= max(data.failing)
     assert _png_size(render_png(data)) == (800, 320)
 
 
