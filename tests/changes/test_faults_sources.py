@@ -70,9 +70,9 @@ def test_launchdarkly_does_not_follow_a_next_link_to_another_host(server: FakeSe
 def test_an_absolute_url_to_another_host_is_refused_outright(server: FakeServer, other: FakeServer) -> None:
     from incidentbot.changes.sources._http import ReadOnlyHttp
 
-    with ReadOnlyHttp("github:x", server.url, {"Authorization": "Bearer t"}) as http:
-        with pytest.raises(SourceError, match="refused to send our credentials"):
-            http.get(f"{other.url}/anything")
+    with ReadOnlyHttp("github:x", server.url, {"Authorization": "Bearer t"}) as http, \
+            pytest.raises(SourceError, match="refused to send our credentials"):
+        http.get(f"{other.url}/anything")
     assert other.requests == []
 
 
