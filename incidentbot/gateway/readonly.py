@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tenacity import Retrying, retry, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity.stop import stop_base
 
 from incidentbot.config import Settings
 from incidentbot.core.deadline import Deadline, DeadlineExceeded, call_within, current_deadline
@@ -85,6 +86,16 @@ def _transient(exc: BaseException) -> bool:
 
 _retry = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
                wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
+
+
+class stop_before_delay_left(stop_base):  # noqa: N801 - named like tenacity's own stop conditions
+    """Stop retrying when less than half a second of the answer's deadline is left."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.deadline.remaining() < 0.5
 
 
 def _size(obj: Any) -> int:
@@ -161,7 +172,7 @@ class ReadOnlyGateway:
             raise self._deadline_error(verb, index, deadline)
         started = time.perf_counter()
         retrying = Retrying(retry=retry_if_exception(_transient), reraise=True,
-                            stop=stop_after_attempt(3) | (lambda _state: deadline.remaining() < 0.5),  # type: ignore[operator]
+                            stop=stop_after_attempt(3) | stop_before_delay_left(deadline),
                             wait=wait_exponential(multiplier=0.2, max=2))
         attempts = {"n": 0}
 
@@ -266,13 +277,12 @@ class ReadOnlyGateway:
             return self._checked
         client = self._client()
         names = [part.strip() for p in self._patterns for part in p.split(",") if part.strip()]
-        error: Exception | None
         timeout = min(self._settings.request_timeout_s, 15.0)
         try:
             body: Any = call_within(lambda: _retry(lambda: client.privileges(
                 names, list(WRITE_PRIVILEGES), list(CLUSTER_WRITE_PRIVILEGES), timeout))(), timeout * 3 + 3,
                 "privilege check")
-            error = None
+            error: BaseException | None = None
         except BackendConnectionError as exc:
             if not isinstance(exc, BackendBadResponse):
                 raise StoreUnreachable(self._unreachable(str(exc))) from None
