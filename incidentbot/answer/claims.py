@@ -23,12 +23,11 @@ import re
 from collections.abc import Iterable
 
 _UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "a", "an", "and"], key=len, reverse=True))
-_NUMBER_RUN = re.compile(rf"\b(?:(?:{_NUMBER_WORD})(?:[\s-]+|$))+", re.I)
+_NUMBER_RUN = re.compile(rf"\b(?:(?:{_NUMBER_WORD})(?:[\s-]+|$))+", re.IGNORECASE)
 
 _ACTIONS = (r"roll(?:ing)?[\s-]?back|revert(?:ing)?|delete|deleting|remove|removing|drop(?:ping)?|purge|purging|"
             r"kill(?:ing)?|restart(?:ing)?|reboot(?:ing)?|scale|scaling|run|running|execute|executing|redeploy(?:ing)?|"
@@ -39,11 +38,11 @@ _ACTIONS = (r"roll(?:ing)?[\s-]?back|revert(?:ing)?|delete|deleting|remove|remov
             r"page|paging|escalate|escalating|block(?:ing)?|ban(?:ning)?|clear(?:ing)?|rebuild(?:ing)?|"
             r"migrate|migrating|pause|pausing|suspend(?:ing)?")
 _IMPERATIVE = re.compile(rf"^(?:\W|now|immediately|please|then|first|next|quickly|urgently|just)*\s*(?:{_ACTIONS})"
-                         rf"(?![\w-])", re.I)
+                         rf"(?![\w-])", re.IGNORECASE)
 _ADVICE = re.compile(
     rf"\b(?:should|must|need(?:s)? to|have to|has to|ought to|recommend(?:s|ed)?|suggest(?:s|ed)?|advis(?:e|es|ed)|"
     rf"consider|try(?:ing)? to|please|let's|let us|go ahead and|it is best to|best to|urge)\b(?:\W+\w+){{0,5}}?\W+"
-    rf"(?:{_ACTIONS})(?![\w-])", re.I)
+    rf"(?:{_ACTIONS})(?![\w-])", re.IGNORECASE)
 _NAME = re.compile(r"(?<![\w<\[])#?[A-Za-z0-9][\w]*(?:[-/.:][A-Za-z0-9_]+)+|(?<![\w<\[])#\d+\b"
                    r"|(?<![\w<\[])(?=[A-Za-z_]*\d)(?=\d*[A-Za-z])[A-Za-z0-9_]{5,}\b")
 _QUOTE = re.compile(r"\u201c([^\u201d]{8,})\u201d|\"([^\"]{8,})\"")

@@ -75,7 +75,7 @@ class _ClientBackend:
     def _c(self, timeout: float) -> tuple[Any, dict[str, Any]]:
         raise NotImplementedError
 
-    def _do(self, timeout: float, fn: Any) -> Any:
+    def _do(self, timeout: float, fn: Any) -> dict[str, Any]:
         client, kw = self._c(timeout)
         return self._run(lambda: fn(client, kw))
 
@@ -121,13 +121,14 @@ class ElasticsearchBackend(_ClientBackend):
         self._client = Elasticsearch(settings.es_url, request_timeout=settings.request_timeout_s, max_retries=0,
                                      retry_on_timeout=False, verify_certs=settings.es_verify_certs, **auth)
 
-    def _run(self, fn: Any) -> Any:
+    def _run(self, fn: Any) -> dict[str, Any]:
         from elastic_transport import SerializationError
         from elasticsearch import ApiError, ConnectionTimeout, TransportError
         from elasticsearch import ConnectionError as ESConnectionError
 
         try:
-            return _body(fn())
+            out: dict[str, Any] = _body(fn())
+            return out
         except SerializationError as exc:
             raise BackendBadResponse(f"unreadable response: {_first_line(exc)}") from None
         except ApiError as exc:
@@ -171,7 +172,8 @@ class OpenSearchBackend(_ClientBackend):
         from opensearchpy.exceptions import ConnectionTimeout, SerializationError, TransportError
 
         try:
-            return fn()
+            out: dict[str, Any] = fn()
+            return out
         except SerializationError as exc:
             raise BackendBadResponse(f"unreadable response: {_first_line(exc)}") from None
         except ConnectionTimeout as exc:

@@ -27,12 +27,12 @@ from pydantic import BaseModel, ValidationError
 
 # Elasticsearch says so in words when security is off; a missing handler means no security plugin at all.
 _NO_SECURITY = re.compile(r"security must be explicitly enabled|security is (?:not enabled|disabled)"
-                          r"|no handler found for uri \[[^\]]*_security", re.I)
+                          r"|no handler found for uri \[[^\]]*_security", re.IGNORECASE)
 # OpenSearch action prefixes that change data, indices or the cluster
 _OS_WRITE_ACTIONS = re.compile(r"^(?:\*|indices:data/write|indices:admin/(?!mappings/get|get|aliases/get|resolve|"
                                r"exists|types/exists|settings/get|data_stream/get)|cluster:admin|cluster:\*|"
                                r"cluster_all|indices_all|crud|write|manage|create_index|delete|index|"
-                               r"cluster_manage|manage_)", re.I)
+                               r"cluster_manage|manage_)", re.IGNORECASE)
 _OS_READ_ONLY_ROLES = frozenset({"readall", "readall_and_monitor", "kibana_user", "opensearch_dashboards_user",
                                  "opensearch_dashboards_read_only", "anomaly_read_access", "alerting_read_access"})
 

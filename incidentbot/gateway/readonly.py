@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tenacity import Retrying, retry, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity.stop import stop_base
 
 from incidentbot.config import Settings
 from incidentbot.core.deadline import Deadline, DeadlineExceeded, call_within, current_deadline
@@ -87,6 +88,16 @@ _retry = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
                wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
 
 
+class stop_before_delay_left(stop_base):  # noqa: N801 - named like tenacity's own stop conditions
+    """Stop retrying when less than half a second of the answer's deadline is left."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.deadline.remaining() < 0.5
+
+
 def _size(obj: Any) -> int:
     import json
 
@@ -149,7 +160,7 @@ class ReadOnlyGateway:
                 raise UsageError(f"index {name!r} is outside the configured patterns {', '.join(self._patterns)}")
         return index
 
-    def _call(self, verb: str, index: str, body: Any, fn: Any) -> Any:
+    def _call(self, verb: str, index: str, body: Any, fn: Any) -> dict[str, Any]:
         """One read, bounded by the answer's deadline (or a fresh one), retried while time is left.
 
         Each attempt's request timeout is what the deadline has left, and a watchdog stops waiting
@@ -161,7 +172,7 @@ class ReadOnlyGateway:
             raise self._deadline_error(verb, index, deadline)
         started = time.perf_counter()
         retrying = Retrying(retry=retry_if_exception(_transient), reraise=True,
-                            stop=stop_after_attempt(3) | (lambda _state: deadline.remaining() < 0.5),
+                            stop=stop_after_attempt(3) | stop_before_delay_left(deadline),
                             wait=wait_exponential(multiplier=0.2, max=2))
         attempts = {"n": 0}
 
@@ -170,7 +181,7 @@ class ReadOnlyGateway:
             return fn(client, deadline.cap(self._settings.request_timeout_s))
 
         try:
-            result = call_within(lambda: retrying(attempt), deadline.remaining(), f"{verb} {index}")
+            result: dict[str, Any] = call_within(lambda: retrying(attempt), deadline.remaining(), f"{verb} {index}")
         except DeadlineExceeded:
             raise self._deadline_error(verb, index, deadline) from None
         except BackendTimeout:
@@ -248,7 +259,8 @@ class ReadOnlyGateway:
         """Why this thread's results are partial (reset with `reset_partial` at the start of an answer)."""
         if not hasattr(self._partial, "reasons"):
             self._partial.reasons = []
-        return self._partial.reasons
+        reasons: list[str] = self._partial.reasons
+        return reasons
 
     def reset_partial(self) -> None:
         self._partial.reasons = []
@@ -270,7 +282,7 @@ class ReadOnlyGateway:
             body: Any = call_within(lambda: _retry(lambda: client.privileges(
                 names, list(WRITE_PRIVILEGES), list(CLUSTER_WRITE_PRIVILEGES), timeout))(), timeout * 3 + 3,
                 "privilege check")
-            error = None
+            error: BaseException | None = None
         except BackendConnectionError as exc:
             if not isinstance(exc, BackendBadResponse):
                 raise StoreUnreachable(self._unreachable(str(exc))) from None

@@ -8,13 +8,12 @@ every source reached the answer, however many.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support.fakehttp import FakeServer, json_reply
-from support.fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 from kubernetes.client import Configuration
+from support.fakehttp import FakeServer, fake_env, json_reply, server  # noqa: F401  (pytest fixtures)
 
 from incidentbot.changes.gather import gather_changes
 from incidentbot.changes.sources.argocd import ArgoCDSource
@@ -24,7 +23,6 @@ from incidentbot.changes.sources.kubernetes import KubernetesSource
 from incidentbot.changes.sources.launchdarkly import LaunchDarklySource
 from incidentbot.changes.sources.ndjson_file import NdjsonFileSource
 
-UTC = timezone.utc
 START = datetime(2026, 3, 14, 13, 0, tzinfo=UTC)
 END = datetime(2026, 3, 14, 14, 32, tzinfo=UTC)
 API = "/api/v3/repos/acme/payments"
@@ -72,9 +70,9 @@ def test_launchdarkly_does_not_follow_a_next_link_to_another_host(server: FakeSe
 def test_an_absolute_url_to_another_host_is_refused_outright(server: FakeServer, other: FakeServer) -> None:
     from incidentbot.changes.sources._http import ReadOnlyHttp
 
-    with ReadOnlyHttp("github:x", server.url, {"Authorization": "Bearer t"}) as http:
-        with pytest.raises(SourceError, match="refused to send our credentials"):
-            http.get(f"{other.url}/anything")
+    with ReadOnlyHttp("github:x", server.url, {"Authorization": "Bearer t"}) as http, \
+            pytest.raises(SourceError, match="refused to send our credentials"):
+        http.get(f"{other.url}/anything")
     assert other.requests == []
 
 

@@ -15,7 +15,7 @@ import io
 import json
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -24,7 +24,13 @@ import pytest
 from incidentbot.answer.pack import evidence_pack, render_pack
 from incidentbot.core.answer import Answer
 from incidentbot.core.change import Change, SourceStatus
-from incidentbot.core.evidence import Concentration, EvidenceLine, LogEvidence, Pattern, QueryRecord
+from incidentbot.core.evidence import (
+    Concentration,
+    EvidenceLine,
+    LogEvidence,
+    Pattern,
+    QueryRecord,
+)
 from incidentbot.core.intent import Intent
 from incidentbot.core.mask import MaskingFilter, mask_secrets
 from incidentbot.core.suspect import Suspect
@@ -34,7 +40,6 @@ from incidentbot.render.json_out import dumps
 from incidentbot.render.terminal import render_answer
 from incidentbot.slack.app import build_client
 
-UTC = timezone.utc
 AT = datetime(2026, 3, 14, 14, 32, tzinfo=UTC)
 
 # (shape, text as it appears in the wild, the part that must never leave the process)
@@ -121,7 +126,7 @@ class _Recorder:
             def log_message(self, *args: object) -> None:
                 return None
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 rec.bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 data = b'{"ok": true, "ts": "1.0", "channel": "C1"}'
                 self.send_response(200)

@@ -17,9 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from support.faultproxy import Store, store  # noqa: F401 - the fixture
-
 from support.servers import parse_json
 
 pytestmark = pytest.mark.integration  # one noida-db with one scenario (support/faultproxy.py)
@@ -44,7 +42,7 @@ def _trickling_server() -> ThreadingHTTPServer:
         def log_message(self, *args: object) -> None:
             return None
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", "1000000")

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from support.faultproxy import ES_ROOT, OS_ROOT, FakeCluster
 
 from incidentbot.config import settings_from

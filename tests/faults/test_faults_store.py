@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from support.faultproxy import Fault, Store, store  # noqa: F401 - the fixture
-
 from support.servers import parse_json
 
 pytestmark = pytest.mark.integration  # one noida-db with one scenario (support/faultproxy.py)

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from support.fakeslack import SECRET, post
 from slack_bolt import App
+from support.fakeslack import SECRET, post
 
 from incidentbot.slack.serve import EVENTS_PATH, make_http_server, make_wsgi_app
 

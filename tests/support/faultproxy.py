@@ -23,7 +23,6 @@ import pytest
 
 from incidentbot.dev.embedded import EmbeddedSearchServer
 from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
-
 from support.servers import FIXTURES
 
 SCENARIO = "orders-inventory-deploy"

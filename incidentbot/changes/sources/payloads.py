@@ -33,14 +33,14 @@ class ArgoHistory(_Open):
     id: int | None = None
     revision: str | None = None
     revisions: list[str] | None = None
-    deployedAt: str | None = None  # noqa: N815 - the API's spelling
+    deployedAt: str | None = None
     source: dict[str, Any] | None = None
-    initiatedBy: dict[str, Any] | None = None  # noqa: N815
+    initiatedBy: dict[str, Any] | None = None
 
 
 class ArgoStatus(_Open):
     history: list[ArgoHistory] | None = None
-    operationState: dict[str, Any] | None = None  # noqa: N815
+    operationState: dict[str, Any] | None = None
 
 
 class ArgoApplication(_Open):
