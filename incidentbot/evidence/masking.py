@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from incidentbot.core.timeutil import TIMESTAMP
+
 WILDCARD = "<*>"
 
 _UNITS = (
@@ -33,8 +35,6 @@ _UNITS = (
     r"b|kb|mb|gb|tb|pb|kib|mib|gib|tib|bytes?|k|g|t|kbps|mbps|gbps|"
     r"%|x|rps|qps|ops|px|th|st|nd|rd"
 )
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _HTTP_METHOD = r"(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE)"
 
 # Technical words that contain digits but are not values.
@@ -48,12 +48,7 @@ _KEPT_WORDS = (
 _PATTERN = re.compile(
     "|".join([
         r"(?P<kept>(?<![\w.-])(?:" + _KEPT_WORDS + r")(?![\w-]))",
-        r"(?P<ts>"
-        r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?: ?(?:Z|[+-]\d{2}:?\d{2}))?"
-        r"|\d{4}/\d{2}/\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
-        r"|\d{1,2}/" + _MONTH + r"/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?"
-        r"|(?:" + _WEEKDAY + r",? )?" + _MONTH + r" {1,2}\d{1,2},?(?: \d{4})? \d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: \d{4})?"
-        r")",
+        r"(?P<ts>" + TIMESTAMP + r")",
         r"(?P<email>(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",
         r"(?P<kv>(?<![\w.-])[A-Za-z_][\w.-]{0,63}=)(?P<kvval>\"[^\"\n]{0,512}\"|'[^'\n]{0,512}'|[^\s,;&)\]}'\"]+)",
         r'(?P<request>"' + _HTTP_METHOD + r' [^"\n]{0,2048}")',

@@ -7,6 +7,7 @@ errors into two of ours, so the gateway above handles both alike.
 """
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
@@ -91,6 +92,7 @@ class ElasticsearchBackend(_ClientBackend):
     flavour = "elasticsearch"
 
     def __init__(self, settings: Settings) -> None:
+        # lazy, per backend: only the client of the cluster in use is loaded (each stack is heavy)
         from elasticsearch import Elasticsearch
 
         auth: dict[str, Any] = {}
@@ -102,6 +104,7 @@ class ElasticsearchBackend(_ClientBackend):
                                      retry_on_timeout=False, verify_certs=settings.es_verify_certs, **auth)
 
     def _run(self, fn: Any) -> Any:
+        # lazy, per backend, as in __init__ (loaded by then: this costs a dictionary lookup)
         from elasticsearch import ApiError, ConnectionTimeout, TransportError
         from elasticsearch import ConnectionError as ESConnectionError
 
@@ -126,6 +129,7 @@ class OpenSearchBackend(_ClientBackend):
     flavour = "opensearch"
 
     def __init__(self, settings: Settings) -> None:
+        # lazy, per backend: opensearch-py loads only when the cluster is OpenSearch
         from opensearchpy import OpenSearch
 
         auth: dict[str, Any] = {}
@@ -137,6 +141,7 @@ class OpenSearchBackend(_ClientBackend):
                                   retry_on_timeout=False, verify_certs=settings.es_verify_certs, **auth)
 
     def _run(self, fn: Any) -> Any:
+        # lazy, per backend, as in __init__
         from opensearchpy.exceptions import ConnectionError as OSConnectionError
         from opensearchpy.exceptions import ConnectionTimeout, TransportError
 
@@ -181,8 +186,6 @@ def detect_flavour(settings: Settings) -> str:
     headers = {"Accept": "application/json"}
     request = urllib.request.Request(settings.es_url.rstrip("/") + "/", headers=headers)
     if settings.es_username:
-        import base64
-
         token = base64.b64encode(f"{settings.es_username}:{settings.es_password or ''}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
     elif settings.es_api_key:

@@ -10,6 +10,7 @@ configuration or detected from the root endpoint, on first use.
 from __future__ import annotations
 
 import fnmatch
+import json
 import logging
 import threading
 import time
@@ -63,8 +64,6 @@ _retry = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
 
 
 def _size(obj: Any) -> int:
-    import json
-
     try:
         return len(json.dumps(obj, default=str))
     except (TypeError, ValueError):

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from incidentbot.core.timeutil import UTC
+from incidentbot.core.timeutil import UTC, parse_instant
 
 ZONES: dict[str, float] = {
     "utc": 0, "gmt": 0, "z": 0, "zulu": 0, "wet": 0, "bst": 1, "west": 1, "cet": 1, "cest": 2, "met": 1,
@@ -83,8 +83,6 @@ def _resolve(m: re.Match[str], n: str, at: datetime, default_zone: timezone | No
     """The instant named by group set `n`: an ISO time, or a clock time on the latest day not after `at`."""
     iso_text = m.group(n + "iso")
     if iso_text:
-        from incidentbot.core.timeutil import parse_instant
-
         try:
             return parse_instant(iso_text.upper().replace(" ", "T"))
         except ValueError:

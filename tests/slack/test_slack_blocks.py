@@ -10,7 +10,7 @@ import pytest
 from conftest import _servers
 from fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, mention, runtime_for
 
-from incidentbot.pipeline import ChangeReport, investigate
+from incidentbot.pipeline import change_report, investigate
 from incidentbot.render import blocks as bk
 from incidentbot.dev.scenario import load_scenario
 
@@ -94,7 +94,7 @@ def test_whatchanged_flags_risky_recent_changes():
 
     changes = [ch("d1", "deploy", "payments", 10), ch("c1", "config", "payments", 90),
                ch("r1", "rollback", "checkout", 5), ch("f1", "feature_flag", "checkout", 20)]
-    report = ChangeReport(end - timedelta(hours=2), end, [], changes, [], [])
+    report = change_report(end - timedelta(hours=2), end, [], changes, [], [])
     r = bk.changes_blocks(report)
     text = "\n".join(b["text"]["text"] for b in r.blocks if b["type"] == "section")
     lines = {line.split("|")[0].rsplit("/", 1)[-1]: line for line in text.splitlines() if "git.example" in line}
@@ -105,7 +105,7 @@ def test_whatchanged_flags_risky_recent_changes():
     assert "by ana" in text and "<!here>" not in text and "<https://git.example/d1|d1>" in text
     assert limits_ok(r.blocks)
 
-    many = ChangeReport(end - timedelta(hours=2), end, [], [ch(f"x{i}", "deploy", f"svc-{i}", i % 100) for i in range(300)],
+    many = change_report(end - timedelta(hours=2), end, [], [ch(f"x{i}", "deploy", f"svc-{i}", i % 100) for i in range(300)],
                         [], [])
     r = bk.changes_blocks(many)
     assert limits_ok(r.blocks) and "services" in r.truncated
