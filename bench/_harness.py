@@ -39,7 +39,7 @@ def runtime_for(sc: Scenario, url: str, at: str | None = None, **kw: object) -> 
 
 def load_all(url: str, scenarios: list[Scenario]) -> None:
     for sc in scenarios:
-        load_scenario(sc, url)
+        load_scenario(sc, url, force=True)
 
 
 def answered(expect_key: str) -> Iterator[tuple[Scenario, dict[str, Any], Answer]]:

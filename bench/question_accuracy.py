@@ -71,7 +71,7 @@ def ask_all(questions: list[dict[str, Any]], es_url: str) -> list[dict[str, Any]
     scenarios = {}
     for name in sorted({q["scenario"] for q in questions}):
         sc = read_scenario(FIXTURES / name)
-        load_scenario(sc, es_url)
+        load_scenario(sc, es_url, force=True)
         scenarios[name] = sc
     runtimes: dict[str, Runtime] = {}
     rows = []

@@ -1,15 +1,21 @@
-"""Suspect ranking over every fixture incident: top-1, top-3, MRR and abstention, next to two baselines.
+"""Suspect ranking over every fixture incident: top-1, top-3, MRR and abstention, next to two baselines,
+and the calibration of the confidence labels.
 
 Baselines, computed from the same answers' data: (1) the latest change before
 the onset; (2) the latest change to a service the question names, before the
 onset. Abstention: where no change caused the incident (culprit null), no
 suspect may be `high`; a baseline always names one, so it never abstains.
+Calibration: every suspect of every answer, by its label, and the share that
+is the culprit (a suspect of an incident no change caused is never right);
+the goal is high >= 90% and medium >= 50%.
 
-    python bench/ranking.py
+    python bench/ranking.py [--json rows.json]
 """
 from __future__ import annotations
 
+import json
 import logging
+import sys
 
 from _harness import answered
 
@@ -18,6 +24,16 @@ from incidentbot.core.timeutil import parse_instant
 
 def _rank(ids: list[str], culprit: str) -> int | None:
     return ids.index(culprit) + 1 if culprit in ids else None
+
+
+def calibration_table(labels: list[tuple[str, bool]]) -> str:
+    """label | suspects | share that is the culprit, as a Markdown table (README-ready)."""
+    out = ["| label | suspects | share right |", "|---|---:|---:|"]
+    for label in ("high", "medium", "low"):
+        right = [ok for lab, ok in labels if lab == label]
+        share = f"{sum(right) / len(right):.0%}" if right else "-"
+        out.append(f"| {label} | {len(right)} | {share} |")
+    return "\n".join(out)
 
 
 def main() -> None:
@@ -31,6 +47,9 @@ def main() -> None:
         rows.append({
             "name": sc.name, "culprit": q["expect"]["culprit"],
             "ours": [s.change.id for s in ans.suspects], "ours_high": any(s.confidence == "high" for s in ans.suspects),
+            "labels": [(s.confidence, s.change.id == q["expect"]["culprit"]) for s in ans.suspects],
+            "suspects": [{"id": s.change.id, "rank": s.rank, "score": round(s.score, 3), "confidence": s.confidence,
+                          "factors": {k: round(v, 3) for k, v in s.factors.items()}} for s in ans.suspects],
             "latest": [c.id for c in before],
             "latest_asked": [c.id for c in before if c.service in asked],
         })
@@ -46,6 +65,11 @@ def main() -> None:
         mrr = sum(1 / x for x in ranks if x) / len(caused)
         abstain = (sum(not r["ours_high"] for r in clean) if key == "ours" else 0)
         print(f"{label:<34} {top1:>6.0%} {top3:>6.0%} {mrr:>6.2f} {abstain:>5}/{len(clean)}")
+    print()
+    print(calibration_table([label for r in rows for label in r["labels"]]))
+    if "--json" in sys.argv:
+        with open(sys.argv[sys.argv.index("--json") + 1], "w", encoding="utf-8") as f:
+            json.dump(rows, f, indent=1)
     misses = [r for r in caused if _rank(r["ours"], r["culprit"]) != 1] + [r for r in clean if r["ours_high"]]
     for r in misses:
         print(f"miss: {r['name']}: want {r['culprit']}, ranked {r['ours'][:3]}")

@@ -1,4 +1,4 @@
-"""The command line (../shared/CONTRACT.md): load, ask, whatchanged, demo, patterns, timeline, serve.
+"""The command line (docs/contract.md): load, ask, whatchanged, demo, patterns, timeline, serve, config.
 
 Exit status: 0 answered (also "nothing found" and partial answers), 2 usage or
 configuration error or a question that cannot be answered as asked, 3 the
@@ -61,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("load", parents=[common], help="index a scenario folder (a demo and test tool; it writes)")
+    p = sub.add_parser("load", parents=[common], help="index a scenario folder (a demo and test tool: it WRITES)")
     p.add_argument("scenario")
+    p.add_argument("--force", action="store_true",
+                   help="write even into indices the configured --logs-index / --changes-index patterns read")
 
     p = sub.add_parser("demo", parents=[common], help="start an embedded search server, load the demo, answer")
     p.add_argument("question", nargs="?")
@@ -79,8 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--socket", action="store_true", help="Socket Mode (SLACK_APP_TOKEN)")
     mode.add_argument("--http", action="store_true", help="serve Slack's HTTP requests at POST /slack/events")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    p.add_argument("--port", type=int, help="HTTP port (env PORT; default 3000)")
     p.add_argument("--host", default="0.0.0.0")
+
+    p = sub.add_parser("config", parents=[common], help="print the effective settings (secrets redacted)")
+    p.add_argument("--check", action="store_true",
+                   help="also say whether the log store, each change source and the LLM answer (read-only requests)")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("patterns", help="mine the error patterns of raw log lines (file or stdin)")
     p.add_argument("file", nargs="?")
@@ -144,7 +151,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     scenario = read_scenario(args.scenario)
-    counts = load_scenario(scenario, settings.es_url)
+    print(f"incidentbot load WRITES: it deletes and re-creates {scenario.logs_index} and {scenario.changes_index} "
+          f"at {settings.es_url} (a demo and test tool; the bot itself never writes)", file=sys.stderr)
+    counts = load_scenario(scenario, settings.es_url, force=args.force,
+                           read_patterns=(settings.logs_index, settings.changes_index))
     for index, n in counts.items():
         print(f"loaded {n} documents into {index}", file=sys.stderr)
     return 0
@@ -173,7 +183,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             loaded = False
         if not loaded:
             print(f"loading the demo scenario {scenario.name!r} ({len(scenario.logs)} log lines) ...", file=sys.stderr)
-            load_scenario(scenario, server.url)
+            load_scenario(scenario, server.url, force=True)  # the demo's own server: nothing else to protect
         catalog = str(scenario.catalog_path) if scenario.catalog_path else None
         settings = settings_from(es_url=server.url, logs_index=scenario.logs_index,
                                  changes_index=scenario.changes_index, catalog_path=catalog,
@@ -206,11 +216,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # lazy: the Slack stack (slack-bolt, its adapters, waitress) loads only for `serve`
     from incidentbot.slack.serve import run
 
-    return run(args, _settings(args))
+    return run(args, _settings(args, port=args.port))
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from incidentbot.config_check import run
+
+    return run(_settings(args), check=args.check, as_json=args.json, out=sys.stdout)
 
 
 COMMANDS = {"ask": cmd_ask, "whatchanged": cmd_whatchanged, "load": cmd_load, "demo": cmd_demo,
-            "patterns": cmd_patterns, "timeline": cmd_timeline, "serve": cmd_serve}
+            "patterns": cmd_patterns, "timeline": cmd_timeline, "serve": cmd_serve, "config": cmd_config}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -221,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except IncidentBotError as exc:
-        sys.stderr.write(f"incidentbot: {exc}\n")
+        for line in str(exc).splitlines() or [""]:  # settings errors: one line per problem
+            sys.stderr.write(f"incidentbot: {line}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("incidentbot: interrupted\n")

@@ -15,7 +15,6 @@ here, so the import contract can forbid doors every stage's internals.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -27,14 +26,15 @@ from incidentbot.answer.llm_summary import summarise_timeline, write_summary
 from incidentbot.answer.summary import template_summary
 from incidentbot.answer.verify import verify_summary
 from incidentbot.changes.gather import gather_changes
-from incidentbot.changes.sources import sources_from_env
+from incidentbot.changes.naming import map_change_services
+from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
 from incidentbot.core.answer import Answer
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, ChangeReport, SourceStatus
-from incidentbot.core.errors import UsageError
+from incidentbot.core.errors import StoreUnreachable, UsageError
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.core.timeutil import iso, now_utc, parse_duration, parse_instant
@@ -66,16 +66,20 @@ class Runtime:
     change_sources: list[Any] = field(default_factory=list)
 
     @classmethod
-    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> "Runtime":
+    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> Runtime:
+        """The runtime for these settings; the change sources come from `settings.changes`, never the environment.
+
+        `env` is only accepted empty (older callers pass `env={}`): change-source
+        variables go through `settings_from(env=...)` so they are validated with the rest.
+        """
+        if env:
+            raise TypeError("Runtime.create: pass change-source variables through settings_from(env=...)")
         gateway = ReadOnlyGateway(settings)
         if check:
             gateway.check_privileges()
         catalog = Catalog.load(settings.catalog_path)
-        sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index)]
-        try:
-            sources.extend(sources_from_env(os.environ if env is None else env))
-        except ValueError as exc:
-            raise UsageError(f"change sources: {exc}") from None
+        sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index),
+                              *sources_from_settings(settings.changes)]
         return cls(settings, gateway, catalog, sources)
 
     def at(self, at: datetime | None = None) -> datetime:
@@ -160,7 +164,13 @@ def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> 
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
-    return gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.request_timeout_s)
+    """Every source's changes, each named by the log service it changed where a name maps to one."""
+    changes, statuses = gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.changes.deadline_s)
+    try:
+        known = rt.fields().services
+    except (UsageError, StoreUnreachable):  # an unreadable log store leaves the names unmapped, not the changes unread
+        known = []
+    return map_change_services(changes, [*known, *rt.catalog.names()], rt.catalog), statuses
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
@@ -209,7 +219,7 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
                       asked_services=intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
                       concentrations=evidence.concentrations, catalog=rt.catalog,
-                      service_rates=evidence.service_rates, priors=risk_priors(history))
+                      service_rates=evidence.service_rates, priors=risk_priors(history), lines=evidence.lines)
         suspects = rank_changes(changes, ctx)
     mark("ranking")
     progress("ranking", {"suspects": suspects})

@@ -1,5 +1,7 @@
 """Shared test fixtures: a real search server (started here, or INCIDENTBOT_TEST_ES_URL) with every scenario loaded.
 
+Helpers live in tests/support (import them from there, never from this file).
+
 Tests start noida-db themselves on a free port with a temporary data
 directory; with INCIDENTBOT_TEST_ES_URL set, the same tests run against that
 cluster instead (whose credential must also be able to load the fixtures, so
@@ -7,35 +9,17 @@ the privilege check is told to warn rather than refuse).
 """
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support.servers import scenario_dirs, server_params
 
-from incidentbot.cli import demo_scenario_path
 from incidentbot.dev.embedded import EmbeddedOpenSearch, EmbeddedSearchServer
 from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
 
-
-def scenario_dirs() -> list[Path]:
-    dirs = sorted(p for p in FIXTURES.iterdir() if (p / "scenario.json").is_file())
-    return dirs + [demo_scenario_path()]
-
-
-def _servers() -> list[str]:
-    """Which servers the integration tests run on: a given cluster, else noida-db and osmem-server."""
-    if os.environ.get("INCIDENTBOT_TEST_ES_URL"):
-        return ["given"]
-    wanted = os.environ.get("INCIDENTBOT_TEST_SERVERS", "noida,osmem")
-    return [s.strip() for s in wanted.split(",") if s.strip()]
-
-
-@pytest.fixture(scope="session", params=_servers())
+@pytest.fixture(scope="session", params=server_params())
 def es_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A search server: Elasticsearch's API (noida-db), OpenSearch's (osmem-server), or a real cluster."""
     if request.param == "given":
@@ -53,22 +37,15 @@ def es_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session")
 def scenarios(es_url: str) -> dict[str, Scenario]:
-    """Every scenario of fixtures/ (and the packaged demo), loaded once."""
+    """Every scenario of fixtures/ (and the packaged demo), loaded once (a test tool: it writes, so force)."""
     out: dict[str, Scenario] = {}
     for path in scenario_dirs():
         sc = read_scenario(path)
         if sc.name in out:
             continue
-        load_scenario(sc, es_url)
+        load_scenario(sc, es_url, force=True)
         out[sc.name] = sc
     return out
-
-
-def scenario_args(sc: Scenario, es_url: str) -> list[str]:
-    args = ["--es-url", es_url, "--logs-index", sc.logs_index, "--changes-index", sc.changes_index]
-    if sc.catalog_path:
-        args += ["--catalog", str(sc.catalog_path)]
-    return args
 
 
 @pytest.fixture
@@ -85,8 +62,3 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return code, captured.out, captured.err
 
     return run
-
-
-def parse_json(out: str) -> dict[str, Any]:
-    """Standard output must be one JSON object and nothing else."""
-    return json.loads(out)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, scenario_args
+from support.servers import FIXTURES, scenario_args
 
 DEMO = "orders-inventory-deploy"
 

@@ -68,11 +68,11 @@ def test_slow_pattern_probes_fall_back_to_sample_estimates(scenarios, es_url) ->
 
 def test_a_failing_change_source_is_named_and_the_answer_goes_on(scenarios, es_url, tmp_path) -> None:
     sc = scenarios[NAME]
-    settings = settings_from(env={}, es_url=es_url, logs_index=sc.logs_index, changes_index=sc.changes_index,
-                             catalog_path=str(sc.catalog_path), at=sc.now)
     broken = tmp_path / "changes.ndjson"
     broken.write_text('{"id": "x", "kind": \n')
-    rt = Runtime.create(settings, env={"INCIDENTBOT_CHANGES_FILE": str(broken)})
+    settings = settings_from(env={"INCIDENTBOT_CHANGES_FILE": str(broken)}, es_url=es_url, logs_index=sc.logs_index,
+                             changes_index=sc.changes_index, catalog_path=str(sc.catalog_path), at=sc.now)
+    rt = Runtime.create(settings)
     answer = investigate(sc.questions[0]["ask"], rt)
     failed = [s for s in answer.sources if not s.ok]
     assert [s.name for s in failed] == [f"file:{broken}"] and "1" in (failed[0].error or "")

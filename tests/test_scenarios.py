@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import parse_json, scenario_args, scenario_dirs
+from support.servers import parse_json, scenario_args, scenario_dirs
 from incidentbot.config import settings_from
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.dev.scenario import read_scenario

@@ -38,6 +38,7 @@ import os
 import re
 import sys
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -51,6 +52,7 @@ HEALTH = ("/health", "/healthz", "/ready", "/readyz", "/livez")
 #   x: exclusions ("health" or a phrase), at: "HH:MM" asked at (default: the scenario's now)
 # windows: ("last", minutes) | ("since", "HH:MM") | ("between", "HH:MM", "HH:MM")
 #          | ("around", "HH:MM") (+-15 min) | ("today",) (midnight to the question)
+#          ("since"/"between" may end with an IANA zone name: the times are that zone's wall clock)
 # --------------------------------------------------------------------------------------------
 
 Q = [
@@ -412,6 +414,72 @@ Q = [
      dict(s=["webhook-dispatcher"], w=("last", 30), l=["warn"], at="13:35")),
     ("storefront-ranker-flag", "recs-ranker 500s in the last 10 min", dict(s=["recs-ranker"], w=("last", 10), c=[500], at="20:12")),
 
+    # time zones by abbreviation, region word and IANA name, with daylight time (the dates decide the offset)
+    ("ledger-canary-deploy", "ledger-api errors since 7:30 Pacific",
+     dict(s=["ledger-api"], w=("since", "07:30", "America/Los_Angeles"), l=["error"])),
+    ("ledger-canary-deploy", "ledgr-api 500s since 8am PT??",
+     dict(s=["ledger-api"], w=("since", "08:00", "America/Los_Angeles"), c=[500])),
+    ("ledger-canary-deploy", "how many 5xx from ledger-api since 15:00 BST",
+     dict(s=["ledger-api"], w=("since", "15:00", "Europe/London"), c=["5xx"])),
+    ("ledger-canary-deploy", "statement-worker warnings from 10 ET",
+     dict(s=["statement-worker"], w=("since", "10:00", "America/New_York"), l=["warn"])),
+    ("ledger-canary-deploy", "ledger-api errors since 6:00 PT",
+     dict(s=["ledger-api"], w=("since", "06:00", "America/Los_Angeles"), l=["error"])),
+    ("ledger-canary-deploy", "account-service errors since 6:00 ET",
+     dict(s=["account-service"], w=("since", "06:00", "America/New_York"), l=["error"])),
+    ("booking-availability-pool", "availability-svc errors since the 09:12 rollout",
+     dict(s=["availability-svc"], w=("since", "09:12"), l=["error"])),
+    ("booking-availability-pool", "booking-api 502s between 5 and 5:30 ET",
+     dict(s=["booking-api"], w=("between", "05:00", "05:30", "America/New_York"), c=[502])),
+    ("booking-availability-pool", "any 5xx on search-gateway since 10:15 CEST?",
+     dict(s=["search-gateway"], w=("since", "10:15", "Europe/Paris"), c=["5xx"])),
+    ("booking-availability-pool", "what's up with search, 503s since 8:30 BST",
+     dict(s=["search-gateway"], w=("since", "08:30", "Europe/London"), c=[503])),
+    ("thumbnail-webp-flag", "media-gateway 500s since 4:00 am Pacific time",
+     dict(s=["media-gateway"], w=("since", "04:00", "America/Los_Angeles"), c=[500])),
+    ("thumbnail-webp-flag", "is it us or the CDN? cdn-purger warnings since 12:00 CEST",
+     dict(s=["cdn-purger"], w=("since", "12:00", "Europe/Paris"), l=["warn"])),
+    ("thumbnail-webp-flag", "image-store errors from 07:00 to 07:20 EDT",
+     dict(s=["image-store"], w=("between", "07:00", "07:20", "America/New_York"), l=["error"])),
+    ("coredns-forward-zone", "shiping-api errors since 11:30 ET",
+     dict(s=["shipping-api"], w=("since", "11:30", "America/New_York"), l=["error"])),
+    ("coredns-forward-zone", "label-service 503s since 17:30 Europe/Berlin",
+     dict(s=["label-service"], w=("since", "17:30", "Europe/Berlin"), c=[503])),
+    ("coredns-forward-zone", "tracking-worker errors between 8:30 and 9:00 PT",
+     dict(s=["tracking-worker"], w=("between", "08:30", "09:00", "America/Los_Angeles"), l=["error"])),
+    ("coredns-forward-zone", "errors from shipping-api and label-service since 11:30 am ET",
+     dict(s=["shipping-api", "label-service"], w=("since", "11:30", "America/New_York"), l=["error"])),
+    ("twilio-sms-outage", "sms-dispatcher errors since 9:00 BST",
+     dict(s=["sms-dispatcher"], w=("since", "09:00", "Europe/London"), l=["error"])),
+    ("twilio-sms-outage", "otp-service 502s since 3:30 am ET",
+     dict(s=["otp-service"], w=("since", "03:30", "America/New_York"), c=[502])),
+    ("pricing-deploy-rollback", "pricing-engine errors since 5 PT",
+     dict(s=["pricing-engine"], w=("since", "05:00", "America/Los_Angeles"), l=["error"])),
+    ("pricing-deploy-rollback", "quote-api 502s since 14:00 CEST",
+     dict(s=["quote-api"], w=("since", "14:00", "Europe/Paris"), c=[502])),
+    ("mesh-cert-rotation", "payments-gw 503s since 12:00 BST",
+     dict(s=["payments-gw"], w=("since", "12:00", "Europe/London"), c=[503])),
+    ("mesh-cert-rotation", "something feels off with payments-gw since lunch CEST, how many 503s?",
+     dict(s=["payments-gw"], w=("since", "12:00", "Europe/Paris"), c=[503])),
+    ("storefront-ranker-flag", "recs-ranker 500s since 1 pm PT",
+     dict(s=["recs-ranker"], w=("since", "13:00", "America/Los_Angeles"), c=[500])),
+    ("storefront-ranker-flag", "storefront errors since 16:00 EDT",
+     dict(s=["storefront-api"], w=("since", "16:00", "America/New_York"), l=["error"])),
+    ("parcel-argo-skew", "parcel-router 5xx since 13:00 CEST",
+     dict(s=["parcel-router"], w=("since", "13:00", "Europe/Paris"), c=["5xx"])),
+    ("fare-runtime-upgrade", "fare-calculator errors since 8:45 BST",
+     dict(s=["fare-calculator"], w=("since", "08:45", "Europe/London"), l=["error"])),
+    ("geo-provider-outage-late-deploy", "geo-lookup 503s since 5:15 PT",
+     dict(s=["geo-lookup"], w=("since", "05:15", "America/Los_Angeles"), c=[503])),
+    ("mail-and-reports-overlap", "mail-relay errors since 5 ET",
+     dict(s=["mail-relay"], w=("since", "05:00", "America/New_York"), l=["error"])),
+    ("stock-ledger-chronic-baseline", "stock-ledger errors since 15:00 CET",
+     dict(s=["stock-ledger"], w=("since", "15:00", "Europe/Paris"), l=["error"])),
+    ("quote-busy-stream", "tax-rules 500s snce 11:35 ET pls",
+     dict(s=["tax-rules"], w=("since", "11:35", "America/New_York"), c=[500])),
+    ("transcoder-progressive-image", "transcoder errs since 9:10 Pacific",
+     dict(s=["transcoder"], w=("since", "09:10", "America/Los_Angeles"), l=["error"])),
+
     # more phrasing variety
     ("booking-availability-pool", "availability-svc errors in the last half hour",
      dict(s=["availability-svc"], w=("last", 30), l=["error"])),
@@ -545,9 +613,17 @@ def count(fx: Fixture, services, start, end, levels=(), status=(), text=(), excl
 
 
 def window(fx: Fixture, spec, asked: datetime) -> tuple[datetime, datetime]:
+    """A window spec's instants. A trailing IANA zone name means the clock times are that zone's wall
+    time on the day asked (daylight time as that day has it)."""
+    zone = ZoneInfo(spec[-1]) if len(spec) > 1 and "/" in str(spec[-1]) else timezone.utc
+    if zone is not timezone.utc:
+        spec = spec[:-1]
+
     def clock(hhmm: str) -> datetime:
         h, m = (int(x) for x in hhmm.split(":"))
-        t = asked.replace(hour=h, minute=m, second=0, microsecond=0)
+        local = asked.astimezone(zone)
+        t = local.replace(tzinfo=None, hour=h, minute=m, second=0, microsecond=0).replace(tzinfo=zone)
+        t = t.astimezone(timezone.utc)
         if t > asked + timedelta(minutes=1):
             t -= timedelta(days=1)
         return t

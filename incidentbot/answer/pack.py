@@ -93,7 +93,7 @@ def evidence_pack(answer: Answer) -> dict[str, Any]:
     }
     if ev.onset:
         pack["onset"] = {"time": _time(ev.onset.at), "rate_before_per_min": round(ev.onset.rate_before, 1),
-                         "rate_after_per_min": round(ev.onset.rate_after, 1), "cite": ev.main.id}
+                         "rate_after_per_min": round(ev.onset.rate_after, 1), "cite": ev.onset_source}
     return pack
 
 

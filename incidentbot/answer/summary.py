@@ -1,7 +1,8 @@
 """The templated cited summary: the answer in a few sentences, each carrying the ids it rests on.
 
 Citations use the ids a reader can resolve in the same answer: the main query
-[Q1] (whose filters the rate and onset were computed with), patterns [P],
+[Q1], the rate histogram the onset was computed from (`onset_source`, the same
+id the JSON and Block Kit show), patterns [P],
 evidence lines [E] and suspects [C].
 
 It is what the bot says when no LLM is configured, and what it falls back to
@@ -52,14 +53,14 @@ def template_summary(intent: Intent, ev: LogEvidence, suspects: list[Suspect], c
             sentences.append(f"By {intent.group_by}: {listed} [{ev.main.id}].")
     if ev.onset:
         rise = ev.onset.describe()
-        sentences.append(f"The rate in {_scope(intent)} rose {rise} at {hhmm(ev.onset.at)} UTC [{ev.main.id}].")
+        sentences.append(f"The rate in {_scope(intent)} rose {rise} at {hhmm(ev.onset.at)} UTC [{ev.onset_source}].")
         others = [s for s in ev.affected_services if s not in (intent.services)]
         if others:
             related = [p.id for p in ev.patterns if set(p.services) & set(others)][:3]
             cites = "".join(f"[{pid}]" for pid in related) or f"[{ev.main.id}]"
             sentences.append(f"Failing lines rose at the same time in {', '.join(others[:4])} {cites}.")
     else:
-        sentences.append(f"The rate of {what or 'matching'} lines in {_scope(intent)} shows no clear step in the analysed range [{ev.main.id}].")
+        sentences.append(f"The rate of {what or 'matching'} lines in {_scope(intent)} shows no clear step in the analysed range [{ev.onset_source}].")
     new = [p for p in ev.patterns if p.new]
     if new:
         p = new[0]

@@ -47,7 +47,7 @@ class Answer:
             "onset": iso(onset.at) if onset else None,
             "onset_detail": ({"rate_before_per_min": round(onset.rate_before, 2),
                               "rate_after_per_min": round(onset.rate_after, 2),
-                              "llr": round(onset.llr, 1), "source": "Q2"} if onset else None),
+                              "llr": round(onset.llr, 1), "source": ev.onset_source} if onset else None),
             "affected_services": ev.affected_services,
             "breakdown": ({"by": self.intent.group_by, "source": ev.main.id,
                            "buckets": [{"key": k, "count": n} for k, n in ev.breakdown]}

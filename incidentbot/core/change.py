@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from incidentbot.core.timeutil import iso
 
@@ -37,11 +37,27 @@ class Change(BaseModel):
     files: list[str] = Field(default_factory=list)
     config_keys: list[str] = Field(default_factory=list)
     environment: str | None = None
+    started_at: datetime | None = Field(
+        default=None, validation_alias=AliasChoices("started_at", "start_time", "startedAt", "started"))
+    """When a rollout began, if the source says; `@timestamp` may be when it finished."""
+    recorded_service: str | None = None
+    """The changed thing as the record named it (a repository, image, app), when mapped to a log service."""
+    service_match: str | None = None
+    """Why `service` is that log service ("repository shop/checkout is service checkout")."""
+
+    @property
+    def began(self) -> datetime:
+        """The earliest moment the change could act: its start time, else its timestamp."""
+        if self.started_at is not None and self.started_at < self.timestamp:
+            return self.started_at
+        return self.timestamp
 
     def to_json(self) -> dict:
         """The contract's JSON shape (`@timestamp` in UTC with a Z)."""
         d = self.model_dump(by_alias=True, exclude_none=True)
         d["@timestamp"] = self.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.started_at is not None:
+            d["started_at"] = self.started_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         return d
 
 

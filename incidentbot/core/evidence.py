@@ -99,7 +99,7 @@ class Concentration:
 
     def describe(self) -> str:
         return (f"{self.share:.0%} of failing lines have {self.field} {self.value} "
-                f"(of all lines: {self.traffic_share:.0%}; failing lines before: {self.baseline_share:.0%})")
+                f"(of the lines that did not fail: {self.traffic_share:.0%}; failing lines before: {self.baseline_share:.0%})")
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "value": self.value, "share": round(self.share, 3),
@@ -137,3 +137,8 @@ class LogEvidence:
     queries: list[QueryRecord]
     baseline: tuple[datetime, datetime] | None = None
     breakdown: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def onset_source(self) -> str:
+        """The id of the query the onset was computed from (the histogram), cited the same way everywhere."""
+        return self.histogram.query_id if self.histogram else self.main.id

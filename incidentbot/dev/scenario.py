@@ -1,29 +1,46 @@
-"""Reading and loading incident scenarios (../shared/SCENARIOS.md).
+"""Reading and loading incident scenarios (SCENARIOS.md, docs/contract.md).
 
 Loading writes to the cluster, so it is a tool for demos and tests kept apart
-from the bot: it speaks plain HTTP and never goes through the read-only
-gateway. Every file is validated first, so a malformed scenario fails with
+from the bot (incidentbot/dev/, which the runtime never imports): it writes
+with the client libraries' bulk helpers and never goes through the read-only
+gateway, and it refuses the indices the bot reads unless forced. Every file is validated first, so a malformed scenario fails with
 the file and line, before anything is written.
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
-import urllib.error
-import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from elasticsearch import ApiError as ESApiError
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import Elasticsearch
+from elasticsearch import NotFoundError as ESNotFound
+from elasticsearch.helpers import BulkIndexError as ESBulkIndexError
+from elasticsearch.helpers import bulk as es_bulk
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import ConnectionError as OSConnectionError
+from opensearchpy.exceptions import NotFoundError as OSNotFound
+from opensearchpy.exceptions import TransportError as OSTransportError
+from opensearchpy.helpers import BulkIndexError as OSBulkIndexError
+from opensearchpy.helpers import bulk as os_bulk
 from pydantic import ValidationError
 
+from incidentbot.config import settings_from
 from incidentbot.core.change import Change
 from incidentbot.core.errors import StoreUnreachable, UsageError
 from incidentbot.core.timeutil import parse_instant
+from incidentbot.gateway.backends import BackendApiError, BackendConnectionError, detect_flavour
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _TEXT = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}}
 _KW = {"type": "keyword"}
+BULK_CHUNK = 2000
+DEFAULT_READ_PATTERNS = ("logs-*", "changes-*")
 
 
 @dataclass
@@ -143,38 +160,81 @@ def changes_mapping() -> dict[str, Any]:
                            "title": {"type": "text"}, "description": {"type": "text"}}}
 
 
-def _http(method: str, url: str, body: Any = None, ndjson: bool = False) -> tuple[int, Any]:
-    data = None
-    headers = {}
-    if body is not None:
-        data = (body if isinstance(body, str) else json.dumps(body)).encode()
-        headers["Content-Type"] = "application/x-ndjson" if ndjson else "application/json"
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=120) as resp:
-            return resp.status, json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-    except OSError as exc:
-        raise StoreUnreachable(f"cannot reach the search server at {url.split('/', 3)[:3][-1]}: {exc}") from None
+class _Writer:
+    """Index writes through a client library (elasticsearch-py, or opensearch-py for OpenSearch servers)."""
+
+    def __init__(self, es_url: str) -> None:
+        self.url = es_url
+        try:
+            flavour = detect_flavour(settings_from(env={}, es_url=es_url))
+        except (BackendConnectionError, BackendApiError) as exc:
+            raise StoreUnreachable(f"cannot reach the search server at {es_url}: {exc}") from None
+        self.opensearch = flavour == "opensearch"
+        self.client: Any = (OpenSearch(hosts=[es_url], timeout=120) if self.opensearch
+                            else Elasticsearch(es_url, request_timeout=120))
+
+    def recreate(self, index: str, mapping: dict[str, Any]) -> None:
+        """Drop any earlier copy of the index and create it with the scenario's mapping."""
+        missing = (OSNotFound,) if self.opensearch else (ESNotFound,)
+        try:
+            self.client.indices.delete(index=index)
+        except missing:
+            pass
+        if self.opensearch:
+            self.client.indices.create(index=index, body={"mappings": mapping})
+        else:
+            self.client.indices.create(index=index, mappings=mapping)
+
+    def bulk(self, index: str, docs: list[dict[str, Any]]) -> int:
+        """The documents through the library's bulk helper (chunked), then a refresh so they are searchable."""
+        actions = ({"_index": index, "_source": doc} for doc in docs)
+        helper = os_bulk if self.opensearch else es_bulk
+        indexed, _ = helper(self.client, actions, chunk_size=BULK_CHUNK, max_retries=2)
+        self.client.indices.refresh(index=index)
+        return int(indexed)
+
+    def close(self) -> None:
+        self.client.close()
 
 
-def load_scenario(scenario: Scenario, es_url: str) -> dict[str, int]:
-    """Index a scenario into logs-<name> and changes-<name>, replacing any earlier copy."""
-    es_url = es_url.rstrip("/")
+def refused(scenario: Scenario, read_patterns: Sequence[str]) -> list[tuple[str, str]]:
+    """The scenario's indices that one of the bot's configured patterns would read, with that pattern."""
+    out = []
+    for index in (scenario.logs_index, scenario.changes_index):
+        for pattern in read_patterns:
+            if any(fnmatch.fnmatchcase(index, part.strip()) for part in pattern.split(",") if part.strip()):
+                out.append((index, pattern))
+                break
+    return out
+
+
+def load_scenario(scenario: Scenario, es_url: str, *, force: bool = False,
+                  read_patterns: Sequence[str] = DEFAULT_READ_PATTERNS) -> dict[str, int]:
+    """Index a scenario into logs-<name> and changes-<name>, replacing any earlier copy. It WRITES.
+
+    An index that the bot's configured patterns read (`read_patterns`, the
+    logs and changes patterns) is refused unless `force`: loading test data
+    into what the bot answers from should never happen by accident.
+    """
+    clash = refused(scenario, read_patterns)
+    if clash and not force:
+        named = "; ".join(f"{index} matches {pattern}" for index, pattern in clash)
+        raise UsageError(f"refusing to write into indices the bot reads ({named}); pass --force to load anyway, "
+                         "or set --logs-index / --changes-index to the patterns you query")
+    writer = _Writer(es_url.rstrip("/"))
     counts = {}
-    for index, mapping, docs in ((scenario.logs_index, logs_mapping(scenario.fields), scenario.logs),
-                                 (scenario.changes_index, changes_mapping(), scenario.changes)):
-        _http("DELETE", f"{es_url}/{index}")
-        status, resp = _http("PUT", f"{es_url}/{index}", {"mappings": mapping})
-        if status != 200:
-            raise UsageError(f"could not create index {index}: {str(resp)[:200]}")
-        for start in range(0, len(docs), 2000):
-            chunk = docs[start:start + 2000]
-            payload = "".join('{"index":{}}\n' + json.dumps(doc) + "\n" for doc in chunk)
-            status, resp = _http("POST", f"{es_url}/{index}/_bulk", payload, ndjson=True)
-            if status != 200 or resp.get("errors"):
-                raise UsageError(f"bulk indexing into {index} failed: {str(resp)[:300]}")
-        _http("POST", f"{es_url}/{index}/_refresh")
-        counts[index] = len(docs)
+    try:
+        for index, mapping, docs in ((scenario.logs_index, logs_mapping(scenario.fields), scenario.logs),
+                                     (scenario.changes_index, changes_mapping(), scenario.changes)):
+            writer.recreate(index, mapping)
+            counts[index] = writer.bulk(index, docs) if docs else 0
+    except (ESBulkIndexError, OSBulkIndexError) as exc:
+        first = (exc.errors or [{}])[0]
+        raise UsageError(f"bulk indexing into {scenario.name} failed: {exc.args[0]}: {str(first)[:300]}") from None
+    except (ESConnectionError, OSConnectionError) as exc:
+        raise StoreUnreachable(f"cannot reach the search server at {es_url}: {str(exc)[:200]}") from None
+    except (ESApiError, OSTransportError) as exc:
+        raise UsageError(f"the search server at {es_url} refused the load: {str(exc)[:300]}") from None
+    finally:
+        writer.close()
     return counts

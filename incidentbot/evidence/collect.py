@@ -29,7 +29,7 @@ from incidentbot.core.intent import Intent
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import iso
 from incidentbot.evidence import interpret as ri
-from incidentbot.evidence.onset import detect_onset
+from incidentbot.evidence.onset import onset_in_data
 from incidentbot.evidence.patterns import mine_patterns
 from incidentbot.evidence.plan import Ranges, SearchPlan, plan_ranges
 from incidentbot.evidence.precursors import precursor_patterns, precursor_ranges
@@ -126,7 +126,7 @@ def read_rates_round(job: Job, intent: Intent) -> Rates:
     asked: ri.RateSeries = found["rates"]
     per_service = found["service_rates"].per_service
     r = job.ranges
-    onset = detect_onset([float(c) for c in asked.failing], asked.times, r.bucket_s) if asked.times else None
+    onset = onset_in_data(asked.failing, asked.totals, asked.times, r.bucket_s)
     if onset is not None and onset.at < intent.start - MAX_ONSET_LEAD:
         onset = None
     histogram = Histogram(r.range_start, r.bucket_s, asked.times, asked.totals, asked.failing, per_service, "Q2")

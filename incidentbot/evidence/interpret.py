@@ -130,12 +130,14 @@ def unique_hits(*batches: list[Hit]) -> list[Hit]:
 
 def concentrations(window: Breakdown, traffic: Breakdown, base: Breakdown,
                    fields: dict[str, str]) -> list[Concentration]:
-    """Values that hold most failing lines but much less of all traffic.
+    """Values that hold most failing lines but much less of the lines that did not fail.
 
-    Compared with all lines of the window, not with the errors before it: after
-    a full rollout every line runs the new version, so "100% of errors are on
-    2.31.0" says nothing unless the errors sit there more than the traffic does
-    (a canary, one host, one endpoint).
+    Compared with the window's healthy lines (all lines minus the failing ones),
+    not with the errors before it: after a full rollout every line runs the new
+    version, so "100% of errors are on 2.31.0" says nothing unless the errors sit
+    there more than the healthy traffic does (a canary, one host, one endpoint).
+    Healthy rather than all lines, since in a progressive rollout the failures
+    themselves can be most of the new version's lines.
     """
     out = []
     if window.total == 0 or traffic.total == 0:
@@ -144,24 +146,39 @@ def concentrations(window: Breakdown, traffic: Breakdown, base: Breakdown,
         counts = window.counts.get(name, {})
         for key in window.order.get(name, [])[:3]:
             share = counts[key] / window.total
-            traffic_share = traffic.counts.get(name, {}).get(key, counts[key]) / traffic.total
+            seen = traffic.counts.get(name, {}).get(key, counts[key])
+            healthy_total = traffic.total - window.total
+            traffic_share = (max(seen - counts[key], 0) / healthy_total if healthy_total > 0
+                             else seen / traffic.total)
             base_share = base.counts.get(name, {}).get(key, 0) / base.total if base.total else 0.0
             if share >= 0.5 and share - traffic_share >= 0.25:
                 out.append(Concentration(label, str(key), share, base_share, traffic_share))
     return out
 
 
-def _rise(series: list[int], onset_index: int, bucket_s: int) -> tuple[float, float]:
+RISE_SPAN_S = 15 * 60
+
+
+def _rise(series: list[int], onset_index: int, bucket_s: int, span: int | None = None) -> tuple[float, float]:
+    """Failing lines per minute before and after the onset bucket, over `span` buckets each side if given."""
     per_min = 60.0 / bucket_s
-    before = series[:onset_index] or [0]
-    after = series[onset_index:] or [0]
+    lo = 0 if span is None else max(onset_index - span, 0)
+    hi = len(series) if span is None else onset_index + span
+    before = series[lo:onset_index] or [0]
+    after = series[onset_index:hi] or [0]
     return sum(before) / len(before) * per_min, sum(after) / len(after) * per_min
 
 
 def affected_services(per_service: dict[str, list[int]], onset: Onset | None,
                       bucket_s: int) -> tuple[list[str], dict[str, tuple[float, float]]]:
-    """Services whose failing rate rose at the onset, most risen first: the blast radius."""
-    rates = {name: _rise(series, onset.index if onset else 0, bucket_s) for name, series in per_service.items()}
+    """Services whose failing rate rose at the onset, most risen first: the blast radius.
+
+    Rates are compared over the quarter hour either side of the onset, not the whole range: a
+    service that broke in its own incident an hour earlier (or breaks later) is not part of this one.
+    """
+    span = max(3, RISE_SPAN_S // bucket_s)
+    rates = {name: _rise(series, onset.index, bucket_s, span) if onset else _rise(series, 0, bucket_s)
+             for name, series in per_service.items()}
     if onset is None:
         return [], rates
     risen = [name for name, (b, a) in rates.items() if a - b >= 0.5 and (b == 0 or a / b >= 2.0)]

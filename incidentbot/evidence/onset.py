@@ -131,3 +131,18 @@ def median_step_onset(counts: list[float], times: list[datetime], bucket_s: int,
             after = counts[i:]
             return Onset(times[i], i, sum(base) / len(base) * per_min, sum(after) / len(after) * per_min, 0.0)
     return None
+
+
+def onset_in_data(failing: list[int], totals: list[int], times: list[datetime], bucket_s: int) -> Onset | None:
+    """The onset, searched from the first bucket that holds any line at all.
+
+    Buckets before the index's first document are no data, not zero errors: a service
+    with a chronic error rate would otherwise seem to start failing where its logs begin.
+    """
+    lead = next((i for i, total in enumerate(totals) if total > 0), len(totals))
+    if not times or lead >= len(times):
+        return None
+    onset = detect_onset([float(c) for c in failing[lead:]], times[lead:], bucket_s)
+    if onset is not None:
+        onset.index += lead
+    return onset

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -190,8 +191,14 @@ def detect_flavour(settings: Settings) -> str:
         request.add_header("Authorization", f"Basic {token}")
     elif settings.es_api_key:
         request.add_header("Authorization", f"ApiKey {settings.es_api_key}")
+    # The same certificate policy as the client libraries: INCIDENTBOT_ES_VERIFY_CERTS=false must hold here too.
+    context = None
+    if request.type == "https" and not settings.es_verify_certs:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     try:
-        with urllib.request.urlopen(request, timeout=min(settings.request_timeout_s, 10)) as resp:
+        with urllib.request.urlopen(request, timeout=min(settings.request_timeout_s, 10), context=context) as resp:
             root = json.loads(resp.read() or b"{}")
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403):

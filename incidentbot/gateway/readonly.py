@@ -42,12 +42,26 @@ class RequestRecord:
     bytes_in: int = 0
 
 
+MAX_RECORDS = 500
+
+
 @dataclass
 class RequestLog:
+    """The most recent requests (at most `limit`), and how many there were in all.
+
+    `serve` keeps one gateway for days: an unbounded list would grow with every
+    answer, so the oldest records are dropped; one answer makes a handful.
+    """
+
     records: list[RequestRecord] = field(default_factory=list)
+    limit: int = MAX_RECORDS
+    total: int = 0
 
     def add(self, record: RequestRecord) -> None:
         self.records.append(record)
+        self.total += 1
+        if len(self.records) > self.limit:
+            del self.records[: len(self.records) - self.limit]
 
 
 def _transient(exc: BaseException) -> bool:

@@ -3,23 +3,46 @@
 Times without a date mean the most recent such time not after the moment the
 question is asked; times without a zone are UTC. A window runs from its first
 named instant to its last, both included.
+
+Zones are IANA zones (zoneinfo), so daylight time follows the date asked about:
+"since 6:00 PT" is 13:00 UTC in July and 14:00 UTC in January. People name
+zones by abbreviation ("PT", "ET", "BST", "CEST"), by region word ("Pacific",
+"Eastern time") or by IANA name ("Europe/London"); the regional abbreviations
+map to the region's zone whichever half of the year they name, since "PST" in
+July almost always means "Pacific time" (see ZONE_NAMES). Fixed UTC offsets
+("+02:00") stay fixed.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from incidentbot.core.timeutil import UTC, parse_instant
 
-ZONES: dict[str, float] = {
-    "utc": 0, "gmt": 0, "z": 0, "zulu": 0, "wet": 0, "bst": 1, "west": 1, "cet": 1, "cest": 2, "met": 1,
-    "eet": 2, "eest": 3, "msk": 3, "ist": 5.5, "sgt": 8, "hkt": 8, "jst": 9, "kst": 9, "aest": 10, "aedt": 11,
-    "nzst": 12, "nzdt": 13, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7,
-    "et": -5, "pt": -8,
+ZONE_NAMES: dict[str, str] = {
+    "utc": "UTC", "gmt": "UTC", "z": "UTC", "zulu": "UTC",
+    "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles",
+    "mt": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver",
+    "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago",
+    "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York", "eastern": "America/New_York",
+    "akt": "America/Anchorage", "hst": "Pacific/Honolulu",
+    "bst": "Europe/London", "uk": "Europe/London", "london": "Europe/London",
+    "wet": "Europe/Lisbon", "west": "Europe/Lisbon",
+    "cet": "Europe/Paris", "cest": "Europe/Paris", "met": "Europe/Paris",
+    "eet": "Europe/Athens", "eest": "Europe/Athens", "msk": "Europe/Moscow",
+    "ist": "Asia/Kolkata", "sgt": "Asia/Singapore", "hkt": "Asia/Hong_Kong", "jst": "Asia/Tokyo",
+    "kst": "Asia/Seoul", "aest": "Australia/Sydney", "aedt": "Australia/Sydney",
+    "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
 }
-_ZONE = r"(?:\s*(?P<{n}>utc|gmt|zulu|z\b|[a-z]{{2,4}}t\b|[+-]\d{{1,2}}(?::?\d{{2}})?))?"
-_CLOCK = r"(?P<{n}h>\d{{1,2}})(?::(?P<{n}m>\d{{2}}))?(?::(?P<{n}s>\d{{2}}))?\s*(?P<{n}ap>am|pm)?"
+"""A zone word (lower case) -> the IANA zone it means; the offset comes from zoneinfo for the date."""
+_WORD_ZONES = r"pacific|eastern|central|mountain|uk|london"
+_ZONE = (r"(?:\s*(?P<{n}>utc\b|gmt\b|zulu\b|z\b|[a-z]{{2,4}}t\b|pt\b|et\b|ct\b|mt\b|"
+         r"(?:africa|america|antarctica|asia|atlantic|australia|europe|indian|pacific)/[a-z_]+(?:/[a-z_]+)?|"
+         r"(?:" + _WORD_ZONES + r")\b(?:\s+time\b)?|[+-]\d{{1,2}}(?::?\d{{2}})?))?")
+_CLOCK = r"(?P<{n}h>\d{{1,2}})(?::(?P<{n}m>\d{{2}}))?(?::(?P<{n}s>\d{{2}}))?\s*(?P<{n}ap>am\b|pm\b)?"
 _ISO = r"(?P<{n}iso>\d{{4}}-\d{{2}}-\d{{2}}[t ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:z|[+-]\d{{2}}:?\d{{2}})?)"
 
 
@@ -37,7 +60,7 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "couple": 2, "half": 0.5}
 
 RANGE = re.compile(r"\b(?:between|from)\s+" + _instant("a") + r"\s*(?:and|to|until|till|-|–)\s*" + _instant("b"), re.I)
-SINCE = re.compile(r"\b(?:since|after|starting(?: at)?|from)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?\s+(?:at|of)\s+)?"
+SINCE = re.compile(r"\b(?:since|snce|sinse|sicne|sinc|after|starting(?: at)?|from)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?\s+(?:at|of)\s+|the\s+)?"
                    + _instant("a"), re.I)
 AROUND = re.compile(r"\b(?:around|about|near|circa|~|at)\s+" + _instant("a"), re.I)
 RELATIVE = re.compile(
@@ -58,28 +81,37 @@ class Window:
     capped: bool = False
 
 
-def _zone(token: str | None) -> timezone:
+def zone_of(token: str | None) -> tzinfo | None:
+    """The zone a word names ("PT", "Pacific time", "Europe/London", "+02:00"), or None if it names none."""
     if not token:
-        return UTC
-    low = token.strip().lower()
-    if low in ZONES:
-        hours = ZONES[low]
-        return timezone(timedelta(minutes=int(hours * 60)))
+        return None
+    low = re.sub(r"\s+time$", "", token.strip().lower())
+    if low in ZONE_NAMES:
+        return ZoneInfo(ZONE_NAMES[low])
     m = re.fullmatch(r"([+-])(\d{1,2})(?::?(\d{2}))?", low)
     if m:
         minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
         return timezone(timedelta(minutes=minutes if m.group(1) == "+" else -minutes))
-    return UTC
+    if "/" in low:
+        name = "/".join(part.capitalize() if part.isalpha() else "_".join(w.capitalize() for w in part.split("_"))
+                        for part in token.strip().split("/"))
+        for candidate in (token.strip(), name):
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return None
+
+
+def _zone(token: str | None) -> tzinfo:
+    return zone_of(token) or UTC
 
 
 def _known_zone(token: str | None) -> bool:
-    if not token:
-        return True
-    low = token.strip().lower()
-    return low in ZONES or bool(re.fullmatch(r"[+-]\d{1,2}(?::?\d{2})?", low))
+    return not token or zone_of(token) is not None
 
 
-def _resolve(m: re.Match[str], n: str, at: datetime, default_zone: timezone | None = None) -> datetime | None:
+def _resolve(m: re.Match[str], n: str, at: datetime, default_zone: tzinfo | None = None) -> datetime | None:
     """The instant named by group set `n`: an ISO time, or a clock time on the latest day not after `at`."""
     iso_text = m.group(n + "iso")
     if iso_text:
@@ -91,19 +123,21 @@ def _resolve(m: re.Match[str], n: str, at: datetime, default_zone: timezone | No
     minute = int(m.group(n + "m") or 0)
     second = int(m.group(n + "s") or 0)
     ampm = (m.group(n + "ap") or "").lower()
-    if not m.group(n + "m") and not ampm:
-        return None  # a bare number is not a clock time
+    zone_token = m.group(n + "z")
+    if not m.group(n + "m") and not ampm and default_zone is None and zone_of(zone_token) is None:
+        return None  # a bare number is not a clock time ("from 11 ET" is: the zone says so)
     if ampm == "pm" and hour < 12:
         hour += 12
     if ampm == "am" and hour == 12:
         hour = 0
     if hour > 23 or minute > 59 or second > 59:
         return None
-    zone_token = m.group(n + "z")
-    zone = _zone(zone_token) if zone_token else (default_zone or UTC)
+    zone = zone_of(zone_token) if zone_token else None
+    zone = zone or default_zone or UTC
     local_at = at.astimezone(zone)
-    moment = local_at.replace(hour=hour, minute=minute, second=second, microsecond=0)
-    return moment.astimezone(UTC)
+    # naive wall time on the asked day, then placed in the zone: zoneinfo picks that day's offset
+    wall = local_at.replace(tzinfo=None, hour=hour, minute=minute, second=second, microsecond=0)
+    return wall.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _before_at(moment: datetime, at: datetime) -> datetime:
@@ -116,10 +150,19 @@ def _before_at(moment: datetime, at: datetime) -> datetime:
 MAX_WINDOW = timedelta(days=30)
 
 
+_WORD_TIMES = re.compile(r"\b(?:(?P<noon>noon|midday|lunch(?:\s?time)?)|(?P<midnight>midnight))\b", re.I)
+
+
+def _word_times(text: str) -> str:
+    """"since lunch" / "since noon" -> 12:00, "since midnight" -> 00:00: approximate, and the window says so."""
+    return _WORD_TIMES.sub(lambda m: "12:00" if m.group("noon") else "00:00", text)
+
+
 def parse_window(text: str, at: datetime) -> Window | None:
     """The window a question names, or None when it names none."""
+    text = _word_times(text)
     m = RANGE.search(text)
-    if m and (m.group("biso") or m.group("bm") or m.group("bap")):
+    if m and (m.group("biso") or m.group("bm") or m.group("bap") or zone_of(m.group("bz")) is not None):
         zone_b = m.group("bz")
         default = _zone(zone_b) if zone_b and _known_zone(zone_b) else None
         start = _resolve(m, "a", at, default)
@@ -136,7 +179,7 @@ def parse_window(text: str, at: datetime) -> Window | None:
                     end -= timedelta(days=1)
             return Window(start, end, m.group(0).strip())
     m = SINCE.search(text)
-    if m and (m.group("aiso") or m.group("am") or m.group("aap")):
+    if m and (m.group("aiso") or m.group("am") or m.group("aap") or zone_of(m.group("az")) is not None):
         start = _resolve(m, "a", at)
         if start:
             if not m.group("aiso"):
@@ -175,6 +218,7 @@ def parse_window(text: str, at: datetime) -> Window | None:
 
 def strip_window(text: str) -> str:
     """The question without its window phrase, so numbers in it are not read as status codes."""
+    text = _word_times(text)
     for pattern in (RANGE, SINCE, RELATIVE, BARE_RELATIVE, AROUND):
         text = pattern.sub(" ", text)
     return text

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change
-from incidentbot.core.evidence import Concentration, Pattern
+from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
 from incidentbot.core.names import mentions
 from incidentbot.ranking.history import NEUTRAL, Prior
 from incidentbot.core.timeutil import human_duration, parse_instant
@@ -21,6 +21,9 @@ from incidentbot.core.timeutil import human_duration, parse_instant
 TIME_HALF_LIFE = timedelta(minutes=20)
 AFTER_ONSET_GRACE = timedelta(seconds=90)
 PRECURSOR_LINK = timedelta(minutes=30)
+MAX_SKEW = timedelta(minutes=7)
+SKEW_VALUE = 0.35
+ROLLOUT_KINDS = frozenset({"deploy"})
 KIND_PRIOR = {"deploy": 1.0, "config": 0.95, "feature_flag": 0.9, "infra": 0.9, "schema": 0.85, "manual": 0.8,
               "dependency": 0.75, "rollback": 0.2}
 _GENERIC = {
@@ -47,6 +50,7 @@ class Context:
     catalog: Catalog
     service_rates: dict[str, tuple[float, float]] = field(default_factory=dict)
     priors: dict[tuple[str, str], Prior] = field(default_factory=dict)
+    lines: list[EvidenceLine] = field(default_factory=list)
 
 
 @dataclass
@@ -79,18 +83,32 @@ def change_words(change: Change) -> dict[str, str]:
 
 
 def timing(change: Change, ctx: Context) -> FactorResult:
-    """Nearer before the onset is likelier; after the onset it cannot be the cause."""
+    """Nearer before the onset is likelier; after the onset it cannot be the cause.
+
+    Measured from when the change began (its start time when the source gives
+    one). A rollout recorded without a start time may be stamped when it
+    finished, minutes after its first pods took traffic, so a deploy-like change
+    recorded up to MAX_SKEW after the onset keeps a reduced timing, and the
+    reason says the skew was allowed.
+    """
     if ctx.onset is None:
         return FactorResult("timing", 0.3, None)
-    gap = ctx.onset - change.timestamp
+    began = change.began
+    gap = ctx.onset - began
     if gap < -AFTER_ONSET_GRACE:
+        if skew_allowed(change, ctx):
+            return FactorResult("timing", SKEW_VALUE, (
+                f"recorded {human_duration(-gap)} after the onset with no start time; a rollout's record may "
+                f"mark its end, so up to {human_duration(MAX_SKEW)} of skew is allowed"))
         return FactorResult("timing", 0.0, f"came {human_duration(-gap)} after the onset, so it did not start it")
     gap = max(gap, timedelta(0))
     value = math.exp(-math.log(2) * gap / TIME_HALF_LIFE)
     reason = f"{_verb(change)} {human_duration(gap)} before the onset"
+    if change.started_at is not None and change.started_at < change.timestamp:
+        reason = f"began {human_duration(gap)} before the onset (recorded at its end, {_hhmm(change.timestamp)})"
     pre = _first_precursor(ctx)
     if pre is not None:
-        pre_gap = parse_instant(pre.first_seen or "") - change.timestamp
+        pre_gap = parse_instant(pre.first_seen or "") - began
         if timedelta(0) <= pre_gap < min(gap, PRECURSOR_LINK):
             pre_value = math.exp(-math.log(2) * pre_gap / TIME_HALF_LIFE)
             if pre_value > value:
@@ -98,6 +116,36 @@ def timing(change: Change, ctx: Context) -> FactorResult:
                 reason = (f"{_verb(change)} {human_duration(gap)} before the onset; the precursor warnings "
                           f"[{pre.id}] began {human_duration(pre_gap)} after it")
     return FactorResult("timing", value, reason)
+
+
+def skew_allowed(change: Change, ctx: Context) -> bool:
+    """A rollout with no start time, recorded shortly after the onset, whose version the first failures do
+    not contradict: it may have begun before the onset."""
+    if ctx.onset is None or change.started_at is not None or change.kind not in ROLLOUT_KINDS:
+        return False
+    if not timedelta(0) <= change.timestamp - ctx.onset <= MAX_SKEW:
+        return False
+    first = first_failing_line(change.service, ctx)
+    return not (change.version and first is not None and first.version and first.version != change.version)
+
+
+def first_failing_line(service: str, ctx: Context) -> EvidenceLine | None:
+    """The earliest cited line of a new (not precursor) error pattern in `service`."""
+    new = {p.id for p in ctx.patterns if p.new and not p.precursor}
+    cand = [ln for ln in ctx.lines if ln.pattern_id in new and ln.service == service and ln.timestamp]
+    return min(cand, key=lambda ln: ln.timestamp) if cand else None
+
+
+def version_tied(change: Change, ctx: Context) -> bool:
+    """The failing lines concentrate on the version this change shipped, and the first of them ran it."""
+    if not change.version or not any(c.field == "version" and c.value == change.version for c in ctx.concentrations):
+        return False
+    first = first_failing_line(change.service, ctx)
+    return first is None or not first.version or first.version == change.version
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
 
 
 def _first_precursor(ctx: Context) -> Pattern | None:

@@ -11,9 +11,10 @@ onset every score is halved, since there is no step for a change to explain.
 Confidence: high needs a score of at least 0.6, timing that fits, evidence
 tying the change to the symptom (an error that names what it touched, or a
 concentration on its version), and a lead of 0.1 over the next suspect; only
-the first can be high. Medium needs 0.35; the rest are low. So when
-no change explains the symptom, none is high: the bot abstains instead of
-guessing.
+the first can be high. Medium needs 0.35, and behind the first suspect also
+a score within 0.1 of it (a near-tie); the rest are low. So when no change
+explains the symptom, none is high: the bot abstains instead of guessing.
+The labels are calibrated on the fixtures (bench/ranking.py prints the table).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from typing import Any
 
 from incidentbot.core.change import Change
 from incidentbot.core.suspect import Suspect
-from incidentbot.ranking.factors import FACTORS, Context, FactorResult
+from incidentbot.ranking.factors import FACTORS, Context, FactorResult, skew_allowed, version_tied
 
 WEIGHTS = {"timing": 0.30, "service": 0.25, "evidence": 0.30, "blast_radius": 0.10, "kind": 0.05, "history": 0.05}
 HIGH = 0.6
@@ -43,9 +44,12 @@ def score_change(change: Change, ctx: Context) -> tuple[float, list[FactorResult
     return score, results
 
 
-def confidence(score: float, results: list[FactorResult], ctx: Context) -> str:
+def confidence(score: float, results: list[FactorResult], ctx: Context, change: Change | None = None) -> str:
     by = {r.name: r.value for r in results}
-    if ctx.onset is not None and score >= HIGH and by["timing"] >= 0.2 and (by["evidence"] >= 0.35 or by["blast_radius"] >= 0.8):
+    skewed = change is not None and skew_allowed(change, ctx)
+    tied = change is not None and version_tied(change, ctx)
+    if ctx.onset is not None and score >= HIGH and by["timing"] >= 0.2 and (by["evidence"] >= 0.35 or by["blast_radius"] >= 0.8) \
+            and (not skewed or tied):
         return "high"
     if score >= MEDIUM:
         return "medium"
@@ -62,13 +66,18 @@ def rank_changes(changes: list[Change], ctx: Context, limit: int = MAX_SUSPECTS)
     out = []
     for rank, (score, change, results) in enumerate(scored[:limit], 1):
         reasons = [r.reason for r in sorted(results, key=lambda r: -WEIGHTS.get(r.name, 0.1) * r.value) if r.reason]
+        if change.service_match:
+            reasons.insert(min(1, len(reasons)), change.service_match)
         if change.kind == "rollback":
             reasons.insert(0, "a rollback: a mitigation, not a cause")
-        out.append(Suspect(f"C{rank}", rank, change, score, confidence(score, results, ctx),
+        out.append(Suspect(f"C{rank}", rank, change, score, confidence(score, results, ctx, change),
                            {r.name: r.value for r in results}, reasons))
     # one high at most, and only with a clear lead: two near-equal suspects are a guess
     for i, suspect in enumerate(out):
         runner_up = scored[i + 1][0] if i + 1 < len(scored) else 0.0
         if suspect.confidence == "high" and (i > 0 or suspect.score - runner_up < HIGH_MARGIN):
             suspect.confidence = "medium"
+        # behind the first, medium only in a near-tie with it: a runner-up of a clear leader is rarely the cause
+        if i > 0 and suspect.confidence == "medium" and out[0].score - suspect.score >= HIGH_MARGIN:
+            suspect.confidence = "low"
     return out

@@ -209,7 +209,7 @@ def answer_blocks(answer: Answer, key: str | None = None) -> Rendered:
     blocks.append(section(summary))
     facts = []
     if ev.onset:
-        facts.append(f"*Onset* {hhmm(ev.onset.at)} UTC ({ev.onset.describe()}) [{ev.histogram.query_id if ev.histogram else 'Q2'}]")
+        facts.append(f"*Onset* {hhmm(ev.onset.at)} UTC ({ev.onset.describe()}) [{ev.onset_source}]")
     else:
         facts.append("*Onset* none found (the rate did not step up)")
     facts.append(f"*Hits* {ev.main.hits} [{ev.main.id}]")

@@ -112,7 +112,8 @@ def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | N
         return
     except Exception:
         error_id = new_error_id()
-        log.exception("investigation failed (error id %s) for %r", error_id, question)
+        # a question may be a pasted log with secrets in it: masked (and cut) before it reaches the logs
+        log.exception("investigation failed (error id %s) for %r", error_id, mask_secrets(question)[:500])
         pm.fail(f":bow: Sorry, something went wrong on my side (error id `{error_id}`). It is logged; "
                 "please try again.")
         return

@@ -10,16 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
 
-from incidentbot.config import Settings
+from incidentbot.config import Settings, SlackSettings
 from incidentbot.core.errors import UsageError
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import Deps, Workers, build_app
@@ -31,14 +30,17 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 8
 
+TOKENS = {"SLACK_BOT_TOKEN": "bot_token", "SLACK_APP_TOKEN": "app_token", "SLACK_SIGNING_SECRET": "signing_secret"}
+
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def require(env: Mapping[str, str], *names: str) -> dict[str, str]:
-    """The named variables, or a one-line UsageError naming the first one missing."""
+def require(slack: SlackSettings, *names: str) -> dict[str, str]:
+    """The named tokens (SLACK_BOT_TOKEN...), or a one-line UsageError naming the first one missing."""
     values = {}
     for name in names:
-        value = (env.get(name) or "").strip()
+        secret = getattr(slack, TOKENS[name])
+        value = secret.get_secret_value().strip() if secret is not None else ""
         if not value:
             raise UsageError(f"{name} is not set: see docs/slack.md for where to find it")
         values[name] = value
@@ -72,15 +74,15 @@ def make_http_server(wsgi: WSGIApp, host: str, port: int, threads: int = HTTP_TH
     return create_server(wsgi, host=host, port=port, threads=threads, ident="incidentbot")
 
 
-def build(settings: Settings, env: Mapping[str, str], socket_mode: bool,
-          rt: Runtime | None = None) -> tuple[App, Deps]:
-    """The app and its dependencies from the environment (tokens) and the settings (data)."""
+def build(settings: Settings, socket_mode: bool, rt: Runtime | None = None) -> tuple[App, Deps]:
+    """The app and its dependencies from the settings (tokens in `settings.slack`, data in `settings.search`)."""
     names = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN") if socket_mode else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    tokens = require(env, *names)
+    tokens = require(settings.slack, *names)
     deps = Deps(rt=rt or Runtime.create(settings), workers=Workers())
-    api_url = env.get("SLACK_API_URL")
+    api_url = settings.slack.api_url
+    signing = settings.slack.signing_secret
     try:  # Bolt checks the token with auth.test now: a bad token fails here, not at the first question
-        app = build_app(tokens["SLACK_BOT_TOKEN"], tokens.get("SLACK_SIGNING_SECRET", env.get("SLACK_SIGNING_SECRET", "")),
+        app = build_app(tokens["SLACK_BOT_TOKEN"], signing.get_secret_value() if signing else "",
                         deps, api_url=api_url, socket_mode=socket_mode)
     except BoltError as exc:
         found = re.search(r"'error': '([^']+)'", str(exc))
@@ -90,14 +92,13 @@ def build(settings: Settings, env: Mapping[str, str], socket_mode: bool,
     return app, deps
 
 
-def run(args: argparse.Namespace, settings: Settings, env: Mapping[str, str] | None = None) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run until interrupted; 0 on a clean stop (errors raise, and the CLI maps them to exit codes)."""
-    env = os.environ if env is None else env
     logging.getLogger("incidentbot").setLevel(logging.INFO)
     if not logging.getLogger().handlers:
         logging.basicConfig(stream=sys.stderr, level=logging.INFO)
     socket_mode = bool(getattr(args, "socket", False))
-    app, deps = build(settings, env, socket_mode)
+    app, deps = build(settings, socket_mode)
     if settings.at:
         log.info("replaying as of %s (INCIDENTBOT_NOW / --at)", iso(settings.at))
     try:
@@ -105,9 +106,9 @@ def run(args: argparse.Namespace, settings: Settings, env: Mapping[str, str] | N
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("serving Slack over Socket Mode")
-            SocketModeHandler(app, env["SLACK_APP_TOKEN"]).start()
+            SocketModeHandler(app, require(settings.slack, "SLACK_APP_TOKEN")["SLACK_APP_TOKEN"]).start()
         else:
-            server = make_http_server(make_wsgi_app(app, deps), args.host, args.port)
+            server = make_http_server(make_wsgi_app(app, deps), args.host, settings.slack.port)
             log.info("serving Slack at http://%s:%s%s (health: %s)", args.host, server.effective_port,
                      EVENTS_PATH, HEALTH_PATH)
             try:

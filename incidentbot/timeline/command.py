@@ -7,7 +7,6 @@ message's time, so a saved channel replays as it stood when it was saved.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -33,15 +32,14 @@ def render_text(tl: Timeline) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace, settings: Settings, env: dict[str, str] | None = None) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     """Build and print the timeline; 0 also when the logs could not be read (the JSON says so)."""
-    env = dict(os.environ) if env is None else env
-    workspace = env.get("SLACK_WORKSPACE_URL") or None
+    workspace = settings.slack.workspace_url
     limit = int(getattr(args, "limit", None) or DEFAULT_LIMIT)
     history = load_history(args.history, channel=getattr(args, "channel", None), workspace_url=workspace, limit=limit)
     at = settings.at or (history.last.time if history.last else None)
     # the privilege check runs with the log read (read_logs), where an unreachable store is survivable
-    rt = Runtime.create(settings, env=env, check=False)
+    rt = Runtime.create(settings, check=False)
     tl = build_timeline(rt, history, at=at, settings=settings)  # catches StoreUnreachable from the log read only
     for note in tl.notes:
         print(f"incidentbot: note: {note}", file=sys.stderr)

@@ -8,7 +8,6 @@ bounded, from `LOOKBACK` before the moment asked about.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,9 +22,9 @@ LOOKBACK = timedelta(days=3)
 MAX_BLOCK_TEXT = 2900
 
 
-def workspace_url(client: Any) -> str | None:
-    """SLACK_WORKSPACE_URL, else what `auth.test` says (`https://x.slack.com/`); None if neither answers."""
-    url = os.environ.get("SLACK_WORKSPACE_URL")
+def workspace_url(client: Any, configured: str | None = None) -> str | None:
+    """SLACK_WORKSPACE_URL (settings.slack.workspace_url), else what `auth.test` says; None if neither answers."""
+    url = configured
     if url:
         return url
     try:
@@ -76,7 +75,7 @@ def post_timeline(client: Any, channel_id: str, rt: Any, thread_ts: str | None =
                   at: datetime | None = None) -> None:
     """Read the channel, build the timeline, post the summary and upload the Markdown export."""
     at = rt.at(at)
-    url = workspace_url(client)
+    url = workspace_url(client, rt.settings.slack.workspace_url)
     history = read_history(client, channel_id, at, url)
     tl = build_timeline(rt, history, at=at, settings=rt.settings)
     md = render_markdown(tl)

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from fakehttp import FakeServer, json_reply, refused_url
-from fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
+from support.fakehttp import FakeServer, json_reply, refused_url
+from support.fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 
 from incidentbot.changes.gather import gather_changes
 from incidentbot.core.change import Change

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from fakehttp import FakeServer, Reply, Request, json_reply, refused_url
-from fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
+from support.fakehttp import FakeServer, Reply, Request, json_reply, refused_url
+from support.fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 from kubernetes.client import Configuration
 
 from incidentbot.changes.sources.base import SourceError

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from fakehttp import FakeServer, Reply, Request, json_reply
-from fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
+from support.fakehttp import FakeServer, Reply, Request, json_reply
+from support.fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 
 from incidentbot.changes.sources.base import SourceError
 from incidentbot.changes.sources.launchdarkly import LaunchDarklySource, parse_resource, plain

@@ -1,15 +1,21 @@
-"""sources_from_env: what each variable turns on, and clear errors for what is wrong."""
+"""sources_from_settings: what each variable turns on, and clear one-line errors for what is wrong."""
 from __future__ import annotations
 
 import pytest
 
-from incidentbot.changes.sources import sources_from_env
+from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.argocd import ArgoCDSource
 from incidentbot.changes.sources.base import ChangeSource
 from incidentbot.changes.sources.github import GitHubSource
 from incidentbot.changes.sources.kubernetes import KubernetesSource
 from incidentbot.changes.sources.launchdarkly import LaunchDarklySource
 from incidentbot.changes.sources.ndjson_file import NdjsonFileSource
+from incidentbot.config import SettingsError, settings_from
+from incidentbot.core.errors import UsageError
+
+
+def sources_from_env(env: dict[str, str]) -> list[ChangeSource]:
+    return sources_from_settings(settings_from(env=env).changes)
 
 
 def test_nothing_configured() -> None:
@@ -53,9 +59,23 @@ def test_everything_configured() -> None:
     ({"LAUNCHDARKLY_PROJECT": "default"}, "LAUNCHDARKLY_API_TOKEN"),
     ({"LAUNCHDARKLY_API_TOKEN": "k", "INCIDENTBOT_FLAG_SERVICES": "new-checkout"}, "INCIDENTBOT_FLAG_SERVICES"),
 ])
-def test_misconfiguration_is_a_clear_value_error(env: dict[str, str], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_misconfiguration_is_a_clear_usage_error(env: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message) as err:
         sources_from_env(env)
+    assert err.value.exit_code == 2 and "\n" not in str(err.value)
+
+
+def test_every_problem_is_reported_on_its_own_line_without_secrets() -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_from(env={"ARGOCD_TOKEN": "argo-secret-token", "PORT": "eighty", "INCIDENTBOT_ES_URL": "es:9200",
+                           "INCIDENTBOT_ES_VERIFY_CERTS": "perhaps"})
+    lines = str(err.value).splitlines()
+    assert len(lines) == 4 and len(err.value.problems) == 4
+    assert any("PORT" in line and "'eighty'" in line for line in lines)
+    assert any("INCIDENTBOT_ES_URL" in line and "http://" in line for line in lines)
+    assert any("INCIDENTBOT_ES_VERIFY_CERTS" in line for line in lines)
+    assert any("ARGOCD_URL" in line for line in lines)
+    assert "argo-secret-token" not in str(err.value)
 
 
 def test_kubernetes_in_cluster_detected_from_env() -> None:

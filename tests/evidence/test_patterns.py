@@ -1,11 +1,10 @@
 """The miner groups lines of one template, and its templates agree with its members."""
 import random
-import sys
-from pathlib import Path
+
+from support.benchscripts import bench_module
 
 from incidentbot.evidence.patterns import mine_patterns
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 
 def test_groups_lines_from_several_templates() -> None:
@@ -71,8 +70,8 @@ def test_deterministic_and_empty() -> None:
 
 
 def test_accuracy_on_labelled_logs_beats_raw_drain3() -> None:
-    from patterns_accuracy import evaluate  # noqa: E402  (bench/ on the path)
-    from labelled_logs import build_all
+    evaluate = bench_module("patterns_accuracy").evaluate
+    build_all = bench_module("labelled_logs").build_all
 
     results = [evaluate(sample) for sample in build_all(lines=2000, seed=11)]
     ours = sum(r["ours"] for r in results) / len(results)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import scenario_args
-from fakeopenai import FakeOpenAI, error_reply, text_reply, tool_call  # noqa: F401
+from support.servers import scenario_args
+from support.fakeopenai import FakeOpenAI, error_reply, text_reply, tool_call  # noqa: F401
 
 NAME = "orders-inventory-deploy"
 

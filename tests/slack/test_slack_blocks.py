@@ -7,15 +7,15 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import _servers
-from fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, mention, runtime_for
+from support.servers import one_server as _one_server
+from support.fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, mention, runtime_for
 
 from incidentbot.pipeline import change_report, investigate
 from incidentbot.render import blocks as bk
 from incidentbot.dev.scenario import load_scenario
 
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
-one_server = pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
+one_server = _one_server()
 
 # The fixture whose answer renders the most blocks (20, measured over every fixture's first question).
 LARGEST = "ledger-canary-deploy"
@@ -61,7 +61,7 @@ def test_planted_mentions_in_logs_come_out_inert(es_url, scenarios):
             planted += 1
     assert planted
     sc = dataclasses.replace(base, name="slack-planted-mentions", logs=logs)
-    load_scenario(sc, es_url)
+    load_scenario(sc, es_url, force=True)
     api = FakeSlackAPI().start()
     bot = BotServer(runtime_for(sc, es_url), api).start()
     try:

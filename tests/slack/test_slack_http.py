@@ -5,13 +5,13 @@ import json
 import time
 
 import pytest
-from fakeslack import (BOT_ID, BOT_USER, SECRET, BotServer, FakeSlackAPI, final_update, limits_ok, mention, message, post,
+from support.fakeslack import (BOT_ID, BOT_USER, SECRET, BotServer, FakeSlackAPI, final_update, limits_ok, mention, message, post,
                        runtime_for)
 
-from conftest import _servers
+from support.servers import one_server
 
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
-pytestmark = pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
+pytestmark = one_server()
 
 SCENARIO = "coredns-forward-zone"
 QUESTION = "why is shipping-api returning 503s?"

@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
-from fakeslack import BOT_TOKEN, FakeSlackAPI
+from support.fakeslack import BOT_TOKEN, FakeSlackAPI
 
 from incidentbot.core.errors import UsageError
 from incidentbot.slack.app import Deps, Workers, build_client
@@ -102,11 +102,11 @@ def test_missing_slack_settings_are_one_line_usage_errors(socket, env, missing):
 
     args = argparse.Namespace(socket=socket, http=not socket, port=0, host="127.0.0.1")
     with pytest.raises(UsageError) as err:
-        run(args, settings_from(env={}), env=env)
+        run(args, settings_from(env=env))
     assert missing in str(err.value) and "\n" not in str(err.value)
     assert err.value.exit_code == 2
     with pytest.raises(UsageError):
-        require({"X": "  "}, "X")
+        require(settings_from(env={"SLACK_BOT_TOKEN": "  "}).slack, "SLACK_BOT_TOKEN")
 
 
 def test_rate_limited_calls_are_retried():
@@ -120,7 +120,7 @@ def test_rate_limited_calls_are_retried():
 
 
 def test_unreachable_log_store_and_unexpected_errors_are_told_in_the_thread():
-    from fakeslack import final_update
+    from support.fakeslack import final_update
 
     from incidentbot.config import settings_from
     from incidentbot.pipeline import Runtime
@@ -138,3 +138,17 @@ def test_unreachable_log_store_and_unexpected_errors_are_told_in_the_thread():
         assert all(c.params["thread_ts"] == "1.1" for c in api.of("chat.postMessage"))
     finally:
         api.stop()
+
+
+def test_a_failed_question_is_logged_masked(caplog):
+    from incidentbot.slack.listeners import run_question
+
+    api = FakeSlackAPI().start()
+    pasted = "why?\n2026-03-14 ERROR db login failed password=hunter2 token=ghp_abcdefghijklmnopqrstuvwxyz123456"
+    try:
+        with caplog.at_level("ERROR", logger="incidentbot.slack.listeners"):
+            run_question(build_client(BOT_TOKEN, api.url), Deps(rt=None), "CBUG2", "1.1", pasted, None)  # type: ignore[arg-type]
+    finally:
+        api.stop()
+    assert "investigation failed" in caplog.text and "db login failed" in caplog.text
+    assert "hunter2" not in caplog.text and "ghp_abcdefghijklmnopqrstuvwxyz123456" not in caplog.text

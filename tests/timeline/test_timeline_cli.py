@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import parse_json, scenario_args
+from support.servers import parse_json, scenario_args
 from incidentbot.answer.verify import citations
 
 HISTORIES = Path(__file__).resolve().parents[2] / "fixtures" / "histories"

@@ -119,8 +119,7 @@ def test_post_timeline_reads_paginated_and_uploads_the_snippet(slack: FakeSlack,
                                 "description": "Rolling back deploy-4412"})
     monkeypatch.setattr(build_mod, "read_logs", lambda rt, msgs, at: (
         LogFindings(["pricing-engine"], onset=onset, rate_before=0.2, rate_after=11.0), SourceStatus(name="logs", ok=True)))
-    import incidentbot.pipeline as pipeline
-    monkeypatch.setattr(pipeline, "read_changes", lambda rt, start, end: ([rb], [SourceStatus(name="es", ok=True)]))
+    monkeypatch.setattr(build_mod, "read_changes", lambda rt, start, end: ([rb], [SourceStatus(name="es", ok=True)]))
     client = WebClient(token="xoxb-test", base_url=slack.url + "/api/")
     post_timeline(client, "C07PRICING", _Rt(), thread_ts="1780489880.000005")
     methods = [m for m, _ in slack.calls]

@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from incidentbot.config import ArgoCDSettings
 from incidentbot.core.change import Change
 from incidentbot.changes.sources._http import ReadOnlyHttp
-from incidentbot.changes.sources.base import ChangeSource, check_window, env_list, in_window, parse_time
+from incidentbot.changes.sources.base import ChangeSource, check_window, in_window, parse_time
 
 SHA_LIKE = re.compile(r"^[0-9a-f]{40}$")
 UNFINISHED_OR_FAILED = ("Running", "Failed", "Error", "Terminating")
@@ -183,17 +184,9 @@ class ArgoCDSource:
         )
 
 
-def from_env(env: Mapping[str, str]) -> list[ChangeSource]:
-    """ARGOCD_URL + ARGOCD_TOKEN (both or neither), ARGOCD_APPS, INCIDENTBOT_ARGOCD_SERVICE_LABEL."""
-    url = env.get("ARGOCD_URL", "").strip()
-    token = env.get("ARGOCD_TOKEN", "").strip()
-    if not url and not token:
+def from_settings(settings: ArgoCDSettings) -> list[ChangeSource]:
+    """ARGOCD_URL + ARGOCD_TOKEN (both or neither, checked by the settings), ARGOCD_APPS, INCIDENTBOT_ARGOCD_SERVICE_LABEL."""
+    if not settings.url or not settings.token:
         return []
-    if not url:
-        raise ValueError("ARGOCD_TOKEN is set but ARGOCD_URL is not: set the Argo CD server URL too")
-    if not token:
-        raise ValueError("ARGOCD_URL is set but ARGOCD_TOKEN is not: create a read-only Argo CD token")
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"ARGOCD_URL must be an http(s) URL, not {url!r}")
-    label = env.get("INCIDENTBOT_ARGOCD_SERVICE_LABEL", "").strip() or None
-    return [ArgoCDSource(url, token, apps=env_list(env, "ARGOCD_APPS"), service_label=label)]
+    return [ArgoCDSource(settings.url, settings.token.get_secret_value(), apps=settings.apps,
+                         service_label=settings.service_label)]

@@ -22,19 +22,17 @@ pull requests: read). `base_url` points at GitHub Enterprise when needed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from incidentbot.config import GitHubSettings, parse_repos
 from incidentbot.core.change import Change
 from incidentbot.changes.sources._http import ReadOnlyHttp
 from incidentbot.changes.sources.base import (
     UTC,
     ChangeSource,
     check_window,
-    env_bool,
-    env_list,
     in_window,
     parse_time,
     shorten,
@@ -289,37 +287,17 @@ class GitHubSource:
         return changes
 
 
-def parse_repos(value: list[str]) -> list[tuple[str, str | None]]:
-    """`owner/name` or `owner/name=service` items; anything else is a configuration error."""
-    repos: list[tuple[str, str | None]] = []
-    for item in value:
-        repo, sep, service = item.partition("=")
-        repo = repo.strip()
-        owner, slash, name = repo.partition("/")
-        if not slash or not owner or not name or "/" in name:
-            raise ValueError(f"INCIDENTBOT_GITHUB_REPOS: {repo!r} must be owner/name (optionally owner/name=service)")
-        if sep and not service.strip():
-            raise ValueError(f"INCIDENTBOT_GITHUB_REPOS: {item!r} has an empty service after '='")
-        repos.append((repo, service.strip() or None))
-    return repos
-
-
-def from_env(env: Mapping[str, str]) -> list[ChangeSource]:
+def from_settings(settings: GitHubSettings) -> list[ChangeSource]:
     """One GitHubSource per repo in INCIDENTBOT_GITHUB_REPOS; nothing when it is unset.
 
     GITHUB_TOKEN alone enables nothing: CI systems set it for their own use.
     """
-    repos = parse_repos(env_list(env, "INCIDENTBOT_GITHUB_REPOS"))
+    repos = parse_repos(settings.repos)  # checked once already, when the settings were validated
     if not repos:
         return []
-    token = env.get("GITHUB_TOKEN", "").strip() or None
-    base_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
-    if not base_url.startswith(("http://", "https://")):
-        raise ValueError(f"GITHUB_API_URL must be an http(s) URL, not {base_url!r}")
-    include_pulls = env_bool(env, "INCIDENTBOT_GITHUB_PULLS")
-    environment = env.get("INCIDENTBOT_GITHUB_ENVIRONMENT", "").strip() or None
+    token = settings.token.get_secret_value() if settings.token else None
     return [
-        GitHubSource(repo, token=token, base_url=base_url, service=service,
-                     include_pulls=include_pulls, environment=environment)
+        GitHubSource(repo, token=token, base_url=settings.api_url or DEFAULT_API_URL, service=service,
+                     include_pulls=settings.pulls, environment=settings.environment)
         for repo, service in repos
     ]

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from incidentbot.config import KubernetesSettings
 from incidentbot.core.change import Change
 from incidentbot.changes.sources._http import retry_after_seconds
 from incidentbot.changes.sources.base import (
@@ -41,8 +41,6 @@ from incidentbot.changes.sources.base import (
     SourceError,
     as_utc,
     check_window,
-    env_bool,
-    env_list,
     in_window,
 )
 
@@ -155,7 +153,7 @@ class KubernetesSource:
             cfg = copy.deepcopy(self.configuration)
         else:
             cfg = Configuration()
-            in_cluster = self.in_cluster if self.in_cluster is not None else bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+            in_cluster = bool(self.in_cluster)  # decided by the settings (KubernetesSettings.use_in_cluster)
             try:
                 if in_cluster:
                     kube_config.load_incluster_config(client_configuration=cfg)
@@ -338,21 +336,15 @@ class KubernetesSource:
         return changes
 
 
-def from_env(env: Mapping[str, str]) -> list[ChangeSource]:
+def from_settings(settings: KubernetesSettings) -> list[ChangeSource]:
     """INCIDENTBOT_K8S_NAMESPACES (+ INCIDENTBOT_K8S_CONTEXT, KUBECONFIG, INCIDENTBOT_K8S_IN_CLUSTER, ...)."""
-    namespaces = env_list(env, "INCIDENTBOT_K8S_NAMESPACES")
-    if not namespaces:
+    if not settings.namespaces:
         return []
-    in_cluster_raw = env.get("INCIDENTBOT_K8S_IN_CLUSTER", "").strip()
-    in_cluster = (
-        env_bool(env, "INCIDENTBOT_K8S_IN_CLUSTER") if in_cluster_raw else bool(env.get("KUBERNETES_SERVICE_HOST"))
-    )
-    labels = env_list(env, "INCIDENTBOT_K8S_SERVICE_LABEL") or list(DEFAULT_SERVICE_LABELS)
     return [KubernetesSource(
-        namespaces,
-        kubeconfig=env.get("KUBECONFIG", "").strip() or None,
-        context=env.get("INCIDENTBOT_K8S_CONTEXT", "").strip() or None,
-        in_cluster=in_cluster,
-        service_labels=labels,
-        include_configmaps=env_bool(env, "INCIDENTBOT_K8S_CONFIGMAPS", default=True),
+        settings.namespaces,
+        kubeconfig=settings.kubeconfig,
+        context=settings.context,
+        in_cluster=settings.use_in_cluster,
+        service_labels=settings.service_labels or list(DEFAULT_SERVICE_LABELS),
+        include_configmaps=settings.configmaps,
     )]

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from incidentbot.config import LaunchDarklySettings
 from incidentbot.core.change import Change
 from incidentbot.changes.sources._http import ReadOnlyHttp
 from incidentbot.changes.sources.base import (
     UTC,
     ChangeSource,
     check_window,
-    env_list,
-    env_map,
     in_window,
     shorten,
 )
@@ -200,21 +199,14 @@ class LaunchDarklySource:
         return None
 
 
-def from_env(env: Mapping[str, str]) -> list[ChangeSource]:
+def from_settings(settings: LaunchDarklySettings) -> list[ChangeSource]:
     """LAUNCHDARKLY_API_TOKEN (+ _PROJECT, _ENVIRONMENTS, _API_URL; INCIDENTBOT_FLAG_SERVICES)."""
-    token = env.get("LAUNCHDARKLY_API_TOKEN", "").strip()
-    project = env.get("LAUNCHDARKLY_PROJECT", "").strip() or None
-    if not token:
-        if project:
-            raise ValueError("LAUNCHDARKLY_PROJECT is set but LAUNCHDARKLY_API_TOKEN is not: add a reader API token")
+    if not settings.token:
         return []
-    base_url = env.get("LAUNCHDARKLY_API_URL", "").strip() or DEFAULT_API_URL
-    if not base_url.startswith(("http://", "https://")):
-        raise ValueError(f"LAUNCHDARKLY_API_URL must be an http(s) URL, not {base_url!r}")
     return [LaunchDarklySource(
-        token,
-        project=project,
-        environments=env_list(env, "LAUNCHDARKLY_ENVIRONMENTS"),
-        flag_services=env_map(env, "INCIDENTBOT_FLAG_SERVICES"),
-        base_url=base_url,
+        settings.token.get_secret_value(),
+        project=settings.project,
+        environments=settings.environments,
+        flag_services=settings.flag_services,
+        base_url=settings.api_url or DEFAULT_API_URL,
     )]

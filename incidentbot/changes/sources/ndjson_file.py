@@ -8,12 +8,12 @@ a silently dropped change could be the very one that broke things.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from incidentbot.config import NdjsonSettings
 from incidentbot.core.change import Change
 from incidentbot.changes.sources.base import ChangeSource, SourceError, as_utc, check_window, in_window
 
@@ -57,7 +57,7 @@ class NdjsonFileSource:
         return [change for change in self.read_all() if in_window(change.timestamp, start, end)]
 
 
-def from_env(env: Mapping[str, str]) -> list[ChangeSource]:
+def from_settings(settings: NdjsonSettings) -> list[ChangeSource]:
     """INCIDENTBOT_CHANGES_FILE=path: one file source (a missing file fails at fetch, visibly)."""
-    path = env.get(ENV_FILE, "").strip()
+    path = (settings.path or "").strip()
     return [NdjsonFileSource(path)] if path else []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from answerfixture import INJECTION, make_answer
+from support.answerfixture import INJECTION, make_answer
 
 from incidentbot.answer.pack import DATA_BEGIN, DATA_END, evidence_pack, known_numbers, render_pack
 

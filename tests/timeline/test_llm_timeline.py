@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import ROOT, scenario_args
-from fakeopenai import FakeOpenAI, error_reply, text_reply
+from support.servers import ROOT, scenario_args
+from support.fakeopenai import FakeOpenAI, error_reply, text_reply
 
 HISTORY = ROOT / "fixtures" / "histories" / "pricing-deploy-rollback.history.json"
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import scenario_args
+from support.servers import scenario_args
 
 NAME = "webhook-retry-storm"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, _servers
+from support.servers import ROOT, one_server
 from incidentbot.core.catalog import Catalog
 from incidentbot.question.parse import parse_question
 from incidentbot.dev.scenario import read_scenario
@@ -56,7 +56,7 @@ def _count_body(expect: dict, fields: dict) -> dict:
     return {"query": {"bool": {"filter": filters, "must": must, "must_not": must_not}}}
 
 
-@pytest.mark.parametrize("es_url", _servers()[:1], indirect=True)
+@one_server()
 def test_the_server_agrees_with_the_expected_counts(es_url, scenarios) -> None:
     from incidentbot.config import settings_from
     from incidentbot.gateway import ReadOnlyGateway

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from fakeopenai import FakeOpenAI, Scripted, error_reply, fake_openai, tool_call  # noqa: F401  (fixture)
+from support.fakeopenai import FakeOpenAI, Scripted, error_reply, fake_openai, tool_call  # noqa: F401  (fixture)
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.question.llm import refine_intent
@@ -163,7 +163,7 @@ def test_merge_the_explicit_parse_wins_and_the_model_fills_gaps() -> None:
     assert merged.levels == []  # a status was asked: "errors" are HTTP errors, not error-level lines
     assert merged.ask == "list"
 
-    gaps = parse("how many problems with the money side since lunch?")
+    gaps = parse("how many problems with the money side?")
     assert gaps.ask == "count" and not gaps.window and not gaps.services
     model = check_intent(LLMIntent(services=["payments"], start="2026-03-14T12:00:00Z", levels=["err"],
                                    exclude_text=["/healthz"], ask="investigate"), AT, SERVICES)
@@ -176,6 +176,6 @@ def test_merge_the_explicit_parse_wins_and_the_model_fills_gaps() -> None:
 
 def test_without_an_api_key_nothing_is_asked(fake_openai: FakeOpenAI) -> None:
     parsed = parse("checkout errors")
-    settings = fake_openai.settings().model_copy(update={"openai_api_key": None})
+    settings = fake_openai.settings().replace(openai_api_key=None)
     assert refine_intent(parsed, parsed.text, AT, FM, SERVICES, settings) == (parsed, [])
     assert fake_openai.requests == []

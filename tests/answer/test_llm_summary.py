@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from answerfixture import INJECTION, make_answer
-from fakeopenai import FakeOpenAI, Scripted, fake_openai, text_reply  # noqa: F401  (fixture)
+from support.answerfixture import INJECTION, make_answer
+from support.fakeopenai import FakeOpenAI, Scripted, fake_openai, text_reply  # noqa: F401  (fixture)
 
 from incidentbot.answer.llm_summary import llm_summary
 from incidentbot.answer.pack import DATA_BEGIN, DATA_END
@@ -89,7 +89,7 @@ def test_a_prompt_injection_in_a_log_line_changes_nothing(fake_openai: FakeOpenA
 
 def test_without_an_api_key_the_templated_summary_stands(fake_openai: FakeOpenAI) -> None:
     answer = make_answer()
-    settings = fake_openai.settings().model_copy(update={"openai_api_key": None})
+    settings = fake_openai.settings().replace(openai_api_key=None)
     assert write_summary(answer, settings) == (answer.summary, "deterministic", [])
     assert fake_openai.requests == []
 

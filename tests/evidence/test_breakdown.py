@@ -4,7 +4,7 @@ from __future__ import annotations
 import collections
 import json
 
-from conftest import parse_json, scenario_args
+from support.servers import parse_json, scenario_args
 
 NAME = "ledger-canary-deploy"
 

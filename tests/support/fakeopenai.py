@@ -70,6 +70,7 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.script: list[Scripted] = []
         self.requests: list[Recorded] = []
+        self.models = ["test-model"]
         self._served = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -80,6 +81,16 @@ class FakeOpenAI:
 
             def log_message(self, *args: Any) -> None:
                 return None
+
+            def do_GET(self) -> None:  # the model list, as `config --check` asks for it
+                fake.requests.append(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, {}, ""))
+                data = json.dumps({"object": "list", "data": [{"id": m, "object": "model", "created": 0,
+                                                               "owned_by": "test"} for m in fake.models]}).encode()
+                self.send_response(200 if self.path.endswith("/models") else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

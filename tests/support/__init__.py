@@ -1,0 +1,11 @@
+"""Helpers shared by the tests: local stand-ins for the systems the bot talks to, and scenario plumbing.
+
+- servers: which search servers the integration tiers run on, scenario folders and CLI arguments, parse_json.
+- fakeslack: a local Slack Web API and a running bot over signed HTTP requests.
+- fakeopenai: a local OpenAI-compatible endpoint replaying scripted replies.
+- fakehttp: a local vendor API (GitHub, Argo CD, LaunchDarkly, Kubernetes) with recorded requests.
+- answerfixture: a hand-made Answer from typed values, for summary and rendering tests.
+- recording_proxy: an HTTP proxy in front of a search server that records every request.
+
+Tests import them as `from support.fakeslack import ...` (pyproject puts tests/ on the path).
+"""
