@@ -1,5 +1,9 @@
 """Labelled log samples for measuring the template miner, built offline and seeded.
 
+Twelve kinds: the five below, and seven from the log statements of
+well-known software (HDFS, Spark, ZooKeeper, OpenStack nova, an Android
+health app, macOS, Proxifier) in `labelled_systems.py`.
+
 Five kinds of logs an on-call engineer pastes: a web server (nginx access and
 error log), a PostgreSQL server, a JVM service with stack traces, Linux
 kernel messages, and SSH authentication logs. Each sample is a list of raw
@@ -13,90 +17,12 @@ templates, as in real logs.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
-Gen = Callable[[random.Random], "str | list[str]"]
-
-
-@dataclass
-class LabelledLog:
-    """Raw lines and, per line, the true template id (None for a blank line)."""
-
-    name: str
-    lines: list[str]
-    labels: list[str | None]
-
-
-# --- variable parts ----------------------------------------------------------------
-
-USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "deploy", "ubuntu", "root", "admin",
-         "oracle", "test", "guest", "postgres", "jenkins", "git", "support", "mallory"]
-TABLES = ["orders", "customers", "payments", "invoices", "line_items", "sessions", "audit_log", "products"]
-PROCS = ["java", "python3", "node", "postgres", "nginx", "containerd", "chrome", "redis-server"]
-ROUTES = ["orders", "customers", "payments", "carts", "products", "invoices"]
-CURRENCIES = ["EUR", "USD", "GBP", "JPY", "CHF"]
-AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36',
-          "curl/8.5.0", "kube-probe/1.29", "python-requests/2.31.0",
-          "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"]
-
-
-def ip(rng: random.Random) -> str:
-    if rng.random() < 0.5:
-        return f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-    return f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-
-
-def port(rng: random.Random) -> int:
-    return rng.randint(1024, 65535)
-
-
-def hexid(rng: random.Random, n: int) -> str:
-    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
-
-
-def uuid(rng: random.Random) -> str:
-    return f"{hexid(rng, 8)}-{hexid(rng, 4)}-4{hexid(rng, 3)}-a{hexid(rng, 3)}-{hexid(rng, 12)}"
-
-
-def _java_frames(rng: random.Random, package: str, n: int) -> list[str]:
-    classes = ["Service", "Controller", "Repository", "Client", "Handler", "Filter"]
-    methods = ["handle", "process", "execute", "invoke", "doFilter", "call", "apply"]
-    frames = []
-    for _ in range(n):
-        cls = rng.choice(classes)
-        frames.append(f"\tat {package}.{cls}.{rng.choice(methods)}({cls}.java:{rng.randint(20, 900)})")
-    return frames
-
-
-def _stack(rng: random.Random, header: str, cause: str | None = None) -> list[str]:
-    lines = [header] + _java_frames(rng, "com.example.payments", rng.randint(2, 6))
-    if cause:
-        lines.append(f"Caused by: {cause}")
-        lines += _java_frames(rng, "org.apache.http.impl", rng.randint(1, 4))
-        lines.append(f"\t... {rng.randint(10, 60)} more")
-    return lines
-
-
-# --- prefixes ----------------------------------------------------------------------
-
-class Clock:
-    """A monotonic fake clock so timestamps look like a real log's."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.now = datetime(2026, 3, 14, 13, 0, 0)
-
-    def tick(self) -> datetime:
-        self.now += timedelta(milliseconds=self.rng.randint(1, 900))
-        return self.now
-
-
-def _syslog(clock: Clock, host: str, app: str) -> str:
-    t = clock.tick()
-    return f"{t:%b} {t.day:2d} {t:%H:%M:%S} {host} {app}: "
-
+from labelled_systems import SYSTEM_KINDS
+from loggen import (AGENTS, CURRENCIES, PROCS, ROUTES, TABLES, USERS, Clock, Gen, LabelledLog, hexid, ip,  # noqa: F401
+                    java_frames, java_stack, port, syslog_prefix, uuid)
 
 # --- the five kinds ----------------------------------------------------------------
 
@@ -244,18 +170,18 @@ def _jvm(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
         ("jvm:retrying", jvm("WARN", "svc", lambda r: (
             f"Retrying request to http://inventory:8080/api/stock/{r.randint(1, 99999)} "
             f"(attempt {r.randint(1, 3)} of 3)")), 6),
-        ("jvm:payment-failed", jvm("ERROR", "svc", lambda r: _stack(
+        ("jvm:payment-failed", jvm("ERROR", "svc", lambda r: java_stack(
             r, f"Payment failed for order {r.randint(1, 99999)}",
             "java.net.SocketTimeoutException: Read timed out")), 3),
         ("jvm:pool-timeout", jvm("ERROR", "pool", lambda r: [
             f"HikariPool-1 - Connection is not available, request timed out after {r.choice([30000, 30001, 30002])}ms.",
             "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available"]
-            + _java_frames(r, "com.zaxxer.hikari.pool", r.randint(3, 6))), 4),
+            + java_frames(r, "com.zaxxer.hikari.pool", r.randint(3, 6))), 4),
         ("jvm:starvation", jvm("WARN", "pool", lambda r: (
             f"HikariPool-1 - Thread starvation or clock leap detected "
             f"(housekeeper delta={r.randint(1, 5)}m{r.randint(1, 59)}s{r.randint(1, 999)}ms).")), 1),
         ("jvm:cache-miss", jvm("DEBUG", "repo", lambda r: f"Cache miss for key customer:{r.randint(1, 99999)}"), 15),
-        ("jvm:unhandled", jvm("ERROR", "web", lambda r: _stack(
+        ("jvm:unhandled", jvm("ERROR", "web", lambda r: java_stack(
             r, f"Unhandled exception in request {r.choice(['GET', 'POST', 'PUT'])} /api/payments/{r.randint(1, 9999)}")
             + ["java.lang.NullPointerException: Cannot invoke \"String.length()\" because \"value\" is null"]), 2),
         ("jvm:fetched", jvm("DEBUG", "repo", lambda r: (
@@ -275,7 +201,7 @@ def _kernel(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
     def k(msg: Callable[[random.Random], str]) -> Gen:
         def gen(r: random.Random) -> str:
             uptime = (clock.now - datetime(2026, 3, 1)).total_seconds()
-            return (_syslog(clock, f"node-{r.randint(1, 12)}", "kernel")
+            return (syslog_prefix(clock, f"node-{r.randint(1, 12)}", "kernel")
                     + f"[{uptime:12.6f}] " + msg(r))
         return gen
 
@@ -337,7 +263,7 @@ def _ssh(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
     def s(msg: Callable[[random.Random], str], app: str = "sshd") -> Gen:
         def gen(r: random.Random) -> str:
             name = f"{app}[{r.randint(1000, 99999)}]" if app == "sshd" else app
-            return _syslog(clock, "bastion-1", name) + msg(r)
+            return syslog_prefix(clock, "bastion-1", name) + msg(r)
         return gen
 
     return [
@@ -376,11 +302,11 @@ def _ssh(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
 
 
 KINDS: dict[str, Callable[[random.Random, Clock], list[tuple[str, Gen, float]]]] = {
-    "web": _web, "postgres": _postgres, "jvm": _jvm, "kernel": _kernel, "ssh": _ssh,
+    "web": _web, "postgres": _postgres, "jvm": _jvm, "kernel": _kernel, "ssh": _ssh, **SYSTEM_KINDS,
 }
 
 
-def build(kind: str, *, lines: int = 2500, seed: int = 7, blank_rate: float = 0.003) -> LabelledLog:
+def build(kind: str, *, lines: int = 2000, seed: int = 7, blank_rate: float = 0.003) -> LabelledLog:
     """A labelled sample of at least `lines` lines of one kind, the same for the same seed."""
     rng = random.Random(f"{kind}:{seed}")
     clock = Clock(rng)
@@ -402,6 +328,6 @@ def build(kind: str, *, lines: int = 2500, seed: int = 7, blank_rate: float = 0.
     return LabelledLog(kind, out_lines, labels)
 
 
-def build_all(*, lines: int = 2500, seed: int = 7) -> list[LabelledLog]:
+def build_all(*, lines: int = 2000, seed: int = 7) -> list[LabelledLog]:
     """One sample of each kind."""
     return [build(kind, lines=lines, seed=seed) for kind in KINDS]

@@ -3,23 +3,26 @@
 The same miner the answers use, on lines a person has at hand
 (`kubectl logs deploy/api | incidentbot patterns`). Input is untrusted and
 possibly huge or binary: it is read through `read_lines`, which bounds line
-length and line count, so junk gives a result or one clear error line, never
-a traceback. Patterns are listed error-level first (that is what an incident
-responder looks for), then by count.
+length, and streamed through `StreamMiner`, which keeps one table entry per
+distinct message shape and spools the per-line assignments to a temporary
+file, so a 2 GB file is read in bounded memory; the JSON assignments are
+written as they are read back. Junk gives a result or one clear error line,
+never a traceback. Patterns are listed error-level first (that is what an
+incident responder looks for), then by count.
 """
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
-from incidentbot.evidence.patterns import mine_patterns
-from incidentbot.core.levels import severity
-from incidentbot.evidence.rawlines import MAX_LINES, RawMessage, read_lines, split_messages
+from incidentbot.evidence.rawlines import read_lines
+from incidentbot.evidence.stream import StreamMiner, StreamPattern
 
-MAX_EXAMPLES = 3
 _ERROR_LEVELS = ("error", "fatal")
+_WRITE_BATCH = 65536
 
 
 @dataclass
@@ -38,28 +41,18 @@ class PatternRow:
                 "examples": self.examples, "level": self.level}
 
 
-def analyse(messages: list[RawMessage], line_map: list[int | None]) -> tuple[list[PatternRow], list[str | None]]:
-    """Mine the messages and return the ordered patterns and one pattern id (or None) per line."""
-    mined, assignments = mine_patterns([m.text for m in messages])
-    ranked = []
-    for index, pattern in enumerate(mined):
-        # the most severe level seen: a template logged once as an error is an error pattern
-        level = max((messages[i].level for i in pattern.members), key=severity, default=None)
-        ranked.append((level not in _ERROR_LEVELS, -pattern.count, pattern.members[0], index, level))
-    ranked.sort()
-    ids: dict[int, str] = {}
-    rows: list[PatternRow] = []
-    for n, (_, _, _, index, level) in enumerate(ranked, start=1):
+def rank(mined: list[StreamPattern]) -> tuple[list[PatternRow], list[str]]:
+    """The rows in print order, and the id of each mined pattern (by its index in `mined`)."""
+    order = sorted(range(len(mined)), key=lambda i: (mined[i].level not in _ERROR_LEVELS, -mined[i].count,
+                                                     mined[i].examples[0] if mined[i].examples else 0, i))
+    names = [""] * len(mined)
+    rows = []
+    for n, index in enumerate(order, start=1):
         pattern = mined[index]
-        ids[index] = f"P{n}"
-        examples = [messages[i].line_index for i in pattern.members[:MAX_EXAMPLES]]
-        rows.append(PatternRow(f"P{n}", pattern.template, pattern.count, level, examples,
-                               messages[pattern.members[0]].text))
-    per_line: list[str | None] = []
-    for message_index in line_map:
-        pattern_index = assignments[message_index] if message_index is not None else None
-        per_line.append(ids[pattern_index] if pattern_index is not None else None)
-    return rows, per_line
+        names[index] = f"P{n}"
+        rows.append(PatternRow(f"P{n}", pattern.template, pattern.count, pattern.level, pattern.examples,
+                               pattern.example_text))
+    return rows, names
 
 
 def _printable(text: str) -> str:
@@ -87,26 +80,45 @@ def render_table(rows: list[PatternRow], out: TextIO, width: int | None = None) 
         out.write(_fit(f"{indent}e.g. line {r.examples[0] + 1}: {_printable(r.example_text)}", width) + "\n")
 
 
+def _write_json(rows: list[PatternRow], names: list[str], miner: StreamMiner, out: TextIO) -> None:
+    """The contract's JSON object, with the assignments written as they stream back from the spool."""
+    out.write('{"patterns": ' + json.dumps([r.to_json() for r in rows]) + ', "assignments": [')
+    quoted = [json.dumps(n) for n in names]
+    batch: list[str] = []
+    first = True
+    for name in miner.assignments(quoted):
+        batch.append(name if name is not None else "null")
+        if len(batch) >= _WRITE_BATCH:
+            out.write(("" if first else ", ") + ", ".join(batch))
+            first, batch = False, []
+    if batch:
+        out.write(("" if first else ", ") + ", ".join(batch))
+    out.write("]}\n")
+
+
 def run(path: str | None, as_json: bool, stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
     """Mine the patterns of FILE (or stdin) and print them; 0 on success, 2 when the file cannot be read."""
     source = path if path not in (None, "-") else None
+    miner = StreamMiner()
     try:
-        if source is None:
-            lines = list(read_lines(stdin))
+        try:
+            if source is None:
+                miner.feed(read_lines(stdin, max_lines=sys.maxsize))
+            else:
+                with open(source, "rb") as handle:
+                    miner.feed(read_lines(handle, max_lines=sys.maxsize))
+        except OSError as exc:
+            name = source or "standard input"
+            stderr.write(f"incidentbot patterns: cannot read {name}: {exc.strerror or exc}\n")
+            return 2
+        if miner.overflowed:
+            stderr.write(f"incidentbot patterns: more than {miner.max_distinct} distinct message shapes; "
+                         f"{miner.overflowed} later messages were grouped by their length only\n")
+        rows, names = rank(miner.finish())
+        if as_json:
+            _write_json(rows, names, miner, stdout)
         else:
-            with open(source, "rb") as handle:
-                lines = list(read_lines(handle))
-    except OSError as exc:
-        name = source or "standard input"
-        stderr.write(f"incidentbot patterns: cannot read {name}: {exc.strerror or exc}\n")
-        return 2
-    if len(lines) >= MAX_LINES:
-        stderr.write(f"incidentbot patterns: only the first {MAX_LINES} lines were read\n")
-    messages, line_map = split_messages(lines)
-    rows, assignments = analyse(messages, line_map)
-    if as_json:
-        json.dump({"patterns": [r.to_json() for r in rows], "assignments": assignments}, stdout)
-        stdout.write("\n")
-    else:
-        render_table(rows, stdout)
-    return 0
+            render_table(rows, stdout)
+        return 0
+    finally:
+        miner.close()

@@ -1,93 +1,128 @@
 """Masking the variable parts of log messages before template mining.
 
-Drain compares messages token by token, so two lines of one template only
-group when their variable parts look alike. Masking first makes them alike:
-every value (a number, an id, an address, a quoted value, a timestamp)
-becomes `<*>`, while the words that say what happened stay as they are.
+The miner compares messages token by token, so two lines of one template only
+group when their variable parts look alike, and when each variable part is
+*one* token whatever its value. Masking makes them so: every value (a number,
+an id, an address, a quoted value, a timestamp, a size with its unit) becomes
+`<*>`, while the words that say what happened stay as they are.
 
-The rules are general, not tuned to one system, and are applied in a single
-left-to-right pass of one alternation regex, so an earlier rule (a timestamp,
-a quoted value) is never re-masked by a later one (the digits inside it).
-The guiding rules:
+The rules describe shapes that every kind of log uses, never a system:
 
 - A run of letters and digits that contains a digit is a value (`8812`,
-  `a3f9c2`, `x2k4q`); a run with no digit is a word and is kept, so
-  "connection pool exhausted" stays intact and hex-looking words such as
-  `deadbeef` are not mistaken for ids.
-- A number followed by a unit keeps the unit (`30000ms` -> `<*>ms`,
-  `512MB` -> `<*>MB`), which keeps templates readable ("after <*>ms").
-- Values made of several masked parts joined by separators (`10.0.0.1:5432`,
-  a UUID, `2026-03-14`, `v2.31.0`) collapse into one `<*>`, so a value is one
-  token whatever its inner shape.
+  `a3f9c2`, `x2k4q`, `eth0`, `CPU3`); a run with no digit is a word and is
+  kept, so "connection pool exhausted" stays intact and hex-looking words
+  such as `deadbeef` are not mistaken for ids.
+- Values joined by separators (`10.0.0.1:5432`, `2026-03-14`, `00:01`,
+  `v2.31.0`, `1514038440000##7007##548365`, a UUID) are one value, so a
+  value is one token whatever its inner shape.
+- A number glued to a unit keeps the unit (`30000ms` -> `<*>ms`,
+  `0.000245s` -> `<*>s`), which keeps templates readable; a number, a space
+  and a size or time unit, with an optional parenthesised restatement
+  (`1203 bytes`, `4.2 KB`, `1190 bytes (1.16 KB)`, `<1 sec`), is one value,
+  since the number of tokens such a counter takes varies from line to line.
+- Host names: a dotted name with a port (`proxy.example.com:443`) or with a
+  top-level domain (`api.example.com`), an e-mail address, IPv4 and IPv6
+  addresses are values.
+- The value after `key=` and the text between quotes are values; the key and
+  the quotes stay (`user=<*>`, `relation "<*>"`), except a quoted HTTP
+  request, whose route is structure (`"GET /api/orders/<*> HTTP/1.1"`).
+- Timestamps (ISO, syslog, Apache) are values.
 - A few technical words that contain digits (`sha256`, `utf-8`, `ipv6`,
   `x86_64`, `HTTP/1.1`) are words, not values, and are kept.
+
+Speed: all of this is ONE compiled regex applied with `re.sub` and a
+constant replacement template, so the whole line is masked in C in one
+left-to-right pass (no Python callback per match, no pass per kind). Units
+and keys are kept with look-arounds rather than captured and re-inserted;
+the quotes are put back by the replacement template's optional groups.
+Branches that start a value are anchored at the start of a word, so the
+scan costs one failed check inside words.
 """
 from __future__ import annotations
 
 import re
 
-from incidentbot.core.timeutil import TIMESTAMP
-
 WILDCARD = "<*>"
 
-_UNITS = (
-    r"ms|us|µs|ns|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|"
-    r"b|kb|mb|gb|tb|pb|kib|mib|gib|tib|bytes?|k|g|t|kbps|mbps|gbps|"
-    r"%|x|rps|qps|ops|px|th|st|nd|rd"
+# units kept glued to their number: `30000ms` -> `<*>ms` (spelled out in classes, not with (?i):
+# a case-insensitive group makes every attempt several times slower)
+_GLUED_UNITS = (
+    r"(?:[mµun]s|[sSmhd]|secs?|mins?|hrs?|[kKmMgGtTpP]i?[bB]|[bB]|[kKgGtT]|[kKmMgG]bps|%|x|rps|qps|ops|px|"
+    r"th|st|nd|rd)"
 )
+# units that follow their number after a space: the number and unit become one value
+_SPACED_UNITS = (
+    r"(?:[bB]ytes?|[kKmMgGtTpP]i?[bB]|B|ms|us|ns|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|"
+    r"[kKmMgG]?bps|%|percent|pages?|blocks?|records?|rows?|items?|entries|tasks?)"
+)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _HTTP_METHOD = r"(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE)"
+_TLD = ("com net org edu gov mil io us uk de fr jp cn hk ru br au ca nl eu "
+        "info biz local localdomain internal lan corp cloud").split()
+# after a dotted name: its last label is a top-level domain (one fixed-width look-behind each)
+_AFTER_TLD = "(?:" + "|".join(r"(?<=\." + tld + ")" for tld in _TLD) + ")"
 
-# Technical words that contain digits but are not values.
+# Technical words that contain digits but are not values. Words glued with a
+# separator (utf-8, HTTP/1.1) are protected by look-behinds on their digits.
 _KEPT_WORDS = (
-    r"sha(?:1|224|256|384|512)|md5|crc32|base(?:32|64)|utf-?(?:8|16|32)|ucs-?2|latin-?1|iso-?8859-?1|"
-    r"https?/[123](?:\.[01])?|http[23]|h2c?|ipv[46]|oauth2|log4j2?|slf4j|s3|ec2|k8s|"
-    r"x86_64|x86|x64|amd64|arm64|aarch64|i386|i686|win32|win64|"
-    r"u?int(?:8|16|32|64|128)|float(?:16|32|64)|tlsv?1(?:\.[0-3])?|sslv[23]|e2e|p2p|[1-5]xx"
+    r"(?:[sS][hH][aA](?:1|224|256|384|512)|[mM][dD]5|[cC][rR][cC]32|[bB]ase(?:32|64)|[uU][tT][fF](?:8|16|32)|"
+    r"[iI][pP][vV][46]|[oO][aA]uth2|[lL]og4j2?|slf4j|[sS]3|[eE][cC]2|[kK]8s|x86|x64|amd64|arm64|aarch64|i386|i686|"
+    r"[wW]in(?:32|64)|[hH][tT][tT][pP]2|h2c?|u?int(?:8|16|32|64|128)|float(?:16|32|64)|[tT][lL][sS]v1|"
+    r"[sS][sS][lL]v[23]|e2e|p2p)(?![a-zA-Z0-9])"
 )
+# the digits of utf-8, HTTP/1.1, x86_64, ISO-8859-1, TLSv1.2, 5xx; checked only after such a separator
+_KEPT_TAILS = (r"(?:(?<![-/._xX])|(?<![uU][tT][fF]-)(?<![hH][tT][tT][pP]/)(?<![hH][tT][tT][pP]/[0-9]\.)"
+               r"(?<!x86_)(?<![iI][sS][oO]-)(?<![iI][sS][oO]-8859-)(?<![tT][lL][sS]v1\.)(?<![lL]atin-)"
+               r"(?<![uU][cC][sS]-)(?<![0-9]x)(?<![0-9]xx))")
 
-_PATTERN = re.compile(
-    "|".join([
-        r"(?P<kept>(?<![\w.-])(?:" + _KEPT_WORDS + r")(?![\w-]))",
-        r"(?P<ts>" + TIMESTAMP + r")",
-        r"(?P<email>(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",
-        r"(?P<kv>(?<![\w.-])[A-Za-z_][\w.-]{0,63}=)(?P<kvval>\"[^\"\n]{0,512}\"|'[^'\n]{0,512}'|[^\s,;&)\]}'\"]+)",
-        r'(?P<request>"' + _HTTP_METHOD + r' [^"\n]{0,2048}")',
-        r'(?P<dq>"[^"\n]{0,512}")',
-        r"(?P<sq>(?<![\w'])'[^'\n]{0,512}'(?![\w']))",
-        r"(?P<ipv6>(?<![\w:])(?=[0-9a-fA-F:]*\d)(?=[0-9a-fA-F]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?![\w:]))",
-        r"(?P<num>(?:(?<![\w-])-)?(?<![A-Za-z0-9])\d+(?:[.,]\d+)*)(?P<unit>" + _UNITS + r")(?![A-Za-z0-9])",
-        r"(?P<run>(?:(?<![\w-])-)?[A-Za-z0-9]*\d[A-Za-z0-9]*)",
-    ]),
-    re.IGNORECASE,
-)
+_ALNUM = r"[a-zA-Z0-9]"
+_ATOM = r"[a-zA-Z]*+[0-9][a-zA-Z0-9]*+"
+_CHAIN = _ATOM + r"(?:[.:,#+/_~-]+" + _ATOM + r")*"
+_BRACKET_ITEM = r"(?:-|[^\s\[\]]*[0-9][^\s\[\]]*)"
+_NUMBER = r"[0-9]++(?:[.,][0-9]++)*+"
+_SPACED = _NUMBER + r" " + _SPACED_UNITS + r"(?![\w])(?: \(" + _NUMBER + r" ?" + _SPACED_UNITS + r"\))?"
 
-# Masked parts glued together by separators are one value: an address with its
-# port, a UUID, a version, a dotted or dashed id, a ratio.
-_COLLAPSE = re.compile(r"<\*>(?:[.:_/,+#-]*<\*>)+")
+# Values that start with a digit (or a sign): tried only at the first digit of a word.
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])"
+_DIGIT_BRANCHES = [
+    _UUID,
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?: ?(?:Z|[+-][0-9]{2}:?[0-9]{2}))?",
+    r"[0-9]{4}/[0-9]{2}/[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?",
+    r"[0-9]{1,2}/" + _MONTH + r"/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2}(?: [+-][0-9]{4})?",
+    r"(?=[0-9a-fA-F]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?![\w:])",
+    _NUMBER + r"(?=" + _GLUED_UNITS + r"(?![a-zA-Z0-9]))",
+    _SPACED,
+    _KEPT_TAILS + _CHAIN,
+]
+_DIGIT_START = "|".join(_DIGIT_BRANCHES)
+# Values that start with a letter: only words holding a digit, an @, a dot or a colon are looked at.
+_LETTER_START = "|".join([
+    r"(?=[A-Z][a-z]{2},? )(?:" + _WEEKDAY + r",? )?" + _MONTH + r" {1,2}[0-9]{1,2},?(?: [0-9]{4})? [0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(?:[.,][0-9]+)?(?: [0-9]{4})?",
+    r"(?=[a-zA-Z_+-]*+(?:[0-9@]|[.:][a-zA-Z0-9]))(?:"
+    + _UUID + r"|[a-zA-Z0-9][\w.+-]*+@[a-zA-Z0-9-]++(?:\.[a-zA-Z0-9-]++)++"
+    r"|[a-zA-Z][a-zA-Z0-9-]*+(?:\.[a-zA-Z0-9-]++)++(?::[0-9]++(?![\w.])|" + _AFTER_TLD + r"(?::[0-9]++)?(?![\w-]|\.\w))"
+    r"|(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?![\w:])"
+    r"|(?!" + _KEPT_WORDS + r")" + _CHAIN + r")",
+])
 
-
-def _mask_span(match: re.Match[str]) -> str:
-    kind = match.lastgroup
-    text = match.group(0)
-    if kind == "kept":
-        return text
-    if kind == "kvval" or kind == "kv":
-        value = match.group("kvval")
-        key = match.group("kv")
-        if value[:1] in "\"'":
-            return f"{key}{value[0]}{WILDCARD}{value[0]}"
-        return key + WILDCARD
-    if kind == "request":
-        # An HTTP request line ("GET /api/orders/8812 HTTP/1.1") is structure,
-        # not a value: mask inside it so the route stays visible.
-        return '"' + _PATTERN.sub(_mask_span, text[1:-1]) + '"'
-    if kind == "dq":
-        return f'"{WILDCARD}"'
-    if kind == "sq":
-        return f"'{WILDCARD}'"
-    if kind == "unit":
-        return WILDCARD + match.group("unit")
-    return WILDCARD
+_BRANCHES = [
+    # quoted text (the quotes stay), a quoted HTTP request too: in a message it is context
+    r'(?<=")(?<![\w"\']")[^"\n]{0,512}(?=")(?!"[\w"])',
+    r"(?<=')(?<![\w'\"]')[^'\n]{0,512}(?=')(?!'[\w'])",
+    # the value after `key=` (the key stays)
+    r"(?<==)(?![\"'])(?:\[[^\]\s]*\]|[^\s,;&)\]}'\"]+)",
+    # values that start with a digit, then with a letter
+    r"(?=[0-9])(?![1-5]xx(?![a-zA-Z0-9]))(?:" + _DIGIT_START + r")",
+    r"(?=[a-zA-Z])(?:" + _LETTER_START + r")",
+    # a number with a comparison or a sign in front
+    r"[<>~](?<![\w<>~].)=?" + _SPACED,
+    r"-(?<![a-zA-Z0-9-].)" + _KEPT_TAILS + _CHAIN,
+    # bracketed context made only of values and `-` placeholders ([req-<id> <id> - - -], [-], [12.5])
+    r"\[" + _BRACKET_ITEM + r"(?: " + _BRACKET_ITEM + r")*\]",
+]
+_PATTERN = re.compile(r"(?<![a-zA-Z0-9])(?:" + "|".join(_BRANCHES) + ")")
 
 
 def mask_variables(message: str) -> str:
@@ -97,7 +132,20 @@ def mask_variables(message: str) -> str:
     """
     if not message:
         return message
-    masked = _PATTERN.sub(_mask_span, message)
-    if WILDCARD in masked:
-        masked = _COLLAPSE.sub(WILDCARD, masked)
-    return masked
+    return _PATTERN.sub(WILDCARD, message)
+
+
+def mask_many(messages: list[str]) -> list[str]:
+    """`mask_variables` over a batch of one-line messages, in ONE call of the regex over their join.
+
+    The batch is joined by newlines (no rule matches across one), masked, and
+    split again: one C call per batch instead of one Python call per message.
+    A message holding a newline is masked on its own.
+    """
+    if not messages:
+        return []
+    joined = "\n".join(messages)
+    out = _PATTERN.sub(WILDCARD, joined).split("\n")
+    if len(out) == len(messages):
+        return out
+    return [_PATTERN.sub(WILDCARD, m) if m else m for m in messages]

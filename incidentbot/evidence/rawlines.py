@@ -78,15 +78,18 @@ def _cap_lines(lines: Iterable[str | bytes], max_line_bytes: int, max_lines: int
 
 # --- prefixes ----------------------------------------------------------------------
 
-_TS = TIMESTAMP
+_TS_FIRST = frozenset("<[0123456789JFMASONDTW")
+_PID_FIRST = frozenset("0123456789-")
+_CONTINUATION_FIRST = frozenset("CSTD.g")
+_TS = TIMESTAMP  # the one timestamp matcher (core.timeutil); the first-character guard above covers it
 # `<34>1 ` or `<34>` syslog priority, then the timestamp, bare or in brackets
 _TS_PREFIX = re.compile(r"^(?:<\d{1,3}>\d? ?)?\[?" + _TS + r"\]?[:,]?\s+")
 _KERNEL_TS = re.compile(r"^\[\s*\d+\.\d+\]\s*")
 _KLOG = re.compile(r"^([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\s\]]+:\d+\] ?")
 _LEVEL_PREFIX = re.compile(r"^(?:[\w-]{1,40}\.)?[\[<(]?(" + LINE_LEVEL_WORDS + r")[\]>)]?(?::\s*|\s+|$)", re.IGNORECASE)
 _RFC5424 = re.compile(r"^<(\d{1,3})>1 \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?")
-# syslog after its timestamp: `host app[pid]: `
-_SYSLOG_SOURCE = re.compile(r"^[\w.-]+ [\w./@-]+(?:\[\d+\])?: ")
+# syslog after its timestamp: `host app[pid]: `, `host sshd(pam_unix)[pid]: `
+_SYSLOG_SOURCE = re.compile(r"^[\w.-]+ [\w./@-]+(?:\([\w./@-]+\))?(?:\[\d+\])?: ")
 _PID = re.compile(r"^(?:\d+(?:#\d+)?:?|---)\s+")
 _BRACKETED = re.compile(r"^\[[^\]\s]{0,80}(?: [^\]]{0,40})?\]:?\s+")
 # a logger after the level: `com.x.Y - msg`, `c.x.Y : msg`, `root:msg`
@@ -100,15 +103,19 @@ _LOGFMT_LEVEL = re.compile(r"(?:^|\s)(?:level|lvl|severity)=\"?(\w+)")
 
 
 def _strip_prefix(line: str) -> tuple[str, str | None, bool]:
-    """Return (message, level, had_prefix) for one non-JSON line."""
-    match = _ACCESS.match(line)
+    """Return (message, level, had_prefix) for one non-JSON line.
+
+    Each regex is tried only when a cheap test on the first characters says it
+    can match: this runs once per input line.
+    """
+    match = _ACCESS.match(line) if ' [' in line and '] "' in line else None
     if match:
         # An access line's message is its request and status: the client address, agent, size and
         # time vary on every line and would merge every route into one pattern.
         status = int(match.group(3))
         request = f"{match.group(1)} {match.group(2)} {status}" if match.group(1) else f"- {status}"
         return request, "error" if status >= 500 else "warn" if status >= 400 else "info", True
-    match = _KLOG.match(line)
+    match = _KLOG.match(line) if line[:1] in _KLOG_LEVELS and line[1:2].isdigit() else None
     if match:
         return line[match.end():], _KLOG_LEVELS[match.group(1)], True
     if "=" in line and ("msg=" in line or "message=" in line):
@@ -118,20 +125,20 @@ def _strip_prefix(line: str) -> tuple[str, str | None, bool]:
             lvl = _LOGFMT_LEVEL.search(line)
             return text.replace('\\"', '"'), canonical_level(lvl.group(1)) if lvl else None, True
 
-    match = _RFC5424.match(line)
+    match = _RFC5424.match(line) if line[:1] == "<" else None
     if match:
         return line[match.end():].strip(), canonical_level(int(match.group(1)) % 8), True
 
     rest = line
     had_ts = False
-    match = _TS_PREFIX.match(rest)
+    match = _TS_PREFIX.match(rest) if rest[:1] in _TS_FIRST else None
     if match:
         rest = rest[match.end():]
         had_ts = True
         source = _SYSLOG_SOURCE.match(rest)
         if source and not _LEVEL_PREFIX.match(rest):
             rest = rest[source.end():]
-    match = _KERNEL_TS.match(rest)
+    match = _KERNEL_TS.match(rest) if rest[:1] == "[" else None
     if match:
         rest = rest[match.end():]
         had_ts = True
@@ -145,7 +152,8 @@ def _strip_prefix(line: str) -> tuple[str, str | None, bool]:
             rest = rest[match.end():]
             continue
         if had_ts or level:
-            match = _BRACKETED.match(rest) or _PID.match(rest)
+            first = rest[:1]
+            match = _BRACKETED.match(rest) if first == "[" else _PID.match(rest) if first in _PID_FIRST else None
             if match:
                 rest = rest[match.end():]
                 continue
@@ -216,10 +224,14 @@ _FRAME_LINE = re.compile(r"^(?:at |[\w$./*()-]+\(.*\)(?: \+0x[0-9a-f]+)?$|create
 
 
 def _is_continuation(line: str, current_had_prefix: bool, previous_was_continuation: bool) -> bool:
-    if line[:1] in (" ", "\t"):
+    first = line[:1]
+    if first in (" ", "\t"):
         return True
-    if _CONTINUATION_START.match(line):
+    if first in _CONTINUATION_FIRST and _CONTINUATION_START.match(line):
         return True
+    colon = line.find(":")
+    if " " in (line if colon < 0 else line[:colon]) and not previous_was_continuation:
+        return False  # an exception header has no space before its colon: most lines stop here
     if current_had_prefix or previous_was_continuation:
         # the exception header under a prefixed log line, or the last line of a traceback
         if _EXCEPTION_LINE.match(line):
@@ -227,6 +239,45 @@ def _is_continuation(line: str, current_had_prefix: bool, previous_was_continuat
         if previous_was_continuation and _FRAME_LINE.match(line):
             return True
     return False
+
+
+# What `MessageSplitter.feed` says of a line.
+BLANK, CONTINUATION, MESSAGE = 0, 1, 2
+
+
+class MessageSplitter:
+    """Splits lines into messages one line at a time, so that input of any size can stream through.
+
+    Whether a line continues the message above depends on that message and on
+    the line before, which is all the state kept.
+    """
+
+    def __init__(self) -> None:
+        self.started = False
+        self.current_had_prefix = False
+        self.previous_was_continuation = False
+
+    def feed(self, line: str) -> tuple[int, str, str | None]:
+        """(BLANK | CONTINUATION | MESSAGE, the message text, its level) for the next line."""
+        if not line or line.isspace():
+            return BLANK, "", None
+        if self.started and _is_continuation(line, self.current_had_prefix, self.previous_was_continuation):
+            self.previous_was_continuation = True
+            return CONTINUATION, "", None
+        self.previous_was_continuation = False
+        parsed = _from_json(line) if line[:1] == "{" or line.lstrip()[:1] == "{" else None
+        if parsed is not None:
+            text, level = parsed
+            self.current_had_prefix = True
+        else:
+            text, level, self.current_had_prefix = _strip_prefix(line)
+        if not text:
+            text = line.strip()
+        if self.started and _DETAIL.match(text):
+            self.previous_was_continuation = True
+            return CONTINUATION, "", None
+        self.started = True
+        return MESSAGE, text, level
 
 
 def split_messages(lines: Iterable[str | bytes], *, max_lines: int = MAX_LINES,
@@ -239,29 +290,14 @@ def split_messages(lines: Iterable[str | bytes], *, max_lines: int = MAX_LINES,
     """
     messages: list[RawMessage] = []
     line_map: list[int | None] = []
-    current_had_prefix = False
-    previous_was_continuation = False
+    feed = MessageSplitter().feed
     for index, line in enumerate(_cap_lines(lines, max_line_bytes, max_lines)):
-        if not line.strip():
+        kind, text, level = feed(line)
+        if kind == BLANK:
             line_map.append(None)
-            continue
-        if messages and _is_continuation(line, current_had_prefix, previous_was_continuation):
+        elif kind == CONTINUATION:
             line_map.append(len(messages) - 1)
-            previous_was_continuation = True
-            continue
-        previous_was_continuation = False
-        parsed = _from_json(line)
-        if parsed is not None:
-            text, level = parsed
-            current_had_prefix = True
         else:
-            text, level, current_had_prefix = _strip_prefix(line)
-        if not text:
-            text = line.strip()
-        if messages and _DETAIL.match(text):
-            line_map.append(len(messages) - 1)
-            previous_was_continuation = True
-            continue
-        line_map.append(len(messages))
-        messages.append(RawMessage(text=text, level=level, line_index=index))
+            line_map.append(len(messages))
+            messages.append(RawMessage(text=text, level=level, line_index=index))
     return messages, line_map
