@@ -73,7 +73,7 @@ def main() -> int:
     question = sc.questions[0]["ask"]
     help_first, help_median = _timed([*_bot(), "ask", "--help"], args.runs)
     with EmbeddedSearchServer() as server:
-        load_scenario(sc, server.url)
+        load_scenario(sc, server.url, force=True)  # a throwaway server of our own
         ask = ["ask", question, "--es-url", server.url, "--logs-index", sc.logs_index,
                "--changes-index", sc.changes_index, "--at", sc.now]
         if sc.catalog_path:
