@@ -72,6 +72,8 @@ def main() -> int:
     sc = read_scenario(demo_scenario_path())
     question = sc.questions[0]["ask"]
     help_first, help_median = _timed([*_bot(), "ask", "--help"], args.runs)
+    imports = "import incidentbot.cli, incidentbot.pipeline, incidentbot.render.terminal"
+    import_first, import_median = _timed([sys.executable, "-c", imports], args.runs)
     with EmbeddedSearchServer() as server:
         load_scenario(sc, server.url, force=True)  # a throwaway server of our own
         ask = ["ask", question, "--es-url", server.url, "--logs-index", sc.logs_index,
@@ -83,7 +85,9 @@ def main() -> int:
     print(f"cold start, median of {args.runs} fresh processes ({os.cpu_count()} CPUs, Python "
           f"{sys.version.split()[0]}):")
     print(f"  incidentbot ask --help        {help_median:6.2f} s   (first run {help_first:.2f} s)")
-    print(f"  deterministic ask (demo)      {ask_median:6.2f} s   (first run {ask_first:.2f} s)")
+    print(f"  importing what an ask runs    {import_median:6.2f} s   (first run {import_first:.2f} s)")
+    print(f"  deterministic ask (demo)      {ask_median:6.2f} s   (first run {ask_first:.2f} s; the rest is the"
+          " search server)")
     print(f"  heavy stacks loaded by the ask: {', '.join(heavy) or 'none'} (LLM and plotting load only when used)")
     return 1 if heavy else 0
 
