@@ -153,7 +153,7 @@ def zookeeper(rng: random.Random, clock: Clock) -> Templates:
     def z(level: str, where: str, body: Body) -> Gen:
         def gen(r: random.Random) -> str | list[str]:
             t = clock.tick()
-            thread = r.choice([f"NIOServerCxn.Factory:0.0.0.0/0.0.0.0:2181", f"QuorumPeer[myid={r.randint(1, 3)}]/0:0:0:0:0:0:0:0:2181",
+            thread = r.choice(["NIOServerCxn.Factory:0.0.0.0/0.0.0.0:2181", f"QuorumPeer[myid={r.randint(1, 3)}]/0:0:0:0:0:0:0:0:2181",
                                f"WorkerReceiver[myid={r.randint(1, 3)}]", f"SyncThread:{r.randint(1, 3)}"])
             text = body(r)
             lines = text.split("\n")

@@ -8,6 +8,13 @@ and indices), all sharing ONE bounded worker pool, as a single bot process
 would: so the answer times include queueing behind the pool's 8 workers.
 
     python bench/slack_load.py [--mentions 20] [--workers 8] [--server noida|osmem]
+    python bench/slack_load.py --replicas 2 [--redis-url URL]
+
+With --replicas N, N separate processes each serve every fixture (each with
+its own pool of --workers), sharing one Redis (started here on a free port
+unless --redis-url is given); the mentions are split across them, and each
+is also re-delivered to the next replica as a Slack retry, which must be
+dropped: the figures count duplicate answers.
 """
 from __future__ import annotations
 
@@ -20,12 +27,21 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "slack"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from _harness import fixture_scenarios, load_all, runtime_for, server  # noqa: E402
-from fakeslack import BotServer, FakeSlackAPI, final_update, mention  # noqa: E402
+from _harness import fixture_scenarios, load_all, runtime_for, server
+from support.fakeslack import (
+    BOT_TOKEN,
+    SECRET,
+    BotServer,
+    FakeSlackAPI,
+    event_body,
+    final_update,
+    mention,
+    post,
+)
 
-from incidentbot.slack.app import Workers  # noqa: E402
+from incidentbot.slack.app import Workers
 
 
 def pct(values: list[float], p: float) -> float:
@@ -43,7 +59,14 @@ def main() -> int:
     ap.add_argument("--mentions", type=int, default=20)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--server", default="noida", choices=["noida", "osmem"])
+    ap.add_argument("--replicas", type=int, default=1, help="separate bot processes sharing one Redis")
+    ap.add_argument("--redis-url", help="with --replicas: an existing Redis (default: start redis-server here)")
+    ap.add_argument("--serve-replica", help=argparse.SUPPRESS)  # internal: one replica process (config file)
     args = ap.parse_args()
+    if args.serve_replica:
+        return serve_replica(Path(args.serve_replica))
+    if args.replicas > 1:
+        return replicated(args)
 
     scenarios = fixture_scenarios()
     with server(args.server) as url:
@@ -87,6 +110,104 @@ def main() -> int:
             bot.server.close()
         workers.shutdown()
         api.stop()
+    return 0
+
+
+def serve_replica(config_path: Path) -> int:
+    """One replica: every fixture's endpoint in this process, one worker pool, state in the shared Redis."""
+    from incidentbot.slack.app import build_app
+    from incidentbot.slack.serve import build_deps, make_http_server, make_wsgi_app
+    from incidentbot.slack.shared_state import RedisChannelSlots, connect
+
+    cfg = json.loads(config_path.read_text())
+    env = {"INCIDENTBOT_REDIS_URL": cfg["redis_url"], "INCIDENTBOT_DB_URL": cfg["db_url"]}
+    workers = Workers(max_workers=cfg["workers"], per_channel=3, slots=RedisChannelSlots(connect(cfg["redis_url"])))
+    urls, servers = {}, []
+    for sc in fixture_scenarios():
+        deps = build_deps(runtime_for(sc, cfg["es_url"]), env, SECRET)
+        deps.workers = workers
+        srv = make_http_server(make_wsgi_app(build_app(BOT_TOKEN, SECRET, deps, api_url=cfg["api_url"]), deps),
+                               "127.0.0.1", 0, threads=16)
+        threading.Thread(target=srv.run, daemon=True).start()
+        servers.append(srv)
+        urls[sc.name] = f"http://127.0.0.1:{srv.effective_port}/slack/events"
+    Path(cfg["out"]).write_text(json.dumps(urls))
+    sys.stdin.read()  # until the parent closes our stdin
+    for srv in servers:
+        srv.close()
+    workers.shutdown(wait=False)
+    return 0
+
+
+def replicated(args: argparse.Namespace) -> int:
+    """--replicas N: N processes, one Redis, the mentions split across them, each retried on the next one."""
+    import subprocess
+    import tempfile
+
+    from support.dbservers import RedisServer
+
+    scenarios = fixture_scenarios()
+    redis_srv = None if args.redis_url else RedisServer().start()
+    redis_url = args.redis_url or redis_srv.url  # type: ignore[union-attr]
+    tmp = Path(tempfile.mkdtemp(prefix="slack-load-"))
+    with server(args.server) as url:
+        load_all(url, scenarios)
+        api = FakeSlackAPI().start()
+        procs = []
+        for r in range(args.replicas):
+            cfg = tmp / f"replica{r}.json"
+            cfg.write_text(json.dumps({"es_url": url, "api_url": api.url, "redis_url": redis_url, "db_url": "none",
+                                       "workers": args.workers, "out": str(tmp / f"urls{r}.json")}))
+            procs.append(subprocess.Popen([sys.executable, __file__, "--serve-replica", str(cfg)],
+                                          stdin=subprocess.PIPE))
+        deadline = time.monotonic() + 300
+        while not all((tmp / f"urls{r}.json").exists() for r in range(args.replicas)):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise SystemExit("a replica did not start")
+            time.sleep(0.2)
+        time.sleep(0.5)
+        urls = [json.loads((tmp / f"urls{r}.json").read_text()) for r in range(args.replicas)]
+        chosen = [scenarios[i % len(scenarios)] for i in range(args.mentions)]
+        jobs = [(i % args.replicas, sc, f"CREPL{i:03d}") for i, sc in enumerate(chosen)]
+        acks: list[float] = [0.0] * len(jobs)
+        sent: list[float] = [0.0] * len(jobs)
+        dropped: list[bool] = [False] * len(jobs)
+        barrier = threading.Barrier(len(jobs))
+
+        def fire(i: int) -> None:
+            r, sc, channel = jobs[i]
+            body = json.dumps(event_body(mention(channel, sc.questions[0]["ask"]), f"EvLOAD{i:04d}")).encode()
+            barrier.wait()
+            sent[i] = time.monotonic()
+            resp = post(urls[r][sc.name], body, "application/json")
+            acks[i] = resp.elapsed
+            retry = post(urls[(r + 1) % args.replicas][sc.name], body, "application/json",
+                         headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+            dropped[i] = retry.headers.get("x-slack-no-retry") == "1"
+
+        threads = [threading.Thread(target=fire, args=(i,)) for i in range(len(jobs))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        finals = [api.wait_for(lambda a, c=ch: final_update(a, c), timeout=600).at - sent[i]
+                  for i, (_, _, ch) in enumerate(jobs)]
+        time.sleep(1.0)
+        duplicates = sum(len(api.of("chat.postMessage", ch)) - 1 for _, _, ch in jobs)
+        failed = [ch for _, _, ch in jobs if "Sorry" in json.dumps(final_update(api, ch).params)
+                  or "can't answer" in json.dumps(final_update(api, ch).params)]
+        print(f"{len(jobs)} simultaneous mentions split across {args.replicas} replica processes "
+              f"({args.workers} workers each, one Redis), server {args.server}; "
+              f"answers {len(jobs) - len(failed)}/{len(jobs)}; retries sent to another replica dropped "
+              f"{sum(dropped)}/{len(jobs)}; duplicate answers {duplicates}")
+        print(describe("ack latency", acks))
+        print(describe("time to answer", finals))
+        for p in procs:
+            p.stdin.close()  # type: ignore[union-attr]
+            p.wait(timeout=30)
+        api.stop()
+    if redis_srv is not None:
+        redis_srv.stop()
     return 0
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from incidentbot.audit_args import add_parser as add_audit
 from incidentbot.core.errors import IncidentBotError, UsageError
 from incidentbot.render.json_out import dumps
 
@@ -89,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also say whether the log store, each change source and the LLM answer (read-only requests)")
     p.add_argument("--json", action="store_true")
 
+    add_audit(sub, _Parser)
+
     p = sub.add_parser("patterns", help="mine the error patterns of raw log lines (file or stdin)")
     p.add_argument("file", nargs="?")
     p.add_argument("--json", action="store_true")
@@ -108,13 +111,30 @@ def _emit_json(obj: dict) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
+def _remembered(rt, question: str):
+    """Investigate with the memory: "seen before" from the audit trail, and the answer recorded in it."""
+    # lazy, like the command handlers: parsing and --help need none of this
+    from incidentbot.memory import Asked, open_memory
+    from incidentbot.pipeline import investigate
+
+    memory = open_memory(rt.gateway)
+    rt.recall = memory
+    try:
+        answer = investigate(question, rt)
+        answer.notes.extend(memory.problems)
+        memory.record(answer, Asked(door="cli", user=os.environ.get("USER") or None))
+    finally:
+        memory.close()
+    return answer
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
-    from incidentbot.pipeline import Runtime, investigate
+    from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
 
     rt = Runtime.create(_settings(args))
-    answer = investigate(args.question, rt)
+    answer = _remembered(rt, args.question)
     if args.chart:
         # lazy: matplotlib takes most of a second to import, and only a chart needs it
         from incidentbot.render.chart import chart_data, render_png
@@ -169,7 +189,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from incidentbot.config import settings_from
     from incidentbot.dev.embedded import EmbeddedSearchServer, cache_dir
     from incidentbot.dev.scenario import load_scenario, read_scenario
-    from incidentbot.pipeline import Runtime, investigate
+    from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
 
     scenario = read_scenario(demo_scenario_path())
@@ -188,9 +208,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = settings_from(es_url=server.url, logs_index=scenario.logs_index,
                                  changes_index=scenario.changes_index, catalog_path=catalog,
                                  at=args.at or scenario.now)
-        rt = Runtime.create(settings, env={})
+        # the demo reads only its own changes, whatever change sources the environment configures
+        settings = settings.replace(changes={"es_index": {"index": scenario.changes_index}})
+        rt = Runtime.create(settings)
         print(f"asking as of {scenario.now}: {question}\n", file=sys.stderr)
-        answer = investigate(question, rt)
+        answer = _remembered(rt, question)
         if args.json:
             _emit_json(answer.to_json())
         else:
@@ -212,6 +234,13 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     return run(args, _settings(args))
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    # lazy: the audit database's stack loads only for `audit`
+    from incidentbot.audit_command import run
+
+    return run(args)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # lazy: the Slack stack (slack-bolt, its adapters, waitress) loads only for `serve`
     from incidentbot.slack.serve import run
@@ -226,7 +255,8 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"ask": cmd_ask, "whatchanged": cmd_whatchanged, "load": cmd_load, "demo": cmd_demo,
-            "patterns": cmd_patterns, "timeline": cmd_timeline, "serve": cmd_serve, "config": cmd_config}
+            "patterns": cmd_patterns, "timeline": cmd_timeline, "serve": cmd_serve, "config": cmd_config,
+            "audit": cmd_audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -466,7 +466,7 @@ def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> 
 
     Raises SettingsError (a UsageError, exit 2) listing every problem, one per line.
     """
-    values = {key: value for key, value in overrides.items() if value is not None}
+    values: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
     if isinstance(values.get("catalog_path"), str):
         values["catalog_path"] = Path(str(values["catalog_path"]))
     with _environment(env):

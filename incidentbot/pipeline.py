@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from incidentbot.changes.sources import sources_from_settings
 from incidentbot.changes.sources.es_index import ElasticsearchChanges
 from incidentbot.changes.window import parse_change_query
 from incidentbot.config import Settings
-from incidentbot.core.answer import Answer
+from incidentbot.core.answer import Answer, Recall
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, ChangeReport, SourceStatus
 from incidentbot.core.errors import StoreUnreachable, UsageError
@@ -49,6 +50,7 @@ from incidentbot.question.timewords import MAX_WINDOW
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
+from incidentbot.telemetry.context import investigation
 
 log = logging.getLogger(__name__)
 CHANGE_LOOKBACK = timedelta(hours=6)
@@ -64,6 +66,8 @@ class Runtime:
     gateway: ReadOnlyGateway
     catalog: Catalog
     change_sources: list[Any] = field(default_factory=list)
+    # Past investigations ("seen before"); set by a door that opened the memory, else none.
+    recall: Recall | None = None
 
     @classmethod
     def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> Runtime:
@@ -179,18 +183,23 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
 
     `progress(stage, info)` is called as stages finish ("intent", "evidence",
     "ranking"), so a door can show progress; `context` is a thread's earlier
-    intent, for follow-ups.
+    intent, for follow-ups. The investigation id is chosen first, so every
+    log line of this answer carries it.
     """
-    clock = time.perf_counter()
-    at = rt.at(at)
-    intent = build_intent(question, rt, rt.fields(), at, context)
-    timing = {"intent": (time.perf_counter() - clock) * 1000}
-    (progress or _no_progress)("intent", {"intent": intent})
-    return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock)
+    investigation_id = uuid.uuid4().hex[:16]
+    with investigation(investigation_id):
+        clock = time.perf_counter()
+        at = rt.at(at)
+        intent = build_intent(question, rt, rt.fields(), at, context)
+        timing = {"intent": (time.perf_counter() - clock) * 1000}
+        (progress or _no_progress)("intent", {"intent": intent})
+        return answer_intent(intent, rt, at=at, progress=progress, timing=timing, clock=clock,
+                             investigation_id=investigation_id, recall=context is None)
 
 
 def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
-                  timing: dict[str, float] | None = None, clock: float | None = None) -> Answer:
+                  timing: dict[str, float] | None = None, clock: float | None = None,
+                  investigation_id: str | None = None, recall: bool = True) -> Answer:
     """The typed entry: an intent in, an answer out (evidence, changes, ranking, summary).
 
     `timing` and `clock` carry the time already spent on the question (by
@@ -226,12 +235,34 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
     answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
                     suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes))
+    if investigation_id:
+        answer.investigation_id = investigation_id
     _summarise(answer, changes, rt.settings)
     for status in sources:
         if not status.ok:
             answer.notes.append(f"change source {status.name} failed: {status.error}")
+    if recall:  # a follow-up in a thread: its first answer already said what was seen before
+        _recall(answer, rt)
     mark("total")
     return answer
+
+
+def _recall(answer: Answer, rt: Runtime) -> None:
+    """Cite the best earlier investigation that saw the same error, in the summary's last sentence.
+
+    Added after the (verified or LLM) summary so the model never phrases a
+    claim about the past; a memory failure costs only this sentence.
+    """
+    if rt.recall is None or answer.intent.ask != "investigate":  # counts and lists are not incidents
+        return
+    try:
+        answer.history = rt.recall.recall(answer)
+    except Exception as exc:  # noqa: BLE001 - the memory is optional: the answer stands without it
+        log.warning("seen-before lookup failed: %s", exc)
+        answer.notes.append(f"seen-before lookup failed ({type(exc).__name__})")
+        return
+    if answer.history:
+        answer.summary = f"{answer.summary} {answer.history[0].sentence()}".strip()
 
 
 def _summarise(answer: Answer, changes: list[Change], settings: Settings) -> None:

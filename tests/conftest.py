@@ -19,6 +19,20 @@ from incidentbot.dev.embedded import EmbeddedOpenSearch, EmbeddedSearchServer
 from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_database(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The CLI records every answer: the tests' answers go to a temporary SQLite file, never the home folder."""
+    if os.environ.get("INCIDENTBOT_DB_URL"):
+        yield os.environ["INCIDENTBOT_DB_URL"]
+        return
+    url = f"sqlite:///{tmp_path_factory.mktemp('audit') / 'audit.sqlite3'}"
+    os.environ["INCIDENTBOT_DB_URL"] = url
+    try:
+        yield url
+    finally:
+        os.environ.pop("INCIDENTBOT_DB_URL", None)
+
+
 @pytest.fixture(scope="session", params=server_params())
 def es_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A search server: Elasticsearch's API (noida-db), OpenSearch's (osmem-server), or a real cluster."""

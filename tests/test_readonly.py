@@ -1,4 +1,4 @@
-"""The bot never writes: ask, whatchanged, timeline and `serve --http` through a recording proxy send only reads.
+"""The bot never writes: ask, whatchanged, timeline, config --check and `serve --http` send only reads.
 
 The proxy stands where --es-url points, so whatever library or code path
 talks to the store is seen on the wire. Only GET/HEAD, and POST to read
@@ -53,6 +53,8 @@ def test_cli_commands_only_read(scenarios, proxy, run_cli) -> None:
     history = FIXTURES / "histories" / f"{SCENARIO}.history.json"
     code, out, err = run_cli("timeline", "--history", str(history), *args)
     assert code == 0 and parse_json(out)["entries"], err
+    code, out, err = run_cli("config", "--check", *args)
+    assert code == 0 and parse_json(out)["sources"][0]["reachable"] is True, err
     assert {"_msearch", "_field_caps"} <= proxy.endpoints()  # the answers did go through the proxy
     assert proxy.writes() == []
 

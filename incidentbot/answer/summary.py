@@ -1,8 +1,8 @@
 """The templated cited summary: the answer in a few sentences, each carrying the ids it rests on.
 
 Citations use the ids a reader can resolve in the same answer: the main query
-[Q1], the rate histogram the onset was computed from (`onset_source`, the same
-id the JSON and Block Kit show), patterns [P],
+[Q1] (whose filters the rate and onset were computed with; `onset_source`, the
+same id the JSON and Block Kit show), patterns [P],
 evidence lines [E] and suspects [C].
 
 It is what the bot says when no LLM is configured, and what it falls back to

@@ -115,8 +115,8 @@ class ServiceNamer:
                 return NameMatch(self.aliases[key], f"{form} {name} is service {self.aliases[key]} (catalog alias)")
         for cand in _candidates(name):
             for role in (False, True):
-                key = core_tokens("-".join(cand), role)
-                fits = self.by_core.get(key, set())
+                core = core_tokens("-".join(cand), role)
+                fits = self.by_core.get(core, set())
                 if len(fits) == 1:
                     svc = next(iter(fits))
                     return NameMatch(svc, f"{form} {name} is service {svc}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from incidentbot.core.change import Change, SourceStatus
 from incidentbot.core.evidence import LogEvidence
+from incidentbot.core.history import HistoryHit
 from incidentbot.core.intent import Intent
 from incidentbot.core.suspect import Suspect
 from incidentbot.core.timeutil import iso
@@ -28,11 +29,13 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     # Ties the answer to its audit record, its feedback buttons and its logs.
     investigation_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    # Earlier investigations that saw the same error ("seen before"), cited as [H1].
+    history: list[HistoryHit] = field(default_factory=list)
 
     def ids(self) -> set[str]:
         ev = self.evidence
         return ({q.id for q in ev.queries} | {p.id for p in ev.patterns} | {e.id for e in ev.lines}
-                | {s.id for s in self.suspects})
+                | {s.id for s in self.suspects} | {h.id for h in self.history})
 
     def to_json(self) -> dict[str, Any]:
         ev = self.evidence
@@ -58,8 +61,16 @@ class Answer:
             "suspects": [s.to_json() for s in self.suspects],
             "changes": [c.to_json() for c in self.changes],
             "summary": self.summary,
+            "history": [h.to_json() for h in self.history],
             "queries": [q.to_json() for q in ev.queries[1:]],
             "sources": [s.model_dump(exclude_none=True) for s in self.sources],
             "notes": self.notes,
             "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
         }
+
+
+class Recall(Protocol):
+    """Finds past investigations like this answer ("seen before"), implemented by incidentbot.memory,
+    so the pipeline calls it without importing the database code."""
+
+    def recall(self, answer: Answer) -> list[HistoryHit]: ...

@@ -7,7 +7,7 @@ touches them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -52,12 +52,12 @@ class Change(BaseModel):
             return self.started_at
         return self.timestamp
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The contract's JSON shape (`@timestamp` in UTC with a Z)."""
         d = self.model_dump(by_alias=True, exclude_none=True)
-        d["@timestamp"] = self.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        d["@timestamp"] = self.timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if self.started_at is not None:
-            d["started_at"] = self.started_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            d["started_at"] = self.started_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return d
 
 

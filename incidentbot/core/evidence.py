@@ -140,5 +140,10 @@ class LogEvidence:
 
     @property
     def onset_source(self) -> str:
-        """The id of the query the onset was computed from (the histogram), cited the same way everywhere."""
-        return self.histogram.query_id if self.histogram else self.main.id
+        """The id the onset is cited by, the same in the summary, the JSON and Block Kit: the main query.
+
+        The rate histogram runs the main query's filters per bucket, and the
+        contract lets a summary cite only the main query among the queries
+        (`log_query.id`), so the onset is [Q1] everywhere, never the histogram's own id.
+        """
+        return self.main.id

@@ -7,7 +7,7 @@ keeps model output from ever running as a query.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -55,7 +55,7 @@ class Intent(BaseModel):
     unknown_services: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "ask": self.ask,
             "services": list(self.services),

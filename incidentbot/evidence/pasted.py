@@ -13,15 +13,34 @@ from incidentbot.evidence.masking import mask_variables
 from incidentbot.evidence.rawlines import split_messages
 from incidentbot.query.compile import template_runs
 
-_FAILURE_WORDS = re.compile(r"exception|error|fail|fatal|panic|refused|timeout", re.I)
+_FAILURE_WORDS = re.compile(r"exception|error|fail|fatal|panic|refused|timeout", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+_ERROR_WORD = re.compile(r"\b(?:exception|error|failed|failure|panic(?:ked)?|refused|timed out|timeout|denied|"
+                         r"unavailable|unsupported|invalid|exceeded|cannot|could not)\b", re.IGNORECASE)
+
+
+def one_pasted_line(text: str) -> bool:
+    """A single log line pasted into the question: error words in a message built of "a: b: c" parts.
+
+    Log messages chain their causes with ": " ("GET /x 500: webp transcode failed: unsupported
+    colorspace"); questions rarely do, and a clock time's colon has no space after it.
+    """
+    line = text.strip()
+    return "\n" not in line and line.count(": ") >= 2 and len(line.split()) >= 6 and bool(_ERROR_WORD.search(line))
+
+
 def pasted_error(text: str) -> str | None:
-    """From pasted log text (three lines or more, or long), the constant words of its first error; else None."""
+    """From pasted log text (three lines or more, long, or one log line), the constant words of its first
+    error; else None."""
     lines = text.splitlines()
-    if len(lines) < 3 and len(text) < 400:
+    single = one_pasted_line(text)
+    if len(lines) < 3 and len(text) < 400 and not single:
         return None
+    if single:
+        head, _, tail = text.strip().partition(": ")
+        lines = [tail] if len(head.split()) <= 3 and _ERROR_WORD.search(tail) else [text.strip()]  # "seeing this: <line>"
     messages, _ = split_messages(lines[:2000])
     chosen = next((m for m in messages if m.level in ("error", "fatal")), None) or \
         next((m for m in messages if _FAILURE_WORDS.search(m.text)), None)
@@ -33,4 +52,7 @@ def pasted_error(text: str) -> str | None:
         return None
     # the head of an error message names it ("connection pool exhausted"); details follow
     best = next((r for r in runs if len(_WORD.findall(r)) >= 3), runs[0])
+    if single:
+        # one line typed around with chat ("anyone? smtp ... failed: ..."): the part that says what failed
+        best = next((r for r in runs if _ERROR_WORD.search(r) and len(_WORD.findall(r)) >= 3), best)
     return " ".join(best.split()[:8])

@@ -58,7 +58,7 @@ class _ClientBackend:
     flavour = ""
     _client: Any
 
-    def _run(self, fn: Any) -> Any:
+    def _run(self, fn: Any) -> dict[str, Any]:
         raise NotImplementedError
 
     def info(self) -> dict[str, Any]:
@@ -104,13 +104,14 @@ class ElasticsearchBackend(_ClientBackend):
         self._client = Elasticsearch(settings.es_url, request_timeout=settings.request_timeout_s, max_retries=0,
                                      retry_on_timeout=False, verify_certs=settings.es_verify_certs, **auth)
 
-    def _run(self, fn: Any) -> Any:
+    def _run(self, fn: Any) -> dict[str, Any]:
         # lazy, per backend, as in __init__ (loaded by then: this costs a dictionary lookup)
         from elasticsearch import ApiError, ConnectionTimeout, TransportError
         from elasticsearch import ConnectionError as ESConnectionError
 
         try:
-            return _body(fn())
+            out: dict[str, Any] = _body(fn())
+            return out
         except ApiError as exc:
             raise BackendApiError(int(exc.status_code), _reason(exc)) from None
         except ConnectionTimeout as exc:
@@ -141,13 +142,14 @@ class OpenSearchBackend(_ClientBackend):
         self._client = OpenSearch(hosts=[settings.es_url], timeout=settings.request_timeout_s, max_retries=0,
                                   retry_on_timeout=False, verify_certs=settings.es_verify_certs, **auth)
 
-    def _run(self, fn: Any) -> Any:
+    def _run(self, fn: Any) -> dict[str, Any]:
         # lazy, per backend, as in __init__
         from opensearchpy.exceptions import ConnectionError as OSConnectionError
         from opensearchpy.exceptions import ConnectionTimeout, TransportError
 
         try:
-            return fn()
+            out: dict[str, Any] = fn()
+            return out
         except ConnectionTimeout as exc:
             raise BackendTimeout(_first_line(exc)) from None
         except OSConnectionError as exc:
@@ -183,7 +185,7 @@ def _first_line(exc: BaseException) -> str:
 def detect_flavour(settings: Settings) -> str:
     """Ask the root endpoint which server this is: OpenSearch says so in version.distribution."""
     if settings.backend in ("elasticsearch", "opensearch"):
-        return settings.backend
+        return str(settings.backend)
     headers = {"Accept": "application/json"}
     request = urllib.request.Request(settings.es_url.rstrip("/") + "/", headers=headers)
     if settings.es_username:

@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,8 +94,10 @@ class ReadOnlyGateway:
         self._backend: Backend | None = None
         self._lock = threading.Lock()
         self._checked: str | None = None
-        self._measure = measure_bytes
+        self.measure_bytes = measure_bytes  # public: a server turns it on for its /metrics
         self.requests = RequestLog()
+        # called with each request made (a server's /metrics counts them); never with the response
+        self.observers: list[Callable[[RequestRecord], None]] = []
 
     @property
     def flavour(self) -> str:
@@ -126,11 +128,11 @@ class ReadOnlyGateway:
                 raise UsageError(f"index {name!r} is outside the configured patterns {', '.join(self._patterns)}")
         return index
 
-    def _call(self, verb: str, index: str, body: Any, fn: Any) -> Any:
+    def _call(self, verb: str, index: str, body: Any, fn: Any) -> dict[str, Any]:
         client = self._client()
         started = time.perf_counter()
         try:
-            result = _retry(lambda: fn(client))()
+            result: dict[str, Any] = _retry(lambda: fn(client))()
         except BackendTimeout:
             raise StoreTimeout(f"the log store at {self._settings.es_url} did not answer a {verb} within "
                                f"{self._settings.request_timeout_s:.0f}s; narrow the window or the services") from None
@@ -148,9 +150,11 @@ class ReadOnlyGateway:
         if isinstance(result, dict) and "responses" in result:  # msearch: the searches' own times
             server_ms = sum(r.get("took", 0) for r in result["responses"] if isinstance(r, dict))
         record = RequestRecord(verb, index, body, (time.perf_counter() - started) * 1000, server_ms)
-        if self._measure:
+        if self.measure_bytes:
             record.bytes_out, record.bytes_in = _size(body), _size(result)
         self.requests.add(record)
+        for observe in self.observers:
+            observe(record)
         return result
 
     # -- start-up check ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ STOPWORDS = {
     "count", "number", "status", "code", "codes", "show", "me", "list", "which", "who", "when", "where", "than",
     "today", "now", "api", "app", "utc", "get", "post", "put", "delete", "request", "requests", "response",
     "responses", "latency", "timeout", "timeouts", "mentioning", "containing", "about", "around", "happening",
-    "wrong", "broken", "going", "on", "up", "not", "no", "yes", "still", "again", "after", "before", "per",
+    "wrong", "broken", "going", "up", "not", "no", "yes", "still", "again", "after", "before", "per",
     "top", "most", "hosts", "host", "endpoints", "endpoint", "users", "user", "prod", "production", "staging",
     "change", "changes", "changed", "deploy", "deploys", "deployed", "recent", "recently", "happened", "cause",
     "caused", "causing", "seeing", "see", "getting", "spike", "spiking", "rate", "increase", "elevated",

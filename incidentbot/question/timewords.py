@@ -59,18 +59,18 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "few": 3,
                  "couple": 2, "half": 0.5}
 
-RANGE = re.compile(r"\b(?:between|from)\s+" + _instant("a") + r"\s*(?:and|to|until|till|-|–)\s*" + _instant("b"), re.I)
+RANGE = re.compile(r"\b(?:between|from)\s+" + _instant("a") + r"\s*(?:and|to|until|till|-|–)\s*" + _instant("b"), re.IGNORECASE)
 SINCE = re.compile(r"\b(?:since|snce|sinse|sicne|sinc|after|starting(?: at)?|from)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?\s+(?:at|of)\s+|the\s+)?"
-                   + _instant("a"), re.I)
-AROUND = re.compile(r"\b(?:around|about|near|circa|~|at)\s+" + _instant("a"), re.I)
+                   + _instant("a"), re.IGNORECASE)
+AROUND = re.compile(r"\b(?:around|about|near|circa|~|at)\s+" + _instant("a"), re.IGNORECASE)
 RELATIVE = re.compile(
     r"\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:last|past|previous|prev|recent)\s+"
     r"(?P<num>\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty|fifty|sixty|few|couple(?: of)?|half(?: an?)?)?\s*"
-    + _UNIT, re.I)
+    + _UNIT, re.IGNORECASE)
 BARE_RELATIVE = re.compile(
     r"(?<![\w:./-])(?P<num>\d+(?:\.\d+)?)\s*"
-    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|hr|h|days?|d|weeks?|wks?|w)\b(?:\s+ago)?(?![\w.-])", re.I)
-TODAY = re.compile(r"\btoday\b|\bthis morning\b|\bthis afternoon\b|\byesterday\b", re.I)
+    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|hr|h|days?|d|weeks?|wks?|w)\b(?:\s+ago)?(?![\w.-])", re.IGNORECASE)
+TODAY = re.compile(r"\btoday\b|\bthis morning\b|\bthis afternoon\b|\byesterday\b", re.IGNORECASE)
 
 
 @dataclass
@@ -150,7 +150,7 @@ def _before_at(moment: datetime, at: datetime) -> datetime:
 MAX_WINDOW = timedelta(days=30)
 
 
-_WORD_TIMES = re.compile(r"\b(?:(?P<noon>noon|midday|lunch(?:\s?time)?)|(?P<midnight>midnight))\b", re.I)
+_WORD_TIMES = re.compile(r"\b(?:(?P<noon>noon|midday|lunch(?:\s?time)?)|(?P<midnight>midnight))\b", re.IGNORECASE)
 
 
 def _word_times(text: str) -> str:

@@ -15,13 +15,14 @@ from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change
 from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
 from incidentbot.core.names import mentions
-from incidentbot.ranking.history import NEUTRAL, Prior
 from incidentbot.core.timeutil import human_duration, parse_instant
+from incidentbot.ranking.history import NEUTRAL, Prior
 
 TIME_HALF_LIFE = timedelta(minutes=20)
 AFTER_ONSET_GRACE = timedelta(seconds=90)
 PRECURSOR_LINK = timedelta(minutes=30)
 MAX_SKEW = timedelta(minutes=7)
+MAX_ROLLOUT = timedelta(hours=1)
 SKEW_VALUE = 0.35
 ROLLOUT_KINDS = frozenset({"deploy"})
 KIND_PRIOR = {"deploy": 1.0, "config": 0.95, "feature_flag": 0.9, "infra": 0.9, "schema": 0.85, "manual": 0.8,
@@ -34,7 +35,7 @@ _GENERIC = {
     "fix", "fixes", "add", "adds", "added", "remove", "removes", "use", "uses", "move", "moves", "get", "post",
     "put", "delete", "patch", "http", "https", "api", "status", "code", "returned", "return", "returns", "ms",
     "users", "user", "enable", "enabled", "disable", "disabled", "flag", "config", "deploy", "rollout", "rolled",
-    "true", "false", "null", "none", "value", "values", "default", "max", "min", "size", "set", "from", "via",
+    "true", "false", "null", "none", "value", "values", "default", "max", "min", "size", "set", "via",
 }
 
 
@@ -96,6 +97,11 @@ def timing(change: Change, ctx: Context) -> FactorResult:
     began = change.began
     gap = ctx.onset - began
     if gap < -AFTER_ONSET_GRACE:
+        proof = running_before(change, ctx)
+        if proof is not None:
+            return FactorResult("timing", SKEW_VALUE, (
+                f"recorded {human_duration(-gap)} after the onset, but the first failing line [{proof.id}] already "
+                f"ran its version {change.version}: the record marks the rollout's end"))
         if skew_allowed(change, ctx):
             return FactorResult("timing", SKEW_VALUE, (
                 f"recorded {human_duration(-gap)} after the onset with no start time; a rollout's record may "
@@ -119,14 +125,32 @@ def timing(change: Change, ctx: Context) -> FactorResult:
 
 
 def skew_allowed(change: Change, ctx: Context) -> bool:
-    """A rollout with no start time, recorded shortly after the onset, whose version the first failures do
-    not contradict: it may have begun before the onset."""
+    """A rollout with no start time, recorded after the onset, that may have begun before it: recorded
+    within MAX_SKEW and not contradicted by the version of the first failures, or proved live by it."""
+    if running_before(change, ctx) is not None:
+        return True
     if ctx.onset is None or change.started_at is not None or change.kind not in ROLLOUT_KINDS:
         return False
     if not timedelta(0) <= change.timestamp - ctx.onset <= MAX_SKEW:
         return False
     first = first_failing_line(change.service, ctx)
     return not (change.version and first is not None and first.version and first.version != change.version)
+
+
+def running_before(change: Change, ctx: Context) -> EvidenceLine | None:
+    """The first failing line of the change's service, when it already ran the version the change shipped.
+
+    Then the version was live when the failures began, whatever the record's time says (a long
+    rollout recorded at its end, up to MAX_ROLLOUT after the onset).
+    """
+    if ctx.onset is None or change.kind not in ROLLOUT_KINDS or not change.version:
+        return None
+    if not timedelta(0) <= change.timestamp - ctx.onset <= MAX_ROLLOUT:
+        return None
+    first = first_failing_line(change.service, ctx)
+    if first is None or first.version != change.version or parse_instant(first.timestamp) > change.timestamp:
+        return None
+    return first
 
 
 def first_failing_line(service: str, ctx: Context) -> EvidenceLine | None:

@@ -11,19 +11,24 @@ onset every score is halved, since there is no step for a change to explain.
 Confidence: high needs a score of at least 0.6, timing that fits, evidence
 tying the change to the symptom (an error that names what it touched, or a
 concentration on its version), and a lead of 0.1 over the next suspect; only
-the first can be high. Medium needs 0.35, and behind the first suspect also
-a score within 0.1 of it (a near-tie); the rest are low. So when no change
+the first can be high. Medium needs 0.35 and timing that fits (a change hours
+before the onset may relate to the service, but is seldom why it broke now),
+and behind the first suspect also a score within 0.1 of it (a near-tie); the
+rest are low. So when no change
 explains the symptom, none is high: the bot abstains instead of guessing.
 The labels are calibrated on the fixtures (bench/ranking.py prints the table).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from incidentbot.core.change import Change
 from incidentbot.core.suspect import Suspect
-from incidentbot.ranking.factors import FACTORS, Context, FactorResult, skew_allowed, version_tied
+from incidentbot.ranking.factors import (
+    FACTORS,
+    Context,
+    FactorResult,
+    skew_allowed,
+    version_tied,
+)
 
 WEIGHTS = {"timing": 0.30, "service": 0.25, "evidence": 0.30, "blast_radius": 0.10, "kind": 0.05, "history": 0.05}
 HIGH = 0.6
@@ -51,7 +56,7 @@ def confidence(score: float, results: list[FactorResult], ctx: Context, change: 
     if ctx.onset is not None and score >= HIGH and by["timing"] >= 0.2 and (by["evidence"] >= 0.35 or by["blast_radius"] >= 0.8) \
             and (not skewed or tied):
         return "high"
-    if score >= MEDIUM:
+    if score >= MEDIUM and (ctx.onset is None or by["timing"] >= 0.2):
         return "medium"
     return "low"
 

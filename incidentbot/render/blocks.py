@@ -229,6 +229,8 @@ def answer_blocks(answer: Answer, key: str | None = None) -> Rendered:
     if ev.patterns:
         blocks.append({"type": "divider"})
         blocks.append(section("*Error patterns*\n" + "\n".join(_pattern_lines(answer, MAX_PATTERNS_SHOWN))))
+    if answer.history:
+        blocks.append(context(*(_history_line(h) for h in answer.history[:3])))
     if ev.lines:
         shown = [evidence_line(e) for e in ev.lines[:EVIDENCE_PREVIEW]]
         more = len(ev.lines) - len(shown)
@@ -254,6 +256,14 @@ def answer_blocks(answer: Answer, key: str | None = None) -> Rendered:
     truncated: list[str] = ["query"] if qcut else []
     text = truncate(f"{answer.question}: {mask_secrets(neutralise_mentions(answer.summary))}", 300)
     return Rendered(fit(blocks, truncated), escape(text), truncated)
+
+
+def _history_line(h: Any) -> str:
+    """A past investigation cited as [H1]: when, where (a channel link), what was suspected and marked."""
+    where = f"<#{h.channel}>" if h.channel and re.fullmatch(r"[CGD][A-Z0-9]+", h.channel) else safe(h.where())
+    then = f"suspected {safe(h.suspected)}" if h.suspected else "no suspect"
+    cause = f", cause marked: {safe(h.cause)}" if h.cause else ""
+    return f"*[{h.id}]* seen before {h.at.date().isoformat()} {where}: {then}{cause} · _{safe(truncate(h.question, 120))}_"
 
 
 def evidence_messages(answer: Answer) -> list[Rendered]:

@@ -56,6 +56,14 @@ def render_answer(answer: Answer) -> str:
             out.append(f"  [{p.id}] {p.count:>6}x  {tag}{since}  (before: {p.baseline_count})")
             out.append(_wrap(p.template, "         "))
         out.append("")
+    if answer.history:
+        out.append("Seen before")
+        for h in answer.history:
+            cause = f", cause marked: {h.cause}" if h.cause else ""
+            out.append(f"  [{h.id}] {iso(h.at)} {h.where()}: suspected {h.suspected or 'nothing'}{cause} "
+                       f"({h.matched_on} match {h.similarity:.2f}, investigation {h.investigation_id})")
+            out.append(_wrap(f"Q: {h.question}", "         "))
+        out.append("")
     if ev.lines:
         out.append("Evidence")
         for e in ev.lines:

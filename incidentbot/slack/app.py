@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -38,6 +39,14 @@ class _SameTokenNotice(logging.Filter):
 logging.getLogger("slack_bolt.App").addFilter(_SameTokenNotice())
 
 
+class ChannelSlots(Protocol):
+    """A per-channel count shared by replicas (slack.shared_state.RedisChannelSlots)."""
+
+    def acquire(self, channel: str, limit: int) -> bool: ...
+
+    def release(self, channel: str) -> None: ...
+
+
 class Workers:
     """A bounded pool for investigations, with at most `per_channel` in flight per channel.
 
@@ -46,8 +55,10 @@ class Workers:
     past its limit is told to wait instead of queueing silently.
     """
 
-    def __init__(self, max_workers: int = MAX_WORKERS, per_channel: int = PER_CHANNEL) -> None:
+    def __init__(self, max_workers: int = MAX_WORKERS, per_channel: int = PER_CHANNEL,
+                 slots: ChannelSlots | None = None) -> None:
         self.per_channel = per_channel
+        self.slots = slots  # shared across replicas (Redis) when set; this process's count is kept too
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="incidentbot-slack")
         self._in_flight: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -58,6 +69,9 @@ class Workers:
             if self._in_flight.get(channel, 0) >= self.per_channel:
                 return None
             self._in_flight[channel] = self._in_flight.get(channel, 0) + 1
+        if self.slots is not None and not self.slots.acquire(channel, self.per_channel):
+            self._release(channel)
+            return None
 
         def run() -> None:
             try:
@@ -65,14 +79,19 @@ class Workers:
             except Exception:  # the job reports its own errors; this is the last guard for the pool
                 log.exception("a Slack job failed")
             finally:
-                with self._lock:
-                    left = self._in_flight.get(channel, 1) - 1
-                    if left:
-                        self._in_flight[channel] = left
-                    else:
-                        self._in_flight.pop(channel, None)
+                if self.slots is not None:
+                    self.slots.release(channel)
+                self._release(channel)
 
         return self._pool.submit(run)
+
+    def _release(self, channel: str) -> None:
+        with self._lock:
+            left = self._in_flight.get(channel, 1) - 1
+            if left:
+                self._in_flight[channel] = left
+            else:
+                self._in_flight.pop(channel, None)
 
     def in_flight(self) -> int:
         with self._lock:
@@ -92,6 +111,8 @@ class Deps:
     threads: ThreadMemory = field(default_factory=ThreadMemory)
     answers: AnswerStore = field(default_factory=AnswerStore)
     charts: ChartFiles = field(default_factory=ChartFiles)
+    # The audit trail (incidentbot.memory.Memory): records each answer; None keeps nothing.
+    memory: Any = None
 
 
 def build_client(token: str, api_url: str | None = None) -> WebClient:

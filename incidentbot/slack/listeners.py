@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.errors import StoreUnreachable, UsageError
+from incidentbot.memory.record import Asked
 from incidentbot.pipeline import investigate, what_changed
 from incidentbot.core.intent import Intent
 from incidentbot.render import blocks as bk
@@ -31,6 +32,8 @@ from incidentbot.slack.app import Deps
 from incidentbot.slack.charts import upload_chart
 from incidentbot.slack.dedupe import dedupe_middleware
 from incidentbot.slack.progress import ProgressMessage
+from incidentbot.telemetry.logs import answered
+from incidentbot.telemetry.metrics import observe_failure
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,8 @@ def ignore_bots(body: dict[str, Any], context: Any, next: Callable[[], None]) ->
 # ------------------------------------------------------------------ the work
 
 def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | None, question: str,
-                 context: Intent | None, title: str = "", respond: Callable[..., Any] | None = None) -> None:
+                 context: Intent | None, title: str = "", respond: Callable[..., Any] | None = None,
+                 user: str | None = None) -> None:
     """Investigate one question, showing progress in one message that ends as the answer."""
     pm = ProgressMessage(client, channel, thread_ts, title)
     try:
@@ -105,12 +109,15 @@ def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | N
     try:
         answer = investigate(question, deps.rt, progress=pm.stage, context=context)
     except UsageError as exc:
+        observe_failure("slack", "not_answerable")
         pm.fail(f":grey_question: I can't answer that as asked: {bk.safe(str(exc))}")
         return
     except StoreUnreachable as exc:
+        observe_failure("slack", "store_unreachable")
         pm.fail(f":rotating_light: I cannot reach the log store, so I have no answer: {bk.safe(str(exc))}")
         return
     except Exception:
+        observe_failure("slack", "failed")
         error_id = new_error_id()
         # a question may be a pasted log with secrets in it: masked (and cut) before it reaches the logs
         log.exception("investigation failed (error id %s) for %r", error_id, mask_secrets(question)[:500])
@@ -118,6 +125,9 @@ def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | N
                 "please try again.")
         return
     deps.threads.remember(channel, answer_thread, answer.intent)
+    if deps.memory is not None:
+        deps.memory.record(answer, Asked(door="slack", user=user, channel=channel, thread_ts=answer_thread))
+    answered(answer, "slack")
     key = deps.answers.put(answer, channel, answer_thread)
     rendered = bk.answer_blocks(answer, key)
     try:
@@ -138,10 +148,10 @@ def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | N
 
 
 def start_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | None, question: str,
-                   title: str = "", respond: Callable[..., Any] | None = None) -> bool:
+                   title: str = "", respond: Callable[..., Any] | None = None, user: str | None = None) -> bool:
     """Queue a question, or say the channel is busy; False when it was not queued."""
     context = deps.threads.context(channel, thread_ts)
-    job = lambda: run_question(client, deps, channel, thread_ts, question, context, title, respond)  # noqa: E731
+    job = lambda: run_question(client, deps, channel, thread_ts, question, context, title, respond, user)  # noqa: E731
     if deps.workers.try_submit(channel, job) is not None:
         return True
     if respond is not None:
@@ -207,20 +217,21 @@ def register(app: App, deps: Deps) -> None:
     app.middleware(ignore_bots)
     app.middleware(dedupe_middleware(deps.seen))
 
-    def answer_message(client: WebClient, channel: str, ts: str, thread_ts: str, question: str) -> None:
+    def answer_message(client: WebClient, channel: str, ts: str, thread_ts: str, question: str,
+                       user: str | None = None) -> None:
         if not deps.seen.add(f"msg:{channel}:{ts}"):  # one user message, two events (mention + message)
             return
         if is_help(question):
             _post(client, channel, thread_ts, bk.help_blocks())
             return
-        start_question(client, deps, channel, thread_ts, question)
+        start_question(client, deps, channel, thread_ts, question, user=user)
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], context: Any, client: WebClient) -> None:
         """A mention is answered in its thread (a new thread under the mention when it was top-level)."""
         channel, ts = event["channel"], event["ts"]
         answer_message(client, channel, ts, event.get("thread_ts") or ts,
-                       strip_mention(event.get("text") or "", context.get("bot_user_id")))
+                       strip_mention(event.get("text") or "", context.get("bot_user_id")), event.get("user"))
 
     @app.event("message")
     def on_message(event: dict[str, Any], context: Any, client: WebClient) -> None:
@@ -233,11 +244,11 @@ def register(app: App, deps: Deps) -> None:
         bot = context.get("bot_user_id")
         thread_ts = event.get("thread_ts")
         if event.get("channel_type") == "im":
-            answer_message(client, channel, ts, thread_ts or ts, strip_mention(text, bot))
+            answer_message(client, channel, ts, thread_ts or ts, strip_mention(text, bot), event.get("user"))
         elif thread_ts and thread_ts != ts and deps.threads.answered(channel, thread_ts):
             if mentions(text, bot) or not looks_like_question(text):
                 return  # a mention is answered by on_mention; chatter between people is left alone
-            answer_message(client, channel, ts, thread_ts, strip_mention(text, bot))
+            answer_message(client, channel, ts, thread_ts, strip_mention(text, bot), event.get("user"))
 
     @app.command("/investigate")
     def on_investigate(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
@@ -248,7 +259,8 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         title = f"<@{command.get('user_id')}> asked: {bk.safe(question)}"
-        start_question(client, deps, command["channel_id"], None, question, title=title, respond=respond)
+        start_question(client, deps, command["channel_id"], None, question, title=title, respond=respond,
+                       user=command.get("user_id"))
 
     @app.command("/whatchanged")
     def on_whatchanged(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:

@@ -10,24 +10,32 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from redis.exceptions import RedisError
 from slack_bolt import App
 from slack_bolt.error import BoltError
 
 from incidentbot.config import Settings, SlackSettings
 from incidentbot.core.errors import UsageError
+from incidentbot.core.mask import mask_secrets
+from incidentbot.core.timeutil import iso
+from incidentbot.memory import MemorySettings, open_memory
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import Deps, Workers, build_app
-from incidentbot.core.timeutil import iso
+from incidentbot.slack.shared_state import shared_state
+from incidentbot.telemetry.logs import use_json_logs
+from incidentbot.telemetry.metrics import exposition, observe_request
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 HTTP_THREADS = 8
 
 TOKENS = {"SLACK_BOT_TOKEN": "bot_token", "SLACK_APP_TOKEN": "app_token", "SLACK_SIGNING_SECRET": "signing_secret"}
@@ -59,6 +67,10 @@ def make_wsgi_app(app: App, deps: Deps | None = None) -> WSGIApp:
             body = json.dumps({"ok": True, "in_flight": deps.workers.in_flight() if deps else 0}).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body] if method == "GET" else [b""]
+        if path == METRICS_PATH and method == "GET":
+            data, ctype = exposition()
+            start_response("200 OK", [("Content-Type", ctype), ("Content-Length", str(len(data)))])
+            return [data]
         if path == EVENTS_PATH and method == "POST":
             return bolt(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
@@ -78,9 +90,10 @@ def build(settings: Settings, socket_mode: bool, rt: Runtime | None = None) -> t
     """The app and its dependencies from the settings (tokens in `settings.slack`, data in `settings.search`)."""
     names = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN") if socket_mode else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     tokens = require(settings.slack, *names)
-    deps = Deps(rt=rt or Runtime.create(settings), workers=Workers())
-    api_url = settings.slack.api_url
     signing = settings.slack.signing_secret
+    deps = build_deps(rt or Runtime.create(settings), None,
+                      signing.get_secret_value() if signing else tokens["SLACK_BOT_TOKEN"])
+    api_url = settings.slack.api_url
     try:  # Bolt checks the token with auth.test now: a bad token fails here, not at the first question
         app = build_app(tokens["SLACK_BOT_TOKEN"], signing.get_secret_value() if signing else "",
                         deps, api_url=api_url, socket_mode=socket_mode)
@@ -92,10 +105,39 @@ def build(settings: Settings, socket_mode: bool, rt: Runtime | None = None) -> t
     return app, deps
 
 
+def _count_request(record: Any) -> None:
+    """A gateway observer: every request (verb, bytes) counted for /metrics."""
+    observe_request(record.verb, record.bytes_out, record.bytes_in)
+
+
+def build_deps(rt: Runtime, env: Mapping[str, str] | None, secret: str) -> Deps:
+    """The listeners' dependencies: the audit memory, and Redis-backed state when INCIDENTBOT_REDIS_URL is set."""
+    memory = open_memory(rt.gateway, env)
+    rt.recall = memory
+    rt.gateway.observers.append(_count_request)
+    rt.gateway.measure_bytes = True
+    redis_url = MemorySettings.from_env(env).redis_url
+    shared: dict[str, Any] = {}
+    if redis_url:
+        shared = shared_state(redis_url, secret)
+        try:
+            shared["seen"].client.ping()
+        except RedisError as exc:
+            raise UsageError(f"cannot reach Redis at {mask_secrets(redis_url)} (INCIDENTBOT_REDIS_URL): {exc}") from None
+        log.info("shared state (dedupe, threads, answers, channel limits) in Redis")
+    slots = shared.pop("slots", None)
+    deps = Deps(rt=rt, workers=Workers(slots=slots), memory=memory if memory.store else None, **shared)
+    if memory.store is not None and hasattr(deps, "feedback"):
+        deps.feedback = memory  # the feedback buttons write to the audit trail
+    return deps
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run until interrupted; 0 on a clean stop (errors raise, and the CLI maps them to exit codes)."""
     logging.getLogger("incidentbot").setLevel(logging.INFO)
-    if not logging.getLogger().handlers:
+    if (os.environ.get("INCIDENTBOT_LOG_FORMAT") or "").lower() == "json":
+        use_json_logs(sys.stderr)
+    elif not logging.getLogger().handlers:
         logging.basicConfig(stream=sys.stderr, level=logging.INFO)
     socket_mode = bool(getattr(args, "socket", False))
     app, deps = build(settings, socket_mode)
@@ -119,4 +161,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("stopping")
     finally:
         deps.workers.shutdown(wait=False)
+        if deps.memory is not None:
+            deps.memory.close()
     return 0

@@ -1,4 +1,4 @@
-"""The onset is cited by one id everywhere: the summary, the JSON and Block Kit name the query it came from."""
+"""The onset is cited by one id everywhere: the summary, the JSON, Block Kit and the evidence pack say [Q1]."""
 from __future__ import annotations
 
 import dataclasses
@@ -31,14 +31,16 @@ def test_summary_json_blocks_and_pack_cite_the_onset_alike() -> None:
     onset_sentence = next(s for s in answer.summary.split(". ") if "rose" in s and "UTC" in s)
     cited = re.findall(r"\[([A-Z]\d+)\]", onset_sentence)
     doc = answer.to_json()
-    assert cited == ["Q2"] == [doc["onset_detail"]["source"]]
+    assert cited == ["Q1"] == [doc["onset_detail"]["source"]] == [doc["log_query"]["id"]]
     facts = json.dumps(answer_blocks(answer).blocks)
-    assert re.search(r"\*Onset\* [^\"]*\[Q2\]", facts)
+    assert re.search(r"\*Onset\* [^\"]*\[Q1\]", facts) and "[Q2]" not in facts
     pack = evidence_pack(answer)
-    assert pack["onset"]["cite"] == "Q2"
-    assert "Q2" in answer.ids()  # the id resolves in the same answer
+    assert pack["onset"]["cite"] == "Q1"
 
 
-def test_without_a_histogram_the_onset_cites_the_main_query() -> None:
-    answer = make_answer()
-    assert answer.evidence.onset_source == "Q1" == answer.to_json()["onset_detail"]["source"]
+def test_the_contract_can_resolve_the_onset_citation() -> None:
+    # the contract resolves a summary's Q citation against log_query.id only
+    answer = _with_histogram()
+    doc = answer.to_json()
+    ids = {doc["log_query"]["id"]} | {x["id"] for k in ("patterns", "evidence", "suspects") for x in doc[k]}
+    assert set(re.findall(r"\[([A-Z]\d+)\]", doc["summary"])) <= ids

@@ -1,7 +1,7 @@
 """Change records name the changed thing their own way; the namer maps it to the log's service."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from incidentbot.changes.naming import ServiceNamer, map_change_services, strip_image
 from incidentbot.core.catalog import Catalog, ServiceInfo
@@ -58,7 +58,7 @@ def test_strip_image_drops_registry_tag_and_digest() -> None:
 
 
 def test_mapping_keeps_every_change_and_the_recorded_name() -> None:
-    at = datetime(2026, 3, 14, 14, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 14, 14, 0, tzinfo=UTC)
     changes = [Change.model_validate({"id": i, "@timestamp": at, "kind": "deploy", "service": s, "title": "t"})
                for i, s in (("a", "shop/checkout"), ("b", "mystery-box"), ("c", "payments-api"))]
     out = map_change_services(changes, KNOWN, CATALOG)
@@ -73,6 +73,6 @@ def test_a_start_time_is_read_under_its_common_names() -> None:
     base = {"id": "x", "@timestamp": "2026-03-14T14:10:00Z", "kind": "deploy", "service": "checkout", "title": "t"}
     for key in ("started_at", "start_time", "startedAt"):
         c = Change.model_validate({**base, key: "2026-03-14T14:01:00Z"})
-        assert c.began == datetime(2026, 3, 14, 14, 1, tzinfo=timezone.utc)
+        assert c.began == datetime(2026, 3, 14, 14, 1, tzinfo=UTC)
         assert c.to_json()["started_at"] == "2026-03-14T14:01:00Z"
-    assert Change.model_validate(base).began == datetime(2026, 3, 14, 14, 10, tzinfo=timezone.utc)
+    assert Change.model_validate(base).began == datetime(2026, 3, 14, 14, 10, tzinfo=UTC)

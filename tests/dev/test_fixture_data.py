@@ -123,7 +123,7 @@ def test_changes(sc):
     ids = [c["id"] for c in sc.changes]
     assert len(ids) == len(set(ids))
     for c in sc.changes:
-        assert CHANGE_REQUIRED <= set(c), c
+        assert set(c) >= CHANGE_REQUIRED, c
         assert set(c) <= CHANGE_REQUIRED | CHANGE_OPTIONAL, c
         assert c["kind"] in KINDS
         assert when(c["@timestamp"]) <= sc.now

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidentbot.config import Settings
+from incidentbot.config import Settings, settings_from
 from incidentbot.llm import client
 from incidentbot.llm.client import LLMError, chat_model, load_prompt, render_prompt
 
@@ -16,7 +16,7 @@ def test_chat_model_uses_the_settings_and_no_client_retries() -> None:
         "m-1", "http://127.0.0.1:9/v1", 7.0, 0)
     assert chat_model(settings, timeout_s=0.5).request_timeout == 0.5
     with pytest.raises(LLMError):
-        chat_model(Settings())
+        chat_model(settings_from(env={}))  # not the machine's OPENAI_API_KEY
 
 
 def test_prompts_are_files_read_from_the_repository() -> None:

@@ -1,14 +1,14 @@
 """Time zones as people type them: abbreviations, region words and IANA names, with daylight time."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from incidentbot.question.timewords import parse_window, strip_window, zone_of
 
-SUMMER = datetime(2026, 7, 14, 18, 0, tzinfo=timezone.utc)
-WINTER = datetime(2026, 1, 14, 18, 0, tzinfo=timezone.utc)
+SUMMER = datetime(2026, 7, 14, 18, 0, tzinfo=UTC)
+WINTER = datetime(2026, 1, 14, 18, 0, tzinfo=UTC)
 
 
 def start(text: str, at: datetime) -> str:

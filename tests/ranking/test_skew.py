@@ -1,7 +1,7 @@
 """Time skew: records stamped at a rollout's end, start times, and what the first failing lines ran."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from incidentbot.core.catalog import Catalog, ServiceInfo
 from incidentbot.core.change import Change
@@ -9,7 +9,7 @@ from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.score import rank_changes
 
-ONSET = datetime(2026, 3, 14, 14, 4, tzinfo=timezone.utc)
+ONSET = datetime(2026, 3, 14, 14, 4, tzinfo=UTC)
 CATALOG = Catalog({"router": ServiceInfo("router", depends_on=["rates"]), "rates": ServiceInfo("rates")})
 
 
@@ -33,7 +33,7 @@ def test_a_rollout_recorded_at_its_end_keeps_a_stated_skew_and_its_version_ties_
     decoy = change("cfg-1", -8, service="rates", kind="config")
     out = rank_changes([decoy, late], ctx("3.11.0", concentrated="3.11.0"))
     assert out[0].change.id == "argo-1" and out[0].confidence == "high"
-    assert any("skew" in r and "3m" in r for r in out[0].reasons), out[0].reasons
+    assert any("recorded 3m after the onset" in r and "rollout's end" in r for r in out[0].reasons), out[0].reasons
 
 
 def test_without_a_version_tie_a_skewed_change_is_never_high() -> None:
@@ -50,8 +50,9 @@ def test_a_deploy_after_the_onset_whose_first_failures_ran_the_old_version_did_n
 
 
 def test_skew_is_bounded_and_only_for_rollouts() -> None:
+    # without a failing line that ran the change's version, 7 minutes is the most a record may lag
     out = {s.change.id: s for s in rank_changes([change("deploy-late", 12, version="3.11.0"),
-                                                 change("cfg-late", 2, kind="config")], ctx("3.11.0", "3.11.0"))}
+                                                 change("cfg-late", 2, kind="config")], ctx(None))}
     assert out["deploy-late"].score <= 0.1 and out["cfg-late"].score <= 0.1
 
 
@@ -60,3 +61,12 @@ def test_a_start_time_is_the_time_that_counts() -> None:
     out = rank_changes([started], ctx("3.11.0", "3.11.0"))
     assert out[0].factors["timing"] > 0.9
     assert any("began 1m before the onset (recorded at its end" in r for r in out[0].reasons), out[0].reasons
+
+
+def test_a_long_rollout_recorded_well_after_the_onset_counts_when_the_first_failure_ran_its_version() -> None:
+    late = change("argo-2", 25, version="3.11.0")
+    out = rank_changes([late, change("cfg-1", -8, service="rates", kind="config")], ctx("3.11.0", "3.11.0"))
+    assert out[0].change.id == "argo-2"
+    assert any("first failing line [E1] already ran its version 3.11.0" in r for r in out[0].reasons), out[0].reasons
+    # the same record without that proof is after the onset, and no cause
+    assert rank_changes([late], ctx("3.10.4"))[0].score <= 0.1

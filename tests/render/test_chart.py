@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 from matplotlib.dates import date2num
 
-from support.servers import scenario_args
 from incidentbot.config import settings_from
 from incidentbot.pipeline import Runtime, investigate
 from incidentbot.render.chart import ChartData, build_figure, chart_data, render_png

@@ -6,7 +6,6 @@ import dataclasses
 import json
 from datetime import timedelta
 
-import pytest
 from support.servers import one_server as _one_server
 from support.fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, mention, runtime_for
 

@@ -5,7 +5,7 @@ import json
 import time
 
 import pytest
-from support.fakeslack import (BOT_ID, BOT_USER, SECRET, BotServer, FakeSlackAPI, final_update, limits_ok, mention, message, post,
+from support.fakeslack import (BOT_ID, BOT_USER, BotServer, FakeSlackAPI, final_update, limits_ok, mention, message, post,
                        runtime_for)
 
 from support.servers import one_server

@@ -1,0 +1,12 @@
+"""Alembic's environment: always run programmatically on a connection the caller opened."""
+from __future__ import annotations
+
+from alembic import context
+
+from incidentbot.memory.schema import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata,
+                  render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()
