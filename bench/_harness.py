@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 from contextlib import contextmanager
@@ -42,12 +43,41 @@ def load_all(url: str, scenarios: list[Scenario]) -> None:
         load_scenario(sc, url, force=True)
 
 
+# (scenario, question id, milliseconds, requests to the log store) of every question `answered` asked
+COSTS: list[tuple[str, str, float, int]] = []
+
+
 def answered(expect_key: str) -> Iterator[tuple[Scenario, dict[str, Any], Answer]]:
-    """Every fixture question that expects `expect_key`, asked through the pipeline on a fresh server."""
+    """Every fixture question that expects `expect_key`, asked through the pipeline on a fresh server.
+
+    Each question's wall time and number of requests to the log store are kept
+    in COSTS (`print_costs` prints them)."""
     scenarios = fixture_scenarios()
     with server() as url:
         load_all(url, scenarios)
         for sc in scenarios:
             for q in sc.questions:
                 if expect_key in q["expect"] and q.get("command") != "whatchanged":
-                    yield sc, q, investigate(q["ask"], runtime_for(sc, url, q.get("at")))
+                    rt = runtime_for(sc, url, q.get("at"))
+                    before = rt.gateway.requests.total
+                    started = time.perf_counter()
+                    ans = investigate(q["ask"], rt)
+                    COSTS.append((sc.name, q["id"], (time.perf_counter() - started) * 1000,
+                                  rt.gateway.requests.total - before))
+                    yield sc, q, ans
+
+
+def print_costs(per_question: bool = True) -> None:
+    """Per question: time and requests to the log store; then the median, p95 and worst time."""
+    if not COSTS:
+        return
+    if per_question:
+        print(f"\n{'scenario':<36} {'q':<4} {'ms':>7} {'requests':>8}")
+        for name, qid, ms, n in COSTS:
+            print(f"{name:<36} {qid:<4} {ms:>7.0f} {n:>8}")
+    times = sorted(ms for _, _, ms, _ in COSTS)
+    requests = sorted(n for *_, n in COSTS)
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    print(f"\n{len(COSTS)} questions: median {times[len(times) // 2]:.0f} ms, p95 {p95:.0f} ms, "
+          f"worst {times[-1]:.0f} ms; requests per question {requests[0]}-{requests[-1]} "
+          f"(median {requests[len(requests) // 2]})")

@@ -17,12 +17,28 @@ templates, as in real logs.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from labelled_systems import SYSTEM_KINDS
-from loggen import (AGENTS, CURRENCIES, PROCS, ROUTES, TABLES, USERS, Clock, Gen, LabelledLog, hexid, ip,  # noqa: F401
-                    java_frames, java_stack, port, syslog_prefix, uuid)
+from loggen import (
+    AGENTS,
+    CURRENCIES,
+    PROCS,
+    ROUTES,
+    TABLES,
+    USERS,
+    Clock,
+    Gen,
+    LabelledLog,
+    hexid,
+    ip,
+    java_frames,
+    java_stack,
+    port,
+    syslog_prefix,
+    uuid,
+)
 
 # --- the five kinds ----------------------------------------------------------------
 
@@ -79,7 +95,7 @@ def _web(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
 
 
 def _postgres(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
-    def pg(level: str, msg: Callable[[random.Random], "str | list[str]"]) -> Gen:
+    def pg(level: str, msg: Callable[[random.Random], str | list[str]]) -> Gen:
         def gen(r: random.Random) -> str | list[str]:
             pid = r.randint(1000, 99999)
             user, db = r.choice(USERS[:8]), r.choice(["orders", "billing", "inventory"])
@@ -146,7 +162,7 @@ def _jvm(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
                "pool": "com.zaxxer.hikari.pool.HikariPool", "cb": "i.g.r.c.CircuitBreakerStateMachine",
                "repo": "c.e.payments.repo.JdbcRepository", "main": "c.e.payments.PaymentApplication"}
 
-    def jvm(level: str, logger: str, msg: Callable[[random.Random], "str | list[str]"]) -> Gen:
+    def jvm(level: str, logger: str, msg: Callable[[random.Random], str | list[str]]) -> Gen:
         def gen(r: random.Random) -> str | list[str]:
             t = clock.tick()
             thread = r.choice([f"http-nio-8080-exec-{r.randint(1, 200)}", "main", f"pool-2-thread-{r.randint(1, 16)}",

@@ -22,7 +22,7 @@ seconds with a unit glued (`0.000245s`).
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from loggen import Clock, Gen, hexid, ip, port, uuid
 

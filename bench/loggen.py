@@ -6,9 +6,9 @@ figures can be compared from one run to the next.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 Gen = Callable[[random.Random], "str | list[str]"]
 

@@ -13,7 +13,7 @@ import math
 import random
 from datetime import datetime, timedelta, timezone
 
-from _harness import answered
+from _harness import answered, print_costs
 
 from incidentbot.evidence.onset import detect_onset, median_step_onset
 
@@ -85,6 +85,7 @@ def main() -> None:
     print(f"\nfixtures\n{'scenario':<32} {'want':>5}   {'poisson':<9}   {'median/MAD':<9}")
     print("\n".join(rows))
     print(f"\nright: poisson {totals['poisson']}/{n}, median/MAD {totals['median_mad']}/{n}")
+    print_costs()
 
 
 if __name__ == "__main__":

@@ -29,18 +29,18 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import Hashable, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from drain3 import TemplateMiner  # noqa: E402
-from drain3.template_miner_config import TemplateMinerConfig  # noqa: E402
+from drain3 import TemplateMiner
+from drain3.template_miner_config import TemplateMinerConfig
+from labelled_logs import KINDS, LabelledLog, build_all
 
-from incidentbot.evidence.patterns import mine_patterns  # noqa: E402
-from incidentbot.evidence.rawlines import split_messages  # noqa: E402
-from labelled_logs import KINDS, LabelledLog, build_all  # noqa: E402
+from incidentbot.evidence.patterns import mine_patterns
+from incidentbot.evidence.rawlines import split_messages
 
 
 def grouping_accuracy(truth: Sequence[Hashable | None], predicted: Sequence[Hashable | None]) -> float:
@@ -115,8 +115,7 @@ def command_throughput(lines: int, seed: int) -> dict[str, float]:
         command = [exe] if exe else [sys.executable, "-m", "incidentbot.cli"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        done = subprocess.run([*command, "patterns", str(path), "--json"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, check=True)
+        done = subprocess.run([*command, "patterns", str(path), "--json"], capture_output=True, check=True)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -38,7 +38,7 @@ from incidentbot.core.timeutil import parse_instant  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "questions" / "questions.json"
 FIXTURES = ROOT / "fixtures"
-FIELDS = ("window", "services", "levels", "text", "status", "hits")
+FIELDS = ("window", "services", "levels", "text", "status", "symptom", "hits")
 TOLERANCE_S = 60
 
 
@@ -62,6 +62,10 @@ def grade(expect: dict[str, Any], got: dict[str, Any]) -> dict[str, bool]:
         "levels": sorted(got["levels"]) == sorted(expect["levels"]),
         "text": sorted(t.lower() for t in got["text"]) == sorted(t.lower() for t in expect["text"]),
         "status": sorted(got["status"]) == sorted(expect["status"]),
+        # errors unless the question is about slowness; then the threshold and percentile asked for too
+        "symptom": (got["symptom"], got.get("slower_than_ms"), got.get("percentile")) ==
+                   (expect.get("symptom", "errors"), expect.get("slower_than_ms"), expect.get("percentile"))
+                   if expect.get("symptom") else got["symptom"] == "errors",
         "hits": got["hits"] == expect["hits"],
     }
 
@@ -89,6 +93,7 @@ def ask_all(questions: list[dict[str, Any]], es_url: str) -> list[dict[str, Any]
             got = {"ask_kind": it.ask, "services": list(it.services), "related_services": list(it.related_services),
                    "start": it.start, "end": it.end, "levels": list(it.levels), "text": list(it.text),
                    "exclude": list(it.exclude_text), "status": [s.label for s in it.status],
+                   "symptom": it.symptom, "slower_than_ms": it.slower_than_ms, "percentile": it.percentile,
                    "hits": ans.evidence.main.hits}
         except Exception as exc:  # a refusal or a failure is a miss on every field
             got = {"error": f"{type(exc).__name__}: {exc}"}

@@ -17,7 +17,7 @@ import json
 import logging
 import sys
 
-from _harness import answered
+from _harness import answered, print_costs
 
 from incidentbot.core.timeutil import parse_instant
 
@@ -73,6 +73,7 @@ def main() -> None:
     misses = [r for r in caused if _rank(r["ours"], r["culprit"]) != 1] + [r for r in clean if r["ours_high"]]
     for r in misses:
         print(f"miss: {r['name']}: want {r['culprit']}, ranked {r['ours'][:3]}")
+    print_costs()
 
 
 if __name__ == "__main__":

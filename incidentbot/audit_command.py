@@ -11,16 +11,36 @@ import json
 import re
 import sys
 from datetime import datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from incidentbot.core.errors import UsageError
 from incidentbot.core.timeutil import iso, now_utc, parse_instant
-from incidentbot.audit_args import add_parser  # noqa: F401  (re-exported: the subcommand's arguments)
-from incidentbot.memory import open_memory
-from incidentbot.memory.store import AuditStore, Filter, as_dict
+
+if TYPE_CHECKING:
+    from incidentbot.memory.store import AuditStore, Filter
+
+# The memory package (sqlalchemy, alembic) is imported when an audit command runs, not when the
+# command line is built: it costs about 1.4 s of start-up, which every other command would pay.
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("audit", help="the audit trail: past questions, answers and feedback")
+    verbs = p.add_subparsers(dest="audit_command", required=True, parser_class=parser_class)
+    for name, helptext in (("list", "past investigations, newest first"),
+                           ("export", "every selected record in full, one JSON object per line")):
+        v = verbs.add_parser(name, help=helptext)
+        v.add_argument("--since", help="a duration (7d, 24h, 30m) or an ISO time")
+        v.add_argument("--until", help="an ISO time")
+        v.add_argument("--channel", help="a Slack channel id (or name) the question came from")
+        v.add_argument("--service", help="a service the investigation was about or found failing")
+        v.add_argument("--limit", type=int, default=50 if name == "list" else 0, help="at most N (0: all)")
+        v.add_argument("--json", action="store_true", help="one JSON object")
+    v = verbs.add_parser("show", help="one investigation in full, with its feedback")
+    v.add_argument("id", help="the investigation id (or a unique prefix of it)")
+    v.add_argument("--json", action="store_true")
 
 
 def _instant(value: str | None, what: str) -> datetime | None:
@@ -36,6 +56,8 @@ def _instant(value: str | None, what: str) -> datetime | None:
 
 
 def _filter(args: argparse.Namespace) -> Filter:
+    from incidentbot.memory.store import Filter
+
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be 0 (all) or more")
     return Filter(since=_instant(args.since, "--since"), until=_instant(args.until, "--until"),
@@ -49,6 +71,9 @@ def _line(r: Any) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from incidentbot.memory import open_memory
+    from incidentbot.memory.store import AuditStore, as_dict
+
     out = out or sys.stdout
     store = open_memory(required=True).store
     assert isinstance(store, AuditStore)
@@ -82,6 +107,8 @@ def _summary(r: Any) -> dict[str, Any]:
 
 
 def _show(store: AuditStore, args: argparse.Namespace, out: TextIO) -> int:
+    from incidentbot.memory.store import as_dict
+
     row = store.find(args.id)
     if row is None:
         raise UsageError(f"no investigation {args.id!r} in the audit trail (see `incidentbot audit list`)")

@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from incidentbot.audit_args import add_parser as add_audit
+from incidentbot.audit_command import add_parser as add_audit
+from incidentbot.audit_command import run as run_audit
 from incidentbot.core.errors import IncidentBotError, UsageError
+from incidentbot.core.mask import install_log_masking, mask_secrets
 from incidentbot.render.json_out import dumps
 
 log = logging.getLogger("incidentbot")
@@ -235,10 +237,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    # lazy: the audit database's stack loads only for `audit`
-    from incidentbot.audit_command import run
-
-    return run(args)
+    return run_audit(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -261,13 +260,14 @@ COMMANDS = {"ask": cmd_ask, "whatchanged": cmd_whatchanged, "load": cmd_load, "d
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="incidentbot: %(levelname)s: %(message)s", stream=sys.stderr)
+    install_log_masking()
     for noisy in ("elastic_transport", "elasticsearch", "urllib3", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except IncidentBotError as exc:
-        for line in str(exc).splitlines() or [""]:  # settings errors: one line per problem
+        for line in mask_secrets(str(exc)).splitlines() or [""]:  # settings errors: one line per problem
             sys.stderr.write(f"incidentbot: {line}\n")
         return exc.exit_code
     except KeyboardInterrupt:
@@ -276,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: one line, the traceback only on request
         if os.environ.get("INCIDENTBOT_DEBUG"):
             raise
-        sys.stderr.write(f"incidentbot: internal error: {type(exc).__name__}: {exc} "
+        sys.stderr.write(f"incidentbot: internal error: {type(exc).__name__}: {mask_secrets(str(exc))} "
                          "(set INCIDENTBOT_DEBUG=1 for the traceback)\n")
         return 1
 

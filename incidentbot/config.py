@@ -86,6 +86,9 @@ class FieldOverrides(_Section):
     version: str | None = env(None, "INCIDENTBOT_FIELD_VERSION")
     trace: str | None = env(None, "INCIDENTBOT_FIELD_TRACE")
     region: str | None = env(None, "INCIDENTBOT_FIELD_REGION")
+    # the request-duration field and its unit, for indices whose duration discovery cannot name
+    duration: str | None = env(None, "INCIDENTBOT_FIELD_DURATION")
+    duration_unit: Literal["ns", "us", "ms", "s"] | None = env(None, "INCIDENTBOT_FIELD_DURATION_UNIT")
 
 
 class SearchSettings(_Section):
@@ -359,9 +362,12 @@ class Settings(BaseSettings):
     def _instant(cls, value: Any) -> Any:
         if isinstance(value, str):
             try:
-                return parse_instant(value)
+                value = parse_instant(value)
             except ValueError:
                 raise ValueError(f"must be an ISO 8601 time, not {value!r}") from None
+        if isinstance(value, datetime) and not 1971 <= value.year <= 9998:
+            # the pipeline reaches 14 days back and forward from it: year 1 overflowed
+            raise ValueError(f"must lie between the years 1971 and 9998, not {value.isoformat()}")
         return value
 
     @field_validator("catalog_path")

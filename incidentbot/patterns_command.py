@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
+from incidentbot.core.mask import mask_secrets
 from incidentbot.evidence.rawlines import read_lines
 from incidentbot.evidence.stream import StreamMiner, StreamPattern
 
@@ -50,8 +51,9 @@ def rank(mined: list[StreamPattern]) -> tuple[list[PatternRow], list[str]]:
     for n, index in enumerate(order, start=1):
         pattern = mined[index]
         names[index] = f"P{n}"
-        rows.append(PatternRow(f"P{n}", pattern.template, pattern.count, pattern.level, pattern.examples,
-                               pattern.example_text))
+        # the only text this command prints: masked here (core.mask), for the table and the JSON alike
+        rows.append(PatternRow(f"P{n}", mask_secrets(pattern.template), pattern.count, pattern.level,
+                               pattern.examples, mask_secrets(pattern.example_text)))
     return rows, names
 
 

@@ -35,7 +35,9 @@ from incidentbot.config import Settings
 from incidentbot.core.answer import Answer, Recall
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, ChangeReport, SourceStatus
-from incidentbot.core.errors import StoreUnreachable, UsageError
+from incidentbot.core.deadline import answer_deadline, current_deadline
+from incidentbot.core.errors import StoreTimeout, StoreUnreachable, UsageError
+from incidentbot.core.evidence import LogEvidence, QueryRecord
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
 from incidentbot.core.timeutil import iso, now_utc, parse_duration, parse_instant
@@ -46,7 +48,7 @@ from incidentbot.question.fields import FIELD_CACHE
 from incidentbot.question.llm import refine_intent
 from incidentbot.question.parse import MAX_QUESTION, parse_question
 from incidentbot.question.services import match_services
-from incidentbot.question.timewords import MAX_WINDOW
+from incidentbot.question.timewords import MAX_WINDOW, unread_time_phrase
 from incidentbot.ranking.factors import Context
 from incidentbot.ranking.history import risk_flag, risk_priors
 from incidentbot.ranking.score import rank_changes
@@ -118,6 +120,13 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     notes = list(llm_notes)
     if parsed.phrases and text.count("\n") >= 2:
         notes.append(f"pasted log text: searched for \"{parsed.phrases[0]}\"")
+    if parsed.symptom == "latency" and not any(f.duration for f in fm.layouts()):
+        notes.append("no request-duration field found in the logs (looked for event.duration, duration_ms, "
+                     "response_time, latency, took, elapsed, request_time, http.server.request.duration; set "
+                     "INCIDENTBOT_FIELD_DURATION and INCIDENTBOT_FIELD_DURATION_UNIT): answered about errors instead")
+        parsed.symptom, parsed.percentile, parsed.slower_than_ms = "errors", None, None
+        if parsed.ask == "count" and not parsed.levels and not parsed.status:
+            parsed.ask = "investigate"
     if parsed.regions and not fm.region:
         notes.append("no region field found in the logs: the region was not filtered")
     for word, names in parsed.ambiguous.items():
@@ -138,10 +147,13 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
         notes.append("window kept from the thread's first question")
     else:
         start, end, named = at - DEFAULT_WINDOW, at, False
+        if (unread := unread_time_phrase(text)) is not None:
+            notes.append(f"could not read the time in \"{unread}\": searched the default window instead")
     return Intent(question=text, ask=parsed.ask, services=parsed.services,
                   start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
                   exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
-                  traces=parsed.traces, regions=parsed.regions, group_by=parsed.group_by, notes=notes)
+                  traces=parsed.traces, regions=parsed.regions, group_by=parsed.group_by, symptom=parsed.symptom,
+                  percentile=parsed.percentile, slower_than_ms=parsed.slower_than_ms, notes=notes)
 
 
 _SINCE_CHANGE = re.compile(
@@ -168,13 +180,37 @@ def _since_change(text: str, services: list[str], rt: Runtime, at: datetime) -> 
 
 
 def read_changes(rt: Runtime, start: datetime, end: datetime) -> tuple[list[Change], list[SourceStatus]]:
-    """Every source's changes, each named by the log service it changed where a name maps to one."""
-    changes, statuses = gather_changes(rt.change_sources, start, end, timeout_s=rt.settings.changes.deadline_s)
+    """Every source's changes, each named by the log service it changed where a name maps to one.
+
+    Each source is bounded by its deadline and by what the answer's deadline has left.
+    """
+    timeout = rt.settings.changes.deadline_s
+    deadline = current_deadline()
+    if deadline is not None:
+        timeout = max(min(timeout, deadline.remaining()), 0.05)
+    changes, statuses = gather_changes(rt.change_sources, start, end, timeout_s=timeout)
     try:
         known = rt.fields().services
     except (UsageError, StoreUnreachable):  # an unreadable log store leaves the names unmapped, not the changes unread
         known = []
     return map_change_services(changes, [*known, *rt.catalog.names()], rt.catalog), statuses
+
+
+def _no_evidence(index: str) -> LogEvidence:
+    """What the logs said when the store did not answer in time: nothing, and the answer says so."""
+    main = QueryRecord("Q1", index, {}, 0, "not run to the end: the log store did not answer in time")
+    return LogEvidence(main, None, None, [], {}, [], [], [], [main])
+
+
+def _collect(rt: Runtime, intent: Intent) -> tuple[Intent, LogEvidence, str | None]:
+    """The log evidence, or (past the deadline) none with the reason, so the answer still gives what is known."""
+    try:
+        intent, evidence = collect_evidence(rt.gateway, rt.fields(), intent, rt.settings, rt.catalog,
+                                            rt.settings.logs_index)
+        return intent, evidence, None
+    except StoreTimeout as exc:
+        log.warning("log evidence abandoned: %s", exc)
+        return intent, _no_evidence(rt.settings.logs_index), str(exc)
 
 
 def investigate(question: str, rt: Runtime, at: datetime | None = None, progress: Progress | None = None,
@@ -184,10 +220,12 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
     `progress(stage, info)` is called as stages finish ("intent", "evidence",
     "ranking"), so a door can show progress; `context` is a thread's earlier
     intent, for follow-ups. The investigation id is chosen first, so every
-    log line of this answer carries it.
+    log line of this answer carries it. Every request of the answer shares one
+    deadline (settings.answer_deadline_s): past it, the answer gives what is
+    known and says what timed out.
     """
     investigation_id = uuid.uuid4().hex[:16]
-    with investigation(investigation_id):
+    with investigation(investigation_id), answer_deadline(rt.settings.answer_deadline_s):
         clock = time.perf_counter()
         at = rt.at(at)
         intent = build_intent(question, rt, rt.fields(), at, context)
@@ -203,9 +241,17 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
     """The typed entry: an intent in, an answer out (evidence, changes, ranking, summary).
 
     `timing` and `clock` carry the time already spent on the question (by
-    `investigate`), so `timing_ms` covers the whole answer.
+    `investigate`), so `timing_ms` covers the whole answer. The answer's
+    deadline is `investigate`'s when it called, else a new one.
     """
-    progress = progress or _no_progress
+    with answer_deadline(rt.settings.answer_deadline_s):
+        rt.gateway.reset_partial()
+        return _answer_intent(intent, rt, at, progress or _no_progress, timing, clock, investigation_id, recall)
+
+
+def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: Progress,
+                   timing: dict[str, float] | None, clock: float | None, investigation_id: str | None,
+                   recall: bool = True) -> Answer:
     clock = time.perf_counter() if clock is None else clock
     timing = {} if timing is None else timing
 
@@ -213,8 +259,7 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
         timing[stage] = (time.perf_counter() - clock) * 1000
 
     at = rt.at(at)
-    intent, evidence = collect_evidence(rt.gateway, rt.fields(), intent, rt.settings, rt.catalog,
-                                        rt.settings.logs_index)
+    intent, evidence, store_failed = _collect(rt, intent)
     mark("evidence")
     progress("evidence", {"hits": evidence.main.hits, "onset": evidence.onset})
     anchor = evidence.onset.at if evidence.onset else intent.start
@@ -223,32 +268,42 @@ def answer_intent(intent: Intent, rt: Runtime, at: datetime | None = None, progr
     changes = [c for c in history if c.timestamp >= since]
     mark("changes")
     suspects = []
-    if intent.ask == "investigate":
+    if intent.ask == "investigate" and store_failed is None:
         ctx = Context(onset=evidence.onset.at if evidence.onset else None,
                       asked_services=intent.services,
                       failing_services=evidence.affected_services, patterns=evidence.patterns,
                       concentrations=evidence.concentrations, catalog=rt.catalog,
-                      service_rates=evidence.service_rates, priors=risk_priors(history), lines=evidence.lines)
+                      service_rates=evidence.service_rates, priors=risk_priors(history), lines=evidence.lines,
+                      symptom="latency" if evidence.latency is not None else "errors")
         suspects = rank_changes(changes, ctx)
     mark("ranking")
     progress("ranking", {"suspects": suspects})
+    partial = list(rt.gateway.partial_reasons()) + ([store_failed] if store_failed else [])
+    if store_failed:
+        sources = [SourceStatus(name=LOG_STORE, ok=False, error=store_failed), *sources]
     answer = Answer(question=intent.question, at=at, mode="deterministic", intent=intent, evidence=evidence,
                     changes=[c for c in changes if intent.start - CHANGE_LOOKBACK <= c.timestamp <= intent.end],
-                    suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes))
+                    suspects=suspects, summary="", sources=sources, timing_ms=timing, notes=list(intent.notes),
+                    partial=partial)
     if investigation_id:
         answer.investigation_id = investigation_id
-    _summarise(answer, changes, rt.settings)
+    _summarise(answer, changes, rt.settings, store_failed)
     for status in sources:
-        if not status.ok:
+        if not status.ok and status.name != LOG_STORE:
             answer.notes.append(f"change source {status.name} failed: {status.error}")
+        if status.truncated:
+            answer.notes.append(f"change source {status.name}: {status.truncated}")
     if recall:  # a follow-up in a thread: its first answer already said what was seen before
         _recall(answer, rt)
     mark("total")
     return answer
 
 
+LOG_STORE = "log store"
+
+
 def _recall(answer: Answer, rt: Runtime) -> None:
-    """Cite the best earlier investigation that saw the same error, in the summary's last sentence.
+    """Cite the best earlier investigation that saw the same error, in a sentence beside the summary.
 
     Added after the (verified or LLM) summary so the model never phrases a
     claim about the past; a memory failure costs only this sentence.
@@ -261,19 +316,35 @@ def _recall(answer: Answer, rt: Runtime) -> None:
         log.warning("seen-before lookup failed: %s", exc)
         answer.notes.append(f"seen-before lookup failed ({type(exc).__name__})")
         return
-    if answer.history:
-        answer.summary = f"{answer.summary} {answer.history[0].sentence()}".strip()
+    # Kept out of `summary`: the contract's summary cites only the log query, patterns,
+    # evidence and suspects (what a checker of the contract resolves); the terminal, the
+    # JSON (`seen_before`) and Slack show this sentence with its [H1] beside the summary.
 
 
-def _summarise(answer: Answer, changes: list[Change], settings: Settings) -> None:
-    """The templated summary, verified; then the model's wording when one is configured (verified too)."""
-    draft = template_summary(answer.intent, answer.evidence, answer.suspects, changes)
+def _partial_sentence(answer: Answer, store_failed: str | None) -> str:
+    main = answer.evidence.main.id
+    if store_failed:
+        return (f"The log store did not answer in time, so this answer has no log counts, onset or patterns; "
+                f"only the changes are listed [{main}].")
+    return f"The counts are partial, lower bounds: {'; '.join(answer.partial)} [{main}]."
+
+
+def _summarise(answer: Answer, changes: list[Change], settings: Settings, store_failed: str | None) -> None:
+    """The templated summary, verified; then the model's wording when one is configured (verified too).
+
+    A partial answer says so first, whichever wording is kept; with no evidence there is nothing to phrase.
+    """
+    draft = "" if store_failed else template_summary(answer.intent, answer.evidence, answer.suspects, changes)
     summary, dropped = verify_summary(draft, answer.ids())
     if dropped:
         log.warning("summary sentences dropped by the verifier: %s", dropped)
     answer.summary = summary
-    answer.summary, answer.mode, llm_notes = write_summary(answer, settings)
-    answer.notes.extend(llm_notes)
+    if not store_failed:
+        answer.summary, answer.mode, llm_notes = write_summary(answer, settings)
+        answer.notes.extend(llm_notes)
+    if answer.partial:
+        answer.summary = " ".join(x for x in (_partial_sentence(answer, store_failed), answer.summary) if x)
+        answer.notes.extend(f"partial result: {reason}" for reason in answer.partial)
 
 
 def what_changed(rt: Runtime, text: str = "", service: str | None = None, since: str | None = None,
@@ -281,9 +352,15 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
     """The changes in a window, newest first, optionally for some services.
 
     `text` is what a person types after /whatchanged; `since` (a duration such
-    as 2h) and `start`/`end` (ISO times) are typed, and override its window.
+    as 2h) and `start`/`end` (ISO times or HH:MM) are typed, and override its
+    window. All sources share one deadline.
     """
-    at = rt.at(at)
+    with answer_deadline(rt.settings.answer_deadline_s):
+        return _what_changed(rt, text, service, since, start, end, rt.at(at))
+
+
+def _what_changed(rt: Runtime, text: str, service: str | None, since: str | None, start: str | None,
+                  end: str | None, at: datetime) -> ChangeReport:
     try:
         log_services = rt.fields().services
     except UsageError:
@@ -311,6 +388,7 @@ def what_changed(rt: Runtime, text: str = "", service: str | None = None, since:
         changes = [c for c in changes if c.service in services]
     changes.sort(key=lambda c: c.timestamp, reverse=True)
     notes = cq.notes + [f"change source {s.name} failed: {s.error}" for s in sources if not s.ok]
+    notes += [f"change source {s.name}: {s.truncated}" for s in sources if s.truncated]
     return change_report(cq.start, cq.end, services, changes, sources, notes, history)
 
 
@@ -320,10 +398,10 @@ def _typed_window(since: str | None, start: str | None, end: str | None,
     if start or end:
         if not (start and end):
             raise UsageError("--start and --end go together")
-        try:
-            return parse_instant(start), parse_instant(end), []
-        except ValueError:
-            raise UsageError("--start / --end must be ISO 8601 times") from None
+        win_start, win_end = _instant_option(start, at, "--start"), _instant_option(end, at, "--end")
+        if win_end < win_start:
+            raise UsageError(f"--end {end} is before --start {start}: give the earlier time as --start")
+        return win_start, win_end, []
     if not since:
         return None
     span = parse_duration(since)
@@ -332,6 +410,20 @@ def _typed_window(since: str | None, start: str | None, end: str | None,
     if span > MAX_WINDOW:
         return at - MAX_WINDOW, at, ["window capped at 30 days"]
     return at - span, at, []
+
+
+_CLOCK_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _instant_option(value: str, at: datetime, name: str) -> datetime:
+    """--start / --end: an ISO 8601 instant, or a bare HH:MM on the day asked about (UTC)."""
+    m = _CLOCK_TIME.match(value)
+    try:
+        if m:
+            return at.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
+        return parse_instant(value)
+    except ValueError:
+        raise UsageError(f"{name} must be an ISO 8601 time or HH:MM, not {value!r}") from None
 
 
 def change_report(start: datetime, end: datetime, services: list[str], changes: list[Change],

@@ -92,3 +92,20 @@ def test_ten_megabyte_single_line() -> None:
     doc = json.loads(out)
     assert len(doc["assignments"]) == 3
     assert all(a is not None for a in doc["assignments"])
+
+
+def test_the_command_starts_without_the_heavy_libraries() -> None:
+    # start-up counts in the command's throughput: the LLM, chart and database libraries load only where used
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from incidentbot.cli import main\n"
+            "sys.argv = ['incidentbot', 'patterns', '--json']\n"
+            "sys.stdin = open('/dev/null')\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = {'langchain', 'langchain_core', 'langchain_openai', 'openai', 'matplotlib', 'sqlalchemy',\n"
+            "         'alembic', 'elasticsearch', 'elasticsearch_dsl', 'slack_bolt', 'drain3', 'pydantic'}\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout

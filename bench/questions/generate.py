@@ -50,10 +50,37 @@ HEALTH = ("/health", "/healthz", "/ready", "/readyz", "/livez")
 # The questions. (scenario, ask, meaning); meaning keys:
 #   s: services, w: window, l: levels, c: status ("5xx", "4xx" or an int), t: text phrases,
 #   x: exclusions ("health" or a phrase), at: "HH:MM" asked at (default: the scenario's now)
+#   latency questions: sy: "latency", slow: ms ("slower than"), p: a percentile, g: "path" (slowest endpoints);
+#   a latency count counts requests with a measured duration (slower than `slow` when given)
 # windows: ("last", minutes) | ("since", "HH:MM") | ("between", "HH:MM", "HH:MM")
 #          | ("around", "HH:MM") (+-15 min) | ("today",) (midnight to the question)
 #          ("since"/"between" may end with an IANA zone name: the times are that zone's wall clock)
 # --------------------------------------------------------------------------------------------
+
+LATENCY_Q = [
+    ("search-highlighter-deploy-latency", "is search-api slow since 11:00?",
+     dict(s=["search-api"], w=("since", "11:00"), sy="latency")),
+    ("search-highlighter-deploy-latency", "what's the p99 of search-api over the last hour?",
+     dict(s=["search-api"], w=("last", 60), sy="latency", p=99)),
+    ("search-highlighter-deploy-latency", "how many search-api requests were slower than 800ms since 11:00?",
+     dict(s=["search-api"], w=("since", "11:00"), sy="latency", slow=800)),
+    ("search-highlighter-deploy-latency", "slowest endpoints of search-api in the last 30 min",
+     dict(s=["search-api"], w=("last", 30), sy="latency", g="path")),
+    ("checkout-traffic-latency", "checkout-api p95 last 45 minutes",
+     dict(s=["checkout-api"], w=("last", 45), sy="latency", p=95)),
+    ("checkout-traffic-latency", "how many checkout-api requests took over 2s since 20:00?",
+     dict(s=["checkout-api"], w=("since", "20:00"), sy="latency", slow=2000)),
+    ("checkout-traffic-latency", "why is checkout-api so sluggish since 19:45",
+     dict(s=["checkout-api"], w=("since", "19:45"), sy="latency")),
+    ("ledger-canary-deploy", "ledger-api latency since 14:30",
+     dict(s=["ledger-api"], w=("since", "14:30"), sy="latency")),
+    ("booking-availability-pool", "how many booking-api requests were slower than 1500ms in the last 30 min?",
+     dict(s=["booking-api"], w=("last", 30), sy="latency", slow=1500)),
+    ("orders-inventory-deploy", "median response time of orders-api in the last hour",
+     dict(s=["orders-api"], w=("last", 60), sy="latency", p=50)),
+    ("media-thumbs-cache-latency", "thumbnail-store response times since 12:00?",
+     dict(s=["thumbnail-store"], w=("since", "12:00"), sy="latency")),
+]
 
 Q = [
     # ledger-canary-deploy (now 15:20, onset 14:47)
@@ -534,13 +561,16 @@ class Fixture:
                     continue
                 d = json.loads(line)
                 if flat:
+                    ms = d["duration_ms"] if "duration_ms" in d else \
+                        d["request_time"] * 1000 if "request_time" in d else None  # nginx: seconds
                     row = (instant(d["@timestamp"]), d.get("service"), str(d.get("level", "")).lower(),
-                           d.get("msg", ""), d.get("status"), d.get("path"))
+                           d.get("msg", ""), d.get("status"), d.get("path"), ms)
                 else:
+                    ns = (d.get("event") or {}).get("duration")
                     row = (instant(d["@timestamp"]), (d.get("service") or {}).get("name"),
                            str((d.get("log") or {}).get("level", "")).lower(), d.get("message", ""),
                            ((d.get("http") or {}).get("response") or {}).get("status_code"),
-                           (d.get("url") or {}).get("path"))
+                           (d.get("url") or {}).get("path"), None if ns is None else ns / 1e6)
                 self.docs.append(row)
 
 
@@ -587,11 +617,14 @@ def status_ok(status, wanted: list) -> bool:
     return False
 
 
-def count(fx: Fixture, services, start, end, levels=(), status=(), text=(), exclude=(), split=split_simple) -> int:
+def count(fx: Fixture, services, start, end, levels=(), status=(), text=(), exclude=(), split=split_simple,
+          measured=False, slower=None) -> int:
     wanted_levels = set().union(*(LEVELS[l] for l in levels)) if levels else None
     n = 0
-    for t, svc, level, msg, st, path in fx.docs:
+    for t, svc, level, msg, st, path, ms in fx.docs:
         if svc not in services or not (start <= t <= end):
+            continue
+        if (measured or slower is not None) and (ms is None or (slower is not None and not ms > slower)):
             continue
         if wanted_levels is not None and level not in wanted_levels:
             continue
@@ -650,7 +683,7 @@ def status_label(s) -> str:
 def build() -> list[dict]:
     cache: dict[str, Fixture] = {}
     out = []
-    for scenario, ask, m in Q:
+    for scenario, ask, m in Q + LATENCY_Q:
         fx = cache.get(scenario) or cache.setdefault(scenario, Fixture(scenario))
         asked = fx.now
         if m.get("at"):
@@ -659,7 +692,8 @@ def build() -> list[dict]:
             assert asked <= fx.now, (scenario, ask)
         start, end = window(fx, m["w"], asked)
         assert start < end <= asked + timedelta(minutes=15), (scenario, ask)
-        args = dict(levels=m.get("l", []), status=m.get("c", []), text=m.get("t", []), exclude=m.get("x", []))
+        args = dict(levels=m.get("l", []), status=m.get("c", []), text=m.get("t", []), exclude=m.get("x", []),
+                    measured=m.get("sy") == "latency", slower=m.get("slow"))
         hits = count(fx, set(m["s"]), start, end, **args)
         strict = count(fx, set(m["s"]), start, end, split=split_uax, **args)
         assert hits == strict, f"{scenario}: {ask!r}: the count depends on the tokeniser ({hits} vs {strict})"
@@ -673,6 +707,11 @@ def build() -> list[dict]:
                   "status": [status_label(s) for s in m.get("c", [])], "text": list(m.get("t", []))}
         if m.get("x"):
             expect["exclude"] = list(m["x"])
+        if m.get("sy"):
+            expect["symptom"] = m["sy"]
+            expect["slower_than_ms"] = m.get("slow")
+            expect["percentile"] = m.get("p")
+            expect["group_by"] = m.get("g")
         expect["hits"] = hits
         q["expect"] = expect
         out.append(q)

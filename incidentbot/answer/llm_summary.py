@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from incidentbot.core.mask import mask_secrets, neutralise_mentions
 from incidentbot.core.answer import Answer
+from incidentbot.answer.claims import claim_problem, vocabulary
 from incidentbot.core.names import mentions
 from incidentbot.answer.pack import evidence_pack, known_numbers, render_pack
 from incidentbot.answer.verify import sentences, citations, verify_summary
@@ -79,12 +80,54 @@ def llm_summary(answer: Answer, settings: Settings) -> LLMSummaryResult:
         return LLMSummaryResult(error="empty answer")
     # a summary never pages anyone: mentions are made inert, then removed, before the sentences are checked
     text = _INERT_MENTION.sub("", neutralise_mentions(mask_secrets(raw))).strip()
+    total = len(sentences(text))
     text, dropped = verify_summary(text, answer.ids(), known_numbers(pack))
     text, wrong_change = _unsupported_change_names(text, answer)
-    dropped += wrong_change
+    text, claims = _unsupported_claims(text, pack)
+    dropped += wrong_change + claims
     if not text:
         return LLMSummaryResult(error="no sentence survived verification", dropped=dropped)
+    kept = len(sentences(text))
+    if kept * 2 < total:  # most of it was wrong: what is left cannot be trusted to be the gist
+        return LLMSummaryResult(error=f"too little survived verification ({kept} of {total} sentences)",
+                                dropped=dropped)
     return LLMSummaryResult(text=text, dropped=dropped)
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return [] if value is None or isinstance(value, bool) else [str(value)]
+
+
+def _unsupported_claims(text: str, pack: dict) -> tuple[str, list[str]]:
+    """Drop sentences that order people to act, or name, quote or spell out what the pack does not hold.
+
+    A name counts as held when our facts hold it, or when the untrusted text of a pattern, line or
+    change the sentence cites holds it: a planted log line cannot make its own names citable elsewhere.
+    """
+    data = pack.get("untrusted_data") or {}
+    facts = vocabulary(_strings({k: v for k, v in pack.items() if k != "untrusted_data"}))
+    by_id: dict[str, set[str]] = {}
+    for group in ("pattern_templates", "log_lines", "change_titles"):
+        for item in data.get(group) or []:
+            by_id.setdefault(str(item.get("id")), set()).update(vocabulary(_strings(item)))
+    quotable = _strings(data.get("pattern_templates")) + _strings(data.get("log_lines")) + _strings(
+        data.get("change_titles"))
+    numbers = known_numbers(pack)
+    kept, dropped = [], []
+    for sentence in sentences(text):
+        known = facts.union(*(by_id.get(c, set()) for c in citations(sentence)))
+        problem = claim_problem(sentence, known, quotable, numbers)
+        if problem:
+            dropped.append(f"{problem}: {sentence[:80]}")
+        else:
+            kept.append(sentence)
+    return " ".join(kept), dropped
 
 
 def summarise_timeline(timeline_json: dict, settings: Settings) -> str:

@@ -18,7 +18,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from incidentbot.core.mask import mask_secrets, neutralise_mentions
+from incidentbot.core.mask import mask_secrets, mask_tree, neutralise_mentions
 from incidentbot.core.answer import Answer
 from incidentbot.answer.verify import NUMBER
 from incidentbot.core.timeutil import ISO_TIMESTAMP_RE, hhmm, iso, parse_instant
@@ -94,13 +94,18 @@ def evidence_pack(answer: Answer) -> dict[str, Any]:
     if ev.onset:
         pack["onset"] = {"time": _time(ev.onset.at), "rate_before_per_min": round(ev.onset.rate_before, 1),
                          "rate_after_per_min": round(ev.onset.rate_after, 1), "cite": ev.onset_source}
+    if ev.latency is not None:  # durations in ms, as the summary may state them (cite the query named)
+        lat = ev.latency.to_json()
+        pack["latency"] = {k: lat.get(k) for k in ("unit", "method", "window", "before", "after", "onset",
+                                                   "slow_threshold_ms", "requests", "slow_requests", "source")}
+        pack["latency"]["values_in"] = "ms"
     return pack
 
 
 def render_pack(pack: dict[str, Any]) -> str:
     """The user message: the facts as JSON, then the untrusted text between the data markers."""
-    facts = {k: v for k, v in pack.items() if k != "untrusted_data"}
-    data = pack.get("untrusted_data", {})
+    facts = mask_tree({k: v for k, v in pack.items() if k != "untrusted_data"})
+    data = mask_tree(pack.get("untrusted_data", {}))
     return ("EVIDENCE PACK (facts computed by our tools; cite their ids):\n"
             + json.dumps(facts, indent=1, ensure_ascii=False, default=str)
             + f"\n\n{DATA_BEGIN}\n" + json.dumps(data, indent=1, ensure_ascii=False) + f"\n{DATA_END}\n")

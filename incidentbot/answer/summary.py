@@ -12,7 +12,7 @@ number in it comes from the evidence.
 from __future__ import annotations
 
 from incidentbot.core.change import Change
-from incidentbot.core.evidence import LogEvidence
+from incidentbot.core.evidence import LogEvidence, human_ms
 from incidentbot.core.intent import Intent
 from incidentbot.core.suspect import Suspect
 from incidentbot.core.timeutil import hhmm, iso, parse_instant
@@ -34,9 +34,54 @@ def _what(intent: Intent) -> str:
     return " ".join(bits) if bits else ("failing" if intent.ask == "investigate" else "")
 
 
+def _pcts(values: dict[str, float | None] | None, keys: tuple[str, ...] = ("p50", "p95", "p99")) -> str:
+    return ", ".join(f"{k} {human_ms((values or {}).get(k))}" for k in keys)
+
+
+def latency_sentences(intent: Intent, ev: LogEvidence) -> list[str]:
+    """What a latency question is told: the count asked for, the percentiles, and the rise if there was one."""
+    lat = ev.latency
+    window = f"between {iso(intent.start)} and {iso(intent.end)}"
+    scope = _scope(intent)
+    q = ev.main.id
+    if lat is None:
+        return [f"No request durations were found for {scope} {window}, so latency cannot be measured [{q}]."]
+    out = []
+    if intent.slower_than_ms is not None:
+        out.append(f"{ev.main.hits} requests in {scope} were slower than {human_ms(intent.slower_than_ms)} {window} [{q}].")
+    elif intent.ask == "count" or lat.onset is None:
+        asked = f"p{intent.percentile:g}" if intent.percentile else None
+        value = lat.window.get(asked) if asked and asked in lat.window else None
+        lead = f"The {asked} of {scope} {window} was {human_ms(value)}" if value is not None else \
+            f"Requests in {scope} {window}"
+        out.append(f"{lead} over {ev.main.hits} measured requests ({_pcts(lat.window)}) [{q}].")
+    else:
+        out.append(f"Of {ev.main.hits} requests in {scope} {window}, {lat.slow_requests} were slower than "
+                   f"{human_ms(lat.threshold_ms)}, the p{lat.threshold_percentile:g} before the onset [{q}].")
+    if lat.onset is not None:
+        out.append(f"Latency in {scope} rose at {hhmm(lat.onset.at)} UTC: p95 from {human_ms((lat.before or {}).get('p95'))} "
+                   f"to {human_ms((lat.after or {}).get('p95'))}, p99 from {human_ms((lat.before or {}).get('p99'))} "
+                   f"to {human_ms((lat.after or {}).get('p99'))}, p50 from {human_ms((lat.before or {}).get('p50'))} "
+                   f"to {human_ms((lat.after or {}).get('p50'))} [{q}].")
+    elif intent.ask == "investigate":
+        out.append(f"Latency in {scope} shows no clear step in the analysed range [{q}].")
+    if lat.by_group:
+        listed = ", ".join(f"{k} (p95 {human_ms(v.get('p95'))}, {n} requests)" for k, v, n in lat.by_group[:5])
+        out.append(f"Slowest by {intent.group_by or 'endpoint'}: {listed} [{q}].")
+    for c in ev.concentrations[:2]:
+        out.append(f"{c.share:.0%} of the slow requests have {c.field} {c.value}, against {c.traffic_share:.0%} "
+                   f"of all requests [{q}].")
+    return out
+
+
 def template_summary(intent: Intent, ev: LogEvidence, suspects: list[Suspect], changes: list[Change]) -> str:
     sentences: list[str] = []
     window = f"between {iso(intent.start)} and {iso(intent.end)}"
+    if intent.symptom == "latency":
+        sentences.extend(latency_sentences(intent, ev))
+        if intent.ask == "investigate":
+            sentences.extend(_cause(intent, ev, suspects))
+        return " ".join(sentences)
     what = _what(intent)
     lines_word = f"{what} log lines" if what else "log lines"
     if intent.ask == "count":
@@ -80,17 +125,22 @@ def template_summary(intent: Intent, ev: LogEvidence, suspects: list[Suspect], c
         cite = "".join(f"[{e}]" for e in p.evidence_ids[:1])
         sentences.append(f"The commonest pattern, \u201c{p.template}\u201d ({p.count} times), was already there before [{p.id}]{cite}.")
     if intent.ask == "investigate":
-        top = suspects[0] if suspects else None
-        if top and top.confidence in ("high", "medium"):
-            c = top.change
-            why = "; ".join(top.reasons[:2])
-            lead = "The likeliest cause is" if top.confidence == "high" else "A possible cause is"
-            sentences.append(f"{lead} {c.id}, a {c.kind.replace('_', ' ')} of {c.service} at {hhmm(c.timestamp)} UTC ({why}) [{top.id}].")
-        elif suspects:
-            sentences.append(f"No change in the window clearly explains it; the nearest candidate, {suspects[0].change.id}, is only a weak match [{suspects[0].id}].")
-        elif ev.onset:
-            sentences.append(f"No change was recorded before the onset; look at dependencies and third parties [{ev.main.id}].")
+        sentences.extend(_cause(intent, ev, suspects))
     return " ".join(sentences)
+
+
+def _cause(intent: Intent, ev: LogEvidence, suspects: list[Suspect]) -> list[str]:
+    top = suspects[0] if suspects else None
+    if top and top.confidence in ("high", "medium"):
+        c = top.change
+        why = "; ".join(top.reasons[:2])
+        lead = "The likeliest cause is" if top.confidence == "high" else "A possible cause is"
+        return [f"{lead} {c.id}, a {c.kind.replace('_', ' ')} of {c.service} at {hhmm(c.timestamp)} UTC ({why}) [{top.id}]."]
+    if suspects:
+        return [f"No change in the window clearly explains it; the nearest candidate, {suspects[0].change.id}, is only a weak match [{suspects[0].id}]."]
+    if ev.onset:
+        return [f"No change was recorded before the onset; look at dependencies and third parties [{ev.main.id}]."]
+    return []
 
 
 def hhmm_iso(text: str) -> str:

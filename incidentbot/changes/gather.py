@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from datetime import datetime
 
 from incidentbot.core.change import Change, SourceStatus
-from incidentbot.changes.sources.base import ChangeSource, SourceError, check_window, in_window
+from incidentbot.core.deadline import answer_deadline, start_daemon
+from incidentbot.changes.sources.base import ChangeSource, SourceError, check_window, in_window, keep_newest
 
 log = logging.getLogger(__name__)
-
-MAX_WORKERS = 8
 
 
 def _error_text(exc: BaseException) -> str:
@@ -38,18 +37,21 @@ def gather_changes(
 ) -> tuple[list[Change], list[SourceStatus]]:
     """All sources' changes in [start, end], newest first, de-duplicated by id; one status per source.
 
-    A slow source's thread cannot be killed; it is abandoned (its own HTTP
-    timeouts end it later) and the call returns at the deadline.
+    A slow source's thread cannot be killed; it is abandoned and the call
+    returns at the deadline. Each source runs on a daemon thread (not an
+    executor, whose threads Python joins at exit): a source blocked on a FIFO
+    or a trickling socket never keeps the process alive after the answer.
+    The sources see the deadline (core.deadline), so their own requests and
+    Retry-After waits stop at it too.
     """
     start, end = check_window(start, end)
     if not sources:
         return [], []
-    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(sources)), thread_name_prefix="change-source")
-    try:
-        futures: list[Future[list[Change]]] = [pool.submit(source.fetch, start, end) for source in sources]
+    with answer_deadline(timeout_s):
+        futures: list[Future[list[Change]]] = [
+            start_daemon(lambda s=source: s.fetch(start, end), f"change-source:{getattr(source, 'name', '?')}"[:60])
+            for source in sources]
         wait(futures, timeout=timeout_s)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
     changes: list[Change] = []
     statuses: list[SourceStatus] = []
@@ -66,8 +68,10 @@ def gather_changes(
             log.warning("change source %s failed: %s", name, exc)
             statuses.append(SourceStatus(name=name, ok=False, error=_error_text(exc)))
             continue
-        fetched = [c for c in future.result() or [] if in_window(c.timestamp, start, end)]
-        statuses.append(SourceStatus(name=name, ok=True, count=len(fetched)))
+        result = future.result() or []
+        fetched = keep_newest((c for c in result if in_window(c.timestamp, start, end)),
+                              why=getattr(result, "truncated", None))
+        statuses.append(SourceStatus(name=name, ok=True, count=len(fetched), truncated=fetched.truncated))
         for change in fetched:
             if change.id not in seen:
                 seen.add(change.id)

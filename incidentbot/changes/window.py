@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.errors import UsageError
 from incidentbot.question.services import match_services
-from incidentbot.question.timewords import parse_window, strip_window
+from incidentbot.question.timewords import parse_window, strip_window, unread_time_phrase
 
 DEFAULT_SPAN = timedelta(hours=2)
 
@@ -28,7 +28,9 @@ def parse_change_query(text: str, at: datetime, known_services: list[str], catal
     notes = []
     if window is None:
         start, end = at - DEFAULT_SPAN, at
-        if text:
+        if text and (unread := unread_time_phrase(text)) is not None:
+            notes.append(f"could not read the time in \"{unread}\": listed the last 2 hours instead")
+        elif text:
             notes.append("no window named: the last 2 hours")
     else:
         start, end = window.start, window.end

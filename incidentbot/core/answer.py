@@ -27,6 +27,8 @@ class Answer:
     sources: list[SourceStatus]
     timing_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    # Why the counts are lower bounds (server-side timeouts, failed shards, the answer deadline); empty = exact.
+    partial: list[str] = field(default_factory=list)
     # Ties the answer to its audit record, its feedback buttons and its logs.
     investigation_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     # Earlier investigations that saw the same error ("seen before"), cited as [H1].
@@ -50,21 +52,26 @@ class Answer:
             "onset": iso(onset.at) if onset else None,
             "onset_detail": ({"rate_before_per_min": round(onset.rate_before, 2),
                               "rate_after_per_min": round(onset.rate_after, 2),
-                              "llr": round(onset.llr, 1), "source": ev.onset_source} if onset else None),
+                              "llr": round(onset.llr, 1), "source": ev.onset_source,
+                              "histogram": ev.histogram.query_id if ev.histogram else None} if onset else None),
             "affected_services": ev.affected_services,
             "breakdown": ({"by": self.intent.group_by, "source": ev.main.id,
                            "buckets": [{"key": k, "count": n} for k, n in ev.breakdown]}
                           if self.intent.group_by else None),
+            "latency": ev.latency.to_json() if ev.latency else None,
             "patterns": [p.to_json() for p in ev.patterns],
             "evidence": [e.to_json() for e in ev.lines],
             "concentrations": [c.to_json() for c in ev.concentrations],
             "suspects": [s.to_json() for s in self.suspects],
             "changes": [c.to_json() for c in self.changes],
             "summary": self.summary,
+            "seen_before": self.history[0].sentence() if self.history else None,
             "history": [h.to_json() for h in self.history],
             "queries": [q.to_json() for q in ev.queries[1:]],
             "sources": [s.model_dump(exclude_none=True) for s in self.sources],
             "notes": self.notes,
+            "partial": bool(self.partial),
+            "partial_reasons": list(self.partial),
             "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
         }
 

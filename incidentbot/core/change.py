@@ -68,6 +68,8 @@ class SourceStatus(BaseModel):
     ok: bool
     error: str | None = None
     count: int = 0
+    # set when the source had more than it was allowed to read: what was kept and why
+    truncated: str | None = None
 
 
 

@@ -30,3 +30,15 @@ class UnsafeCredentials(UsageError):
 
 class StoreTimeout(StoreUnreachable):
     """The log store is up but did not answer in time: the query may be too heavy for it."""
+
+
+class StoreUnavailable(StoreUnreachable):
+    """The log store answers, but with errors (429, 5xx) or replies we cannot read, even after retries (exit 3)."""
+
+
+class StoreDeadline(StoreTimeout):
+    """The answer's overall deadline passed while the log store was still answering."""
+
+
+class NoSuchIndex(UsageError):
+    """The configured logs or changes index does not exist (exit 2); the message lists the indices that do."""

@@ -137,6 +137,7 @@ class LogEvidence:
     queries: list[QueryRecord]
     baseline: tuple[datetime, datetime] | None = None
     breakdown: list[tuple[str, int]] = field(default_factory=list)
+    latency: "Latency | None" = None
 
     @property
     def onset_source(self) -> str:
@@ -147,3 +148,63 @@ class LogEvidence:
         (`log_query.id`), so the onset is [Q1] everywhere, never the histogram's own id.
         """
         return self.main.id
+
+
+@dataclass
+class Latency:
+    """How slow requests were: percentiles before and after the onset (or in the window), in milliseconds.
+
+    `method` says how the percentiles were computed ("percentiles": the
+    server's aggregation; "range-buckets": interpolated from log-spaced range
+    buckets where the server has no percentiles), `source` the query to cite.
+    """
+
+    field_name: str  # "field" in the JSON
+    unit: str
+    method: str
+    source: str
+    window: dict[str, float | None]
+    before: dict[str, float | None] | None = None
+    after: dict[str, float | None] | None = None
+    onset: Onset | None = None
+    threshold_ms: float | None = None
+    times: list[datetime] = field(default_factory=list)
+    p95: list[float | None] = field(default_factory=list)
+    slow_counts: list[int] = field(default_factory=list)
+    requests: int = 0
+    by_group: list[tuple[str, dict[str, float | None], int]] = field(default_factory=list)
+    services: dict[str, tuple[float, float]] = field(default_factory=dict)  # p95 before -> after, ms
+    slow_requests: int | None = None  # in the window, slower than threshold_ms
+    threshold_percentile: float = 99.0  # which baseline percentile threshold_ms is
+
+    def to_json(self) -> dict[str, Any]:
+        def ms(values: dict[str, float | None] | None) -> dict[str, float | None] | None:
+            if values is None:
+                return None
+            return {k: (None if v is None else (round(v) if v >= 10 else round(v, 1))) for k, v in values.items()}
+
+        out: dict[str, Any] = {
+            "field": self.field_name, "unit": self.unit, "method": self.method, "values_in": "ms",
+            "window": ms(self.window), "before": ms(self.before), "after": ms(self.after),
+            "onset": self.onset.at.isoformat().replace("+00:00", "Z") if self.onset else None,
+            "slow_threshold_ms": None if self.threshold_ms is None else round(self.threshold_ms, 1),
+            "slow_threshold_is": f"p{self.threshold_percentile:g} before",
+            "requests": self.requests, "slow_requests": self.slow_requests, "source": self.source,
+        }
+        if self.onset:
+            out["slow_per_min_before"] = round(self.onset.rate_before, 2)
+            out["slow_per_min_after"] = round(self.onset.rate_after, 2)
+        if self.services:
+            out["services"] = {k: {"p95_before": round(b), "p95_after": round(a)} for k, (b, a) in self.services.items()}
+        if self.by_group:
+            out["by"] = [{"key": k, **(ms(v) or {}), "requests": n} for k, v, n in self.by_group]
+        return out
+
+
+def human_ms(value: float | None) -> str:
+    """Milliseconds as people read them: seconds from 1 s up, whole ms above 10 ms, one decimal below."""
+    if value is None:
+        return "n/a"
+    if value >= 1000:
+        return f"{value / 1000:.1f} s"
+    return f"{round(value)} ms" if value >= 10 else f"{round(value, 1):g} ms"

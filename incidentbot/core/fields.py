@@ -14,7 +14,13 @@ from incidentbot.core.levels import spellings
 
 @dataclass
 class FieldMap:
-    """The discovered field names of a logs index, and the values that matter for questions."""
+    """The discovered field names of a logs index, and the values that matter for questions.
+
+    One pattern may match indices with different layouts (a flat index next to
+    an ECS one, OpenTelemetry next to Filebeat): each layout is a *family* with
+    its own FieldMap and its indices, and the query compiler asks each family
+    with its own names (`families` is empty when every index looks alike).
+    """
 
     timestamp: str = "@timestamp"
     service: str | None = None
@@ -27,9 +33,18 @@ class FieldMap:
     version: str | None = None
     trace: str | None = None
     region: str | None = None
+    duration: str | None = None
+    duration_unit: str = "ms"
+    # no level field: the level is read from the message text (ERROR, level=error, "level":"error")
+    level_in_text: bool = False
     level_values: dict[str, list[str]] = field(default_factory=dict)
     services: list[str] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
+    indices: list[str] = field(default_factory=list)
+    families: list[FieldMap] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)
+    # does the server have the `percentiles` aggregation (Elasticsearch, OpenSearch: yes; noida-db: no)?
+    server_percentiles: bool = False
 
     def level_terms(self, canonical: list[str]) -> list[str]:
         """The values in the data for these canonical levels, all spellings included."""
@@ -40,6 +55,23 @@ class FieldMap:
             out.extend(values if values else spellings(name))
         return sorted(set(out))
 
+    def layouts(self) -> list[FieldMap]:
+        """Every family to query: this map alone when all indices look alike."""
+        return self.families or [self]
+
+    def for_index(self, index: str) -> FieldMap:
+        """The family a hit's index belongs to (to read its _source with the right names)."""
+        for fam in self.families:
+            if index in fam.indices:
+                return fam
+        return self
+
     def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("timestamp", "service", "level", "message", "status", "host",
-                                               "path", "version", "trace")}
+        out: dict[str, Any] = {k: getattr(self, k) for k in ("timestamp", "service", "level", "message", "status",
+                                                              "host", "path", "version", "trace", "duration",
+                                                              "duration_unit", "level_in_text")}
+        if self.families:
+            out["families"] = [{"indices": f.indices, **{k: v for k, v in f.to_json().items()}} for f in self.families]
+        if self.unreadable:
+            out["unreadable"] = dict(self.unreadable)
+        return out

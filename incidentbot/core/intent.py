@@ -16,6 +16,8 @@ from incidentbot.core.timeutil import iso
 CANONICAL_LEVELS: tuple[str, ...] = ("fatal", "error", "warn", "info", "debug", "trace")
 
 Ask = Literal["investigate", "count", "list"]
+# What went wrong: failing lines (errors, 5xx), or requests that got slow.
+Symptom = Literal["errors", "latency"]
 
 
 class StatusFilter(BaseModel):
@@ -52,6 +54,9 @@ class Intent(BaseModel):
     traces: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
     group_by: str | None = None
+    symptom: Symptom = "errors"
+    percentile: float | None = None  # "p99 of orders-api": the statistic asked for
+    slower_than_ms: float | None = None  # "slower than 800ms": a count of slow requests
     unknown_services: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -72,5 +77,8 @@ class Intent(BaseModel):
             "traces": list(self.traces),
             "regions": list(self.regions),
             "group_by": self.group_by,
+            "symptom": self.symptom,
+            "percentile": self.percentile,
+            "slower_than_ms": self.slower_than_ms,
             "notes": list(self.notes),
         }

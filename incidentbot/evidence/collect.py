@@ -14,6 +14,7 @@ However large the index, that is three requests.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,11 +25,12 @@ from elasticsearch.dsl.query import Query
 from incidentbot.config import Settings
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.errors import StoreTimeout
-from incidentbot.core.evidence import EvidenceLine, Histogram, LogEvidence, Onset, Pattern, QueryRecord
+from incidentbot.core.evidence import EvidenceLine, Histogram, Latency, LogEvidence, Onset, Pattern, QueryRecord
 from incidentbot.core.intent import Intent
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import iso
 from incidentbot.evidence import interpret as ri
+from incidentbot.evidence import slowness
 from incidentbot.evidence.onset import onset_in_data
 from incidentbot.evidence.patterns import mine_patterns
 from incidentbot.evidence.plan import Ranges, SearchPlan, plan_ranges
@@ -39,6 +41,10 @@ from incidentbot.query.kibana import discover_url
 from incidentbot.core.fields import FieldMap
 
 ONSET_LEAD = timedelta(minutes=15)
+# A store slower than this per search (a scanning store: noida-db, a busy or under-sized cluster) gets a lean
+# plan for the rest of the answer: fewer searches, each one a full pass there, so it ends within the deadline.
+LEAN_PER_SEARCH_S = 1.5
+LEAN_PATTERNS = 3
 DEFAULT_WINDOW = timedelta(hours=1)
 MAX_ONSET_LEAD = timedelta(hours=12)
 
@@ -54,10 +60,27 @@ class Job:
     settings: Settings
     index: str
     ranges: Ranges
+    catalog: Catalog | None = None
+    failed: dict[str, str] = field(default_factory=dict)  # a layout's indices whose searches failed -> why
+    # the store scans slowly (measured on round 1): later rounds ask for less, and the answer says what
+    lean: bool = False
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def timeout(self) -> str:
         return self.settings.search_timeout
+
+    def run(self, plan: SearchPlan) -> dict[str, Any]:
+        """Execute a round: once per field layout (on its own indices) when the pattern has several."""
+        started = time.perf_counter()
+        found = plan.execute(self.gw, [f.indices for f in self.fm.families] if self.fm.families else None)
+        per_search = (time.perf_counter() - started) / max(len(plan) * max(len(self.fm.families), 1), 1)
+        if per_search > LEAN_PER_SEARCH_S and not self.lean:
+            self.lean = True
+            self.skipped.append(f"the log store took {per_search:.1f}s per search")
+        for indices, reason in plan.failed.items():
+            self.failed.setdefault(indices, f"its searches failed: {reason}")
+        return found
 
 
 @dataclass
@@ -70,6 +93,7 @@ class Rates:
     rates: dict[str, tuple[float, float]]
     asked_body: dict[str, Any]
     all_body: dict[str, Any]
+    latency: slowness.Series | None = None
 
 
 @dataclass
@@ -86,6 +110,8 @@ class Samples:
     concentrations: list[Any]
     warn_recent: list[dict[str, Any]] | None = None
     warn_before: list[dict[str, Any]] | None = None
+    main_resp: dict[str, Any] = field(default_factory=dict)
+    slow_services: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -107,12 +133,23 @@ class Cited:
 # -- round 1: rates ----------------------------------------------------------------------------
 
 def plan_rates(job: Job, intent: Intent) -> SearchPlan:
+    """The symptom per bucket (failing lines, or for a latency question the durations), its totals, and
+    every service's failing lines (the blast radius)."""
     fm, r = job.fm, job.ranges
     signal = qc.symptom_query(intent, fm, services=[], default_to_errors=True)
     scope = qc.services_filter(fm, intent.services) or Q("match_all")
     plan = SearchPlan()
-    plan.add("rates", job.index, qc.histogram_search(scope, fm, signal, r.range_start, r.range_end, r.bucket_s,
-                                                     job.timeout), "the rate histogram", ri.read_rates)
+    if slowness.wanted(intent, fm):
+        plan.add("rates", job.index, qc.latency_histogram_search(scope, fm, r.range_start, r.range_end, r.bucket_s,
+                                                                 job.timeout), "the latency histogram",
+                 lambda resp: slowness.read_series_round(resp, intent, r.bucket_s))
+    else:
+        if not _rates_from_services(intent):
+            plan.add("rates", job.index, qc.histogram_search(scope, fm, signal, r.range_start, r.range_end,
+                                                             r.bucket_s, job.timeout), "the rate histogram",
+                     ri.read_rates)
+        plan.add("totals", job.index, qc.totals_search(scope, fm, r.range_start, r.range_end, r.bucket_s,
+                                                       job.timeout), "the totals histogram", ri.read_totals)
     plan.add("service_rates", job.index,
              qc.histogram_search(Q("match_all"), fm, qc.error_signal(fm), r.range_start, r.range_end, r.bucket_s,
                                  job.timeout), "the per-service histogram",
@@ -120,18 +157,49 @@ def plan_rates(job: Job, intent: Intent) -> SearchPlan:
     return plan
 
 
+def _rates_from_services(intent: Intent) -> bool:
+    """The symptom is the default failing signal on whole services: its rate is the per-service histogram's
+    (summed over the services asked, or its total), so it costs no search of its own (one pass fewer on a
+    store that scans)."""
+    return intent.symptom == "errors" and not (
+        intent.levels or intent.status or intent.text or intent.exclude_text or intent.hosts or intent.versions
+        or intent.traces or intent.regions)
+
+
+def _summed(all_failing: ri.RateSeries, services: list[str]) -> ri.RateSeries:
+    if not services:
+        return ri.RateSeries(all_failing.times, list(all_failing.failing), list(all_failing.failing))
+    failing = [sum(all_failing.per_service.get(s, [0] * len(all_failing.times))[i] for s in services)
+               for i in range(len(all_failing.times))]
+    return ri.RateSeries(all_failing.times, list(failing), list(failing))
+
+
 def read_rates_round(job: Job, intent: Intent) -> Rates:
     plan = plan_rates(job, intent)
-    found = plan.execute(job.gw)
-    asked: ri.RateSeries = found["rates"]
+    found = job.run(plan)
+    if "rates" not in found:
+        found["rates"] = _summed(found["service_rates"], intent.services)
     per_service = found["service_rates"].per_service
     r = job.ranges
-    onset = onset_in_data(asked.failing, asked.totals, asked.times, r.bucket_s)
+    lat: slowness.Series | None = None
+    if isinstance(found["rates"], slowness.Series):
+        # a latency question: the onset is a step in requests slower than the baseline's p99 (Q5)
+        lat = found["rates"]
+        asked = ri.RateSeries(lat.times, [d.total for d in lat.dists],
+                              list(lat.found.slow_counts) if lat.found else [0] * len(lat.times))
+        onset = lat.found.onset if lat.found else None
+    else:
+        asked = ri.with_totals(found["rates"], found.get("totals"))
+        onset = onset_in_data(asked.failing, asked.totals, asked.times, r.bucket_s)
     if onset is not None and onset.at < intent.start - MAX_ONSET_LEAD:
         onset = None
-    histogram = Histogram(r.range_start, r.bucket_s, asked.times, asked.totals, asked.failing, per_service, "Q2")
+    histogram = Histogram(r.range_start, r.bucket_s, asked.times, asked.totals, asked.failing, per_service,
+                          "Q5" if lat else "Q2")
     risen, rates = ri.affected_services(per_service, onset, r.bucket_s)
-    return Rates(histogram, onset, risen, rates, plan.body("rates"), plan.body("service_rates"))
+    if lat is not None:
+        risen = []  # a latency question widens to the services that got slow (round 2), not to failing ones
+    asked_body = plan.body("rates") if "rates" in plan else plan.body("service_rates")
+    return Rates(histogram, onset, risen, rates, asked_body, plan.body("service_rates"), lat)
 
 
 def settle_intent(intent: Intent, rates: Rates, catalog: Catalog) -> Intent:
@@ -167,8 +235,13 @@ def baseline_of(intent: Intent, onset: Onset | None, ranges: Ranges) -> tuple[da
 
 # -- round 2: samples --------------------------------------------------------------------------
 
-def sample_scope(intent: Intent, fm: FieldMap) -> Query:
-    """The lines worth sampling: the symptom, and for an investigation the failing lines nearby."""
+def sample_scope(intent: Intent, fm: FieldMap, slow_ms: float | None = None) -> Query:
+    """The lines worth sampling: the symptom, and for an investigation the failing lines nearby.
+
+    For a latency question the symptom is a slow request: slower than asked,
+    or than the baseline's p99 (`slow_ms`)."""
+    if slowness.wanted(intent, fm):
+        return qc.symptom_query(intent, fm, services=intent.services, slow_ms=slow_ms)
     if intent.ask != "investigate":
         return qc.symptom_query(intent, fm)
     asked = intent.services
@@ -178,30 +251,40 @@ def sample_scope(intent: Intent, fm: FieldMap) -> Query:
     return Q("bool", should=[asked_symptom, wide_errors], minimum_should_match=1)
 
 
-def breakdown_fields(fm: FieldMap) -> dict[str, str]:
-    return {k: v for k, v in (("service", fm.service), ("version", fm.version), ("host", fm.host),
-                              ("path", fm.path)) if v}
+def breakdown_fields(fm: FieldMap) -> dict[str, list[str]]:
+    """Each breakdown role's field names (one per index family)."""
+    return {k: qc.role_fields(fm, k) for k in ("service", "version", "host", "path") if qc.role_fields(fm, k)}
 
 
 def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetime, datetime],
-                 onset: Onset | None) -> SearchPlan:
+                 onset: Onset | None, lat: slowness.Series | None = None) -> SearchPlan:
     fm, timeout, index = job.fm, job.timeout, job.index
-    by = list(breakdown_fields(fm).values())
+    by = [name for names in breakdown_fields(fm).values() for name in names]
     half = max(job.settings.sample_size // 2, 5)
     start, end = intent.start, intent.end
     plan = SearchPlan()
-    plan.add("main", index, qc.main_search(intent, fm, index, timeout), "the main query", lambda r: r)
+    split = onset.at if lat is not None and onset is not None and start < onset.at else None
+    slow_ms = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
+    plan.add("main", index, qc.main_search(intent, fm, index, timeout, split, slow_ms), "the main query",
+             lambda r: r)
     plan.add("first", index, qc.sample_search(scope, fm, start, end, half, timeout, False, by),
              "the window sample", lambda r: r)
-    plan.add("last", index, qc.sample_search(scope, fm, start, end, half, timeout, True), "the window sample",
-             ri.read_hits)
+    if not job.lean:  # the newest lines too (a lean plan samples the first ones only)
+        plan.add("last", index, qc.sample_search(scope, fm, start, end, half, timeout, True), "the window sample",
+                 ri.read_hits)
     plan.add("baseline", index, qc.sample_search(scope, fm, baseline[0], baseline[1], half, timeout, True, by),
              "the baseline sample", lambda r: r)
     scope_services = intent.services + intent.related_services if intent.services else []
     traffic_scope = qc.services_filter(fm, scope_services) or Q("match_all")
     plan.add("traffic", index, qc.sample_search(traffic_scope, fm, start, end, 0, timeout, False, by),
              "the traffic breakdown", ri.read_breakdown)
+    if lat is not None and onset is not None and intent.ask == "investigate":
+        slowness.plan_services(plan, job.index, fm, intent, job.catalog, job.ranges.range_start, onset.at,
+                               job.ranges.range_end, timeout)
     pre = precursor_ranges(onset, job.ranges.range_start) if intent.ask == "investigate" and fm.level else None
+    if pre is not None and job.lean:
+        pre = None
+        job.skipped.append("the warnings before the onset (precursors) were not searched")
     if pre is not None:
         warn_scope = Q("bool", filter=[c for c in (qc.services_filter(fm, scope_services),
                                                    qc.levels_filter(fm, ["warn"])) if c is not None])
@@ -213,21 +296,23 @@ def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetim
 
 
 def read_samples_round(job: Job, intent: Intent, baseline: tuple[datetime, datetime],
-                       onset: Onset | None) -> Samples:
-    scope = sample_scope(intent, job.fm)
-    plan = plan_samples(job, intent, scope, baseline, onset)
-    found = plan.execute(job.gw)
+                       onset: Onset | None, lat: slowness.Series | None = None) -> Samples:
+    threshold = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
+    scope = sample_scope(intent, job.fm, threshold)
+    plan = plan_samples(job, intent, scope, baseline, onset, lat)
+    found = job.run(plan)
     main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
                        "the question's filters in its window",
                        kibana_url=discover_url(job.settings.kibana_url, intent, job.fm, job.index))
     first, base = found["first"], found["baseline"]
     window_bd, base_bd = ri.read_breakdown(first), ri.read_breakdown(base)
     return Samples(main=main, groups=ri.read_groups(found["main"]), scope=scope,
-                   window_hits=ri.unique_hits(ri.read_hits(first), found["last"]),
+                   window_hits=ri.unique_hits(ri.read_hits(first), found.get("last") or []),
                    base_hits=ri.read_hits(base), window_total=window_bd.total, first_body=plan.body("first"),
                    concentrations=ri.concentrations(window_bd, found["traffic"], base_bd,
                                                     breakdown_fields(job.fm)),
-                   warn_recent=found.get("warn_recent"), warn_before=found.get("warn_before"))
+                   warn_recent=found.get("warn_recent"), warn_before=found.get("warn_before"),
+                   main_resp=found["main"], slow_services=slowness.found_services(found))
 
 
 # -- round 3: pattern probes -------------------------------------------------------------------
@@ -243,14 +328,17 @@ class Mined:
 
 def mine_sample(samples: Samples, job: Job) -> Mined:
     hits = samples.window_hits + samples.base_hits
-    messages = [ri.message_of(h, job.fm) for h in hits]
+    messages = [ri.mined_text(h, job.fm) for h in hits]
     mined, assignment = mine_patterns(messages) if messages else ([], [])
     in_window = [0] * len(mined)
     for a in assignment[:len(samples.window_hits)]:
         if a is not None:
             in_window[a] += 1
     order = sorted((i for i in range(len(mined)) if in_window[i] > 0), key=lambda i: -in_window[i])
-    return Mined([p.template for p in mined], list(assignment), order[: job.settings.max_patterns])
+    most = min(job.settings.max_patterns, LEAN_PATTERNS) if job.lean else job.settings.max_patterns
+    if job.lean and len(order) > most:
+        job.skipped.append(f"exact counts for the top {most} of {len(order)} patterns only")
+    return Mined([p.template for p in mined], list(assignment), order[:most])
 
 
 def plan_probes(job: Job, intent: Intent, samples: Samples, mined: Mined,
@@ -273,7 +361,7 @@ def estimate_probe(mined: Mined, samples: Samples, fm: FieldMap, index: int) -> 
     n = len(samples.window_hits)
     members_w = [samples.window_hits[i] for i, a in enumerate(mined.assignment[:n]) if a == index]
     members_b = [samples.base_hits[i] for i, a in enumerate(mined.assignment[n:]) if a == index]
-    members_w.sort(key=lambda h: str(ri.source_get(h.get("_source", {}), fm.timestamp)))
+    members_w.sort(key=lambda h: str(ri.field_of(h, fm, "timestamp")))
     return ri.ProbeCounts(len(members_w), len(members_b), members_w[:5], members_w[-1:], [])
 
 
@@ -281,7 +369,7 @@ def read_probes_round(job: Job, intent: Intent, samples: Samples, mined: Mined, 
                       baseline: tuple[datetime, datetime], notes: list[str]) -> dict[int, ri.ProbeCounts | None]:
     plan = plan_probes(job, intent, samples, mined, window, baseline)
     try:
-        found = plan.execute(job.gw)
+        found = job.run(plan)
     except StoreTimeout as exc:
         # the exact counts are a refinement: answer with the sample's estimates and say so
         notes.append(f"pattern counts are estimates from a sample of {len(samples.window_hits)} lines: {exc}")
@@ -320,23 +408,76 @@ def add_precursors(job: Job, samples: Samples, cited: Cited) -> None:
     for template, members in precursor_patterns(samples.warn_recent or [], samples.warn_before or [], job.fm):
         pid = f"P{len(cited.patterns) + 1}"
         ev_ids = cited.cite(members[: job.settings.evidence_per_pattern], job.fm, pid)
-        services = sorted({str(ri.source_get(h.get("_source", {}), job.fm.service)) for h in members})
+        services = sorted({str(ri.field_of(h, job.fm, "service")) for h in members})
         cited.patterns.append(Pattern(pid, mask_secrets(template), len(members), 0, True,
                                       ri.hit_time(members[0], job.fm), ri.hit_time(members[-1], job.fm),
                                       services, 0.0, ev_ids, precursor=True))
 
 
+# -- when a round times out ---------------------------------------------------------------------
+
+def rates_or_nothing(job: Job, intent: Intent) -> Rates:
+    """Round 1, or, when the store does not answer it in time, no histogram and no onset (said in the answer)."""
+    try:
+        return read_rates_round(job, intent)
+    except StoreTimeout as exc:
+        job.lean = True
+        job.skipped.append(f"the rate histograms timed out, so no onset or blast radius ({exc})")
+        r = job.ranges
+        return Rates(Histogram(r.range_start, r.bucket_s, [], [], [], {}, "Q2"), None, [], {}, {}, {})
+
+
+def samples_or_count(job: Job, intent: Intent, baseline: tuple[datetime, datetime], rates: Rates) -> Samples:
+    """Round 2, or, when it times out, the main count alone (one search): the count still answers."""
+    try:
+        return read_samples_round(job, intent, baseline, rates.onset, rates.latency)
+    except StoreTimeout as exc:
+        job.lean = True
+        job.skipped.append(f"the sampled lines timed out, so no patterns or cited lines ({exc})")
+    lat = rates.latency
+    split = rates.onset.at if lat is not None and rates.onset is not None and intent.start < rates.onset.at else None
+    slow_ms = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
+    plan = SearchPlan()
+    plan.add("main", job.index, qc.main_search(intent, job.fm, job.index, job.timeout, split, slow_ms),
+             "the main query", lambda r: r)
+    found = job.run(plan)
+    main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
+                       "the question's filters in its window",
+                       kibana_url=discover_url(job.settings.kibana_url, intent, job.fm, job.index))
+    return Samples(main=main, groups=ri.read_groups(found["main"]), scope=sample_scope(intent, job.fm, slow_ms),
+                   window_hits=[], base_hits=[], window_total=0, first_body={}, concentrations=[],
+                   main_resp=found["main"])
+
+
 # -- the whole -----------------------------------------------------------------------------------
+
+def schema_notes(intent: Intent, fm: FieldMap, index: str, latency: Latency | None,
+                 failed: dict[str, str] | None = None) -> list[str]:
+    """What the answer must say about how it read the logs: durations, levels from text, layouts, unreadable."""
+    notes = []
+    if latency is not None:
+        notes.append(f"request durations from {latency.field_name} ({latency.unit}); percentiles by {latency.method}")
+    if any(f.level_in_text for f in fm.layouts()) and (intent.levels or intent.ask == "investigate"):
+        notes.append("no level field in the logs: levels were read from the message text (lines that say "
+                     "ERROR, level=error or \"level\":\"error\"); a line that only mentions the word counts too")
+    if fm.families:
+        notes.append(f"{len(fm.families)} field layouts behind {index}, each searched with its own names: "
+                     + "; ".join(f"{', '.join(f.indices[:3])} (service {f.service or '-'}, level "
+                                 f"{f.level or 'in the text'}, message {f.message or '-'})" for f in fm.families))
+    for name, reason in sorted({**fm.unreadable, **(failed or {})}.items()):
+        notes.append(f"index {name} could not be read: {reason}")
+    return notes
+
 
 def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings: Settings,
                      catalog: Catalog, index: str) -> tuple[Intent, LogEvidence]:
     """Run the three rounds and turn their answers into typed findings (and the final intent)."""
-    job = Job(gw, fm, settings, index, plan_ranges(intent))
-    rates = read_rates_round(job, intent)
+    job = Job(gw, fm, settings, index, plan_ranges(intent), catalog)
+    rates = rates_or_nothing(job, intent)
     intent = settle_intent(intent, rates, catalog)
     window = (intent.start, intent.end)
     baseline = baseline_of(intent, rates.onset, job.ranges)
-    samples = read_samples_round(job, intent, baseline, rates.onset)
+    samples = samples_or_count(job, intent, baseline, rates)
     mined = mine_sample(samples, job)
     notes: list[str] = []
     cited = Cited()
@@ -353,8 +494,20 @@ def collect_evidence(gw: ReadOnlyGateway, fm: FieldMap, intent: Intent, settings
                QueryRecord("Q3", index, rates.all_body, sum(sum(s) for s in h.per_service.values()),
                            "failing lines per service"),
                QueryRecord("Q4", index, samples.first_body, samples.window_total, "sample of the window's lines")]
-    evidence = LogEvidence(samples.main, h, rates.onset, rates.risen, rates.rates, cited.patterns, cited.lines,
-                           samples.concentrations, queries, baseline, breakdown=samples.groups)
+    risen, service_rates, latency = rates.risen, rates.rates, None
+    if slowness.wanted(intent, fm):  # without round 1 (timed out), the main query's own figures still stand
+        latency = slowness.assemble(intent, fm, samples.main_resp, rates.latency, samples.main.id, "Q5",
+                                    samples.slow_services)
+        if rates.latency is not None:
+            queries[1] = QueryRecord("Q5", index, rates.asked_body, sum(h.totals),
+                                     "request durations per bucket, asked services")
+        risen = sorted(samples.slow_services, key=lambda s: (s not in intent.services, s))
+        service_rates = dict(samples.slow_services)
+    notes.extend(schema_notes(intent, fm, index, latency, job.failed))
+    if job.skipped:
+        notes.append("a lean answer: " + "; ".join(job.skipped))
+    evidence = LogEvidence(samples.main, h, rates.onset, risen, service_rates, cited.patterns, cited.lines,
+                           samples.concentrations, queries, baseline, breakdown=samples.groups, latency=latency)
     if notes:
         intent = intent.model_copy(update={"notes": [*intent.notes, *notes]})
     return intent, evidence

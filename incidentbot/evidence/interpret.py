@@ -14,6 +14,7 @@ from incidentbot.core.evidence import Concentration, EvidenceLine, Onset
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import UTC, iso, parse_instant
 from incidentbot.core.fields import FieldMap
+from incidentbot.evidence.rawlines import message_and_level
 
 Hit = dict[str, Any]
 
@@ -56,18 +57,33 @@ def _bucket_time(bucket: dict[str, Any]) -> datetime:
 
 
 def read_rates(resp: dict[str, Any], per_service: bool = False) -> RateSeries:
-    """A histogram search: totals and failing counts per bucket (and per service when asked)."""
+    """A histogram search: failing counts per bucket (the signal is in the query), and per service when asked
+    (one terms aggregation per index family's service field: services, services1, ...). Totals are the
+    failing counts until `with_totals` adds the totals search."""
     buckets = resp.get("aggregations", {}).get("histogram", {}).get("buckets", [])
     out = RateSeries([], [], [], {})
     for i, b in enumerate(buckets):
         out.times.append(_bucket_time(b))
-        out.totals.append(int(b.get("doc_count", 0)))
-        errors = b.get("errors", {})
-        out.failing.append(int(errors.get("doc_count", 0)))
+        out.failing.append(int(b.get("doc_count", 0)))
+        out.totals.append(out.failing[-1])
         if per_service:
-            for sb in errors.get("services", {}).get("buckets", []):
-                out.per_service.setdefault(str(sb["key"]), [0] * len(buckets))[i] = int(sb["doc_count"])
+            for name, agg in b.items():
+                if name.startswith("services") and isinstance(agg, dict):
+                    for sb in agg.get("buckets", []):
+                        out.per_service.setdefault(str(sb["key"]), [0] * len(buckets))[i] += int(sb["doc_count"])
     return out
+
+
+def read_totals(resp: dict[str, Any]) -> dict[int, int]:
+    """A totals histogram: all lines per bucket, by bucket key."""
+    return {int(b["key"]): int(b.get("doc_count", 0))
+            for b in resp.get("aggregations", {}).get("histogram", {}).get("buckets", [])}
+
+
+def with_totals(rates: RateSeries, totals: dict[int, int] | None) -> RateSeries:
+    if totals:
+        rates.totals = [totals.get(int(t.timestamp() * 1000), f) for t, f in zip(rates.times, rates.failing)]
+    return rates
 
 
 def read_total(resp: dict[str, Any]) -> int:
@@ -105,7 +121,8 @@ def read_probe(resp: dict[str, Any]) -> ProbeCounts:
     return ProbeCounts(int(w.get("doc_count", 0)), int(aggs.get("baseline", {}).get("doc_count", 0)),
                        w.get("examples", {}).get("hits", {}).get("hits", []),
                        w.get("last", {}).get("hits", {}).get("hits", []),
-                       [str(b["key"]) for b in w.get("services", {}).get("buckets", [])], series)
+                       [str(b["key"]) for name, agg in w.items() if name.startswith("services") and isinstance(agg, dict)
+                        for b in agg.get("buckets", [])], series)
 
 
 def align_series(series: dict[int, int] | None, times: list[datetime]) -> list[int] | None:
@@ -128,8 +145,17 @@ def unique_hits(*batches: list[Hit]) -> list[Hit]:
     return out
 
 
+def _merged(b: Breakdown, names: list[str]) -> tuple[dict[str, int], list[str]]:
+    """One role's counts over its field names (one per index family), merged by value, largest first."""
+    counts: dict[str, int] = {}
+    for name in names:
+        for key, n in b.counts.get(name, {}).items():
+            counts[key] = counts.get(key, 0) + n
+    return counts, sorted(counts, key=lambda k: -counts[k])
+
+
 def concentrations(window: Breakdown, traffic: Breakdown, base: Breakdown,
-                   fields: dict[str, str]) -> list[Concentration]:
+                   fields: dict[str, list[str]] | dict[str, str]) -> list[Concentration]:
     """Values that hold most failing lines but much less of the lines that did not fail.
 
     Compared with the window's healthy lines (all lines minus the failing ones),
@@ -139,18 +165,21 @@ def concentrations(window: Breakdown, traffic: Breakdown, base: Breakdown,
     Healthy rather than all lines, since in a progressive rollout the failures
     themselves can be most of the new version's lines.
     """
-    out = []
+    out: list[Concentration] = []
     if window.total == 0 or traffic.total == 0:
         return out
-    for label, name in fields.items():
-        counts = window.counts.get(name, {})
-        for key in window.order.get(name, [])[:3]:
+    for label, named in fields.items():
+        names = [named] if isinstance(named, str) else list(named)  # one field, or one per index layout
+        counts, order = _merged(window, names)
+        traffic_counts, _ = _merged(traffic, names)
+        base_counts, _ = _merged(base, names)
+        for key in order[:3]:
             share = counts[key] / window.total
-            seen = traffic.counts.get(name, {}).get(key, counts[key])
+            seen = traffic_counts.get(key, counts[key])
             healthy_total = traffic.total - window.total
             traffic_share = (max(seen - counts[key], 0) / healthy_total if healthy_total > 0
                              else seen / traffic.total)
-            base_share = base.counts.get(name, {}).get(key, 0) / base.total if base.total else 0.0
+            base_share = base_counts.get(key, 0) / base.total if base.total else 0.0
             if share >= 0.5 and share - traffic_share >= 0.25:
                 out.append(Concentration(label, str(key), share, base_share, traffic_share))
     return out
@@ -186,26 +215,48 @@ def affected_services(per_service: dict[str, list[int]], onset: Onset | None,
 
 
 def source_get(source: dict[str, Any], dotted: str | None) -> Any:
-    """A field of a document's _source, by its flat or dotted name."""
+    """A field of a document's _source, whether stored nested ({"a": {"b": 1}}) or with dots in its keys
+    ({"resource": {"attributes": {"service.name": "x"}}}, as OpenTelemetry writes attributes)."""
     if not dotted:
         return None
-    if dotted in source:
-        return source[dotted]
-    node: Any = source
-    for part in dotted.removesuffix(".keyword").split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return _dig(source, dotted.removesuffix(".keyword").split("."))
+
+
+def _dig(node: Any, parts: list[str]) -> Any:
+    if not parts:
+        return node
+    if not isinstance(node, dict):
+        return None
+    for n in range(len(parts), 0, -1):  # the longest dotted key first
+        key = ".".join(parts[:n])
+        if key in node:
+            found = _dig(node[key], parts[n:])
+            if found is not None:
+                return found
+    return None
+
+
+def field_of(hit: Hit, fm: FieldMap, role: str) -> Any:
+    """A hit's value for a role, read with the field names of the hit's own index family."""
+    return source_get(hit.get("_source", {}), getattr(fm.for_index(str(hit.get("_index", ""))), role))
 
 
 def message_of(hit: Hit, fm: FieldMap) -> str:
-    return str(source_get(hit.get("_source", {}), fm.message) or "")
+    return str(field_of(hit, fm, "message") or "")
+
+
+def mined_text(hit: Hit, fm: FieldMap) -> str:
+    """The message to mine patterns from: where the whole container line is the text (no level field,
+    Kubernetes logs), the message inside it, without the timestamp, level and keys around it."""
+    raw = message_of(hit, fm)
+    if fm.for_index(str(hit.get("_index", ""))).level_in_text:
+        return message_and_level(raw)[0]
+    return raw
 
 
 def hit_time(hit: Hit, fm: FieldMap) -> str | None:
     """A hit's timestamp in ISO form (its sort value when the source lacks one)."""
-    value = source_get(hit.get("_source", {}), fm.timestamp)
+    value = field_of(hit, fm, "timestamp")
     if value is None and hit.get("sort"):
         value = hit["sort"][0]
     if value is None:
@@ -222,14 +273,13 @@ def _opt(value: Any) -> str | None:
 
 def evidence_line(hit: Hit, fm: FieldMap, ev_id: str, pattern_id: str | None) -> EvidenceLine:
     """A cited log line, masked: log lines are untrusted and may hold secrets."""
-    src = hit.get("_source", {})
-    status = source_get(src, fm.status)
-    ts = source_get(src, fm.timestamp)
+    status = field_of(hit, fm, "status")
+    ts = field_of(hit, fm, "timestamp")
     return EvidenceLine(
         id=ev_id, index=hit["_index"], doc_id=hit["_id"], timestamp=str(ts) if ts is not None else "",
-        service=_opt(source_get(src, fm.service)), message=mask_secrets(message_of(hit, fm))[:1000],
-        level=_opt(source_get(src, fm.level)), status=int(status) if isinstance(status, (int, float)) else None,
-        host=_opt(source_get(src, fm.host)), version=_opt(source_get(src, fm.version)), pattern_id=pattern_id)
+        service=_opt(field_of(hit, fm, "service")), message=mask_secrets(message_of(hit, fm))[:1000],
+        level=_opt(field_of(hit, fm, "level")), status=int(status) if isinstance(status, (int, float)) else None,
+        host=_opt(field_of(hit, fm, "host")), version=_opt(field_of(hit, fm, "version")), pattern_id=pattern_id)
 
 
 def is_new(count: int, baseline_count: int, window_min: float, base_min: float) -> bool:

@@ -58,8 +58,7 @@ _SPACED_UNITS = (
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _HTTP_METHOD = r"(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE)"
-_TLD = ("com net org edu gov mil io us uk de fr jp cn hk ru br au ca nl eu "
-        "info biz local localdomain internal lan corp cloud").split()
+_TLD = ["com", "net", "org", "edu", "gov", "mil", "io", "us", "uk", "de", "fr", "jp", "cn", "hk", "ru", "br", "au", "ca", "nl", "eu", "info", "biz", "local", "localdomain", "internal", "lan", "corp", "cloud"]
 # after a dotted name: its last label is a top-level domain (one fixed-width look-behind each)
 _AFTER_TLD = "(?:" + "|".join(r"(?<=\." + tld + ")" for tld in _TLD) + ")"
 

@@ -31,10 +31,11 @@ by first appearance only to number the patterns).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from incidentbot.evidence.masking import WILDCARD, mask_many
 
@@ -42,6 +43,8 @@ from incidentbot.evidence.masking import WILDCARD, mask_many
 SPLIT_MAX_VALUES = 2
 # Positions varying in lock-step with another one split up to this many values.
 LOCKSTEP_MAX_VALUES = 4
+# A group is offered to at most this many larger templates of its length for merging.
+MERGE_SCAN = 300
 # A request position holding at most this many routes (`GET /api/orders/<*>`, `GET /healthz`) splits.
 PATH_SPLIT_MAX_VALUES = 8
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*[:,.;]?|[a-z]+(?:[A-Z][a-z]*)+[:,.;]?")
@@ -106,7 +109,7 @@ def _roots(rows: list[tuple[str, ...]], weights: list[int]) -> list[tuple[tuple[
         for p, token in enumerate(row):
             if token != WILDCARD:
                 freq[(p, token)] += w
-    roots = []
+    roots: list[tuple[tuple[int, str], ...]] = []
     for row in rows:
         by_freq: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for p, token in enumerate(row):
@@ -262,21 +265,46 @@ def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return shared > 0 or all(t == WILDCARD for t in a + b)
 
 
+def _first_key(tokens: tuple[str, ...]) -> str:
+    """Which heads a template's first token can merge with: the same literal, or a bare `<*>`."""
+    first = tokens[0]
+    if first == WILDCARD:
+        return "\0bare"
+    return "\0masked" if WILDCARD in first else first
+
+
 def _merge_groups(templates: list[tuple[str, ...]], sizes: list[int]) -> tuple[list[int], list[tuple[str, ...]]]:
-    """Map each group to the group it is merged into (largest first, then first made), and the merged templates."""
+    """Map each group to the group it is merged into (largest first, then first made), and the merged templates.
+
+    Heads are indexed by length and first token (two different literals there never merge), and a group is
+    offered to at most `MERGE_SCAN` heads, so junk input (a flood of one-off shapes) costs linear time.
+    """
     order = sorted(range(len(templates)), key=lambda g: (-sizes[g], g))
-    heads_by_length: dict[int, list[int]] = defaultdict(list)
+    rank = {g: n for n, g in enumerate(order)}
+    all_heads: dict[int, list[int]] = defaultdict(list)
+    buckets: dict[tuple[int, str], list[int]] = defaultdict(list)
     merged = list(templates)
     target = list(range(len(templates)))
     for g in order:
         tokens = templates[g]
-        for head in heads_by_length[len(tokens)]:
+        length, key = len(tokens), _first_key(tokens)
+        if key.startswith("\0"):
+            candidates = all_heads[length][:MERGE_SCAN]
+        else:
+            candidates = sorted(buckets[(length, key)] + buckets[(length, "\0bare")], key=rank.__getitem__)[:MERGE_SCAN]
+        for head in candidates:
             if _compatible(merged[head], tokens):
+                before = _first_key(merged[head])
                 merged[head] = tuple(_token_merge(x, y) or WILDCARD for x, y in zip(merged[head], tokens))
+                after = _first_key(merged[head])
+                if after != before:
+                    buckets[(length, before)].remove(head)
+                    bisect.insort(buckets[(length, after)], head, key=rank.__getitem__)
                 target[g] = head
                 break
         else:
-            heads_by_length[len(tokens)].append(g)
+            all_heads[length].append(g)
+            buckets[(length, key)].append(g)
     return target, merged
 
 

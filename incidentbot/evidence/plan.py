@@ -18,6 +18,7 @@ from typing import Any
 from elasticsearch.dsl import Search
 
 from incidentbot.core.timeutil import floor_minute
+from incidentbot.evidence.families import merge_responses
 from incidentbot.core.intent import Intent
 from incidentbot.gateway import ReadOnlyGateway
 
@@ -56,6 +57,7 @@ class SearchPlan:
 
     def __init__(self) -> None:
         self._searches: dict[str, NamedSearch] = {}
+        self.failed: dict[str, str] = {}  # indices of a layout whose searches failed -> the reason
 
     def add(self, name: str, index: str, search: Search, purpose: str, read: Reader,
             *, required: bool = True) -> None:
@@ -76,13 +78,24 @@ class SearchPlan:
         """The exact body sent for a search: what the answer quotes."""
         return self._searches[name].body()
 
-    def execute(self, gw: ReadOnlyGateway) -> dict[str, Any]:
-        """One msearch; each response read by its own reader, returned by name."""
+    def execute(self, gw: ReadOnlyGateway, layouts: list[list[str]] | None = None) -> dict[str, Any]:
+        """One msearch; each response read by its own reader, returned by name.
+
+        With `layouts` (the indices of each field layout behind the pattern),
+        every search runs once per layout on its own indices, in the same
+        msearch, and the answers are merged before they are read (families.py).
+        """
         if not self._searches:
             return {}
         planned = list(self._searches.values())
-        responses = gw.msearch([(s.index, s.body()) for s in planned])
-        return {s.name: read_one(s, resp) for s, resp in zip(planned, responses)}
+        if not layouts or len(layouts) < 2:
+            responses = gw.msearch([(s.index, s.body()) for s in planned])
+            return {s.name: read_one(s, resp) for s, resp in zip(planned, responses)}
+        flat = gw.msearch([(",".join(idx), s.body()) for s in planned for idx in layouts])
+        n = len(layouts)
+        merged = [merge_responses(flat[i * n:(i + 1) * n], layouts, s.body()) for i, s in enumerate(planned)]
+        self.failed = {k: v for resp in merged for k, v in (resp.get("_failed") or {}).items()}
+        return {s.name: read_one(s, resp) for s, resp in zip(planned, merged)}
 
 
 def read_one(search: NamedSearch, resp: dict[str, Any]) -> Any:

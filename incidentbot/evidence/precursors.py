@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from incidentbot.core.evidence import Onset
-from incidentbot.evidence.interpret import message_of, source_get
+from incidentbot.evidence.interpret import field_of, mined_text
 from incidentbot.evidence.patterns import mine_patterns
 from incidentbot.core.fields import FieldMap
 
@@ -35,12 +35,12 @@ def precursor_patterns(recent: list[dict[str, Any]], before: list[dict[str, Any]
     """Warning templates seen at least MIN_PRECURSOR times recently and never in the stretch before."""
     if not recent:
         return []
-    mined, assignment = mine_patterns([message_of(h, fm) for h in recent + before])
+    mined, assignment = mine_patterns([mined_text(h, fm) for h in recent + before])
     out = []
     for i, pattern in enumerate(mined):
         members = [recent[j] for j, a in enumerate(assignment[:len(recent)]) if a == i]
         earlier = [j for j, a in enumerate(assignment[len(recent):]) if a == i]
         if len(members) >= MIN_PRECURSOR and not earlier:
             out.append((pattern.template, members))
-    out.sort(key=lambda tm: str(source_get(tm[1][0].get("_source", {}), fm.timestamp)))
+    out.sort(key=lambda tm: str(field_of(tm[1][0], fm, "timestamp")))
     return out[:MAX_PRECURSORS]

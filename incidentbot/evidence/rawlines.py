@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 from incidentbot.core.levels import LINE_LEVEL_WORDS, canonical_level
 from incidentbot.core.timeutil import TIMESTAMP
@@ -301,3 +302,17 @@ def split_messages(lines: Iterable[str | bytes], *, max_lines: int = MAX_LINES,
             line_map.append(len(messages))
             messages.append(RawMessage(text=text, level=level, line_index=index))
     return messages, line_map
+
+
+def message_and_level(line: str) -> tuple[str, str | None]:
+    """One log line's message and level, whatever wraps it (JSON, logfmt, a timestamp and level prefix).
+
+    For log documents whose text is the whole container line (Kubernetes logs
+    shipped by Filebeat or Fluent Bit), so patterns are mined from the message,
+    not from the timestamps and keys around it.
+    """
+    parsed = _from_json(line)
+    if parsed is not None:
+        return parsed
+    text, level, _ = _strip_prefix(line)
+    return (text or line.strip()), level

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import tempfile
 from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 from incidentbot.core.levels import severity
 from incidentbot.evidence.masking import WILDCARD, mask_many

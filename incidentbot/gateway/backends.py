@@ -26,6 +26,10 @@ class BackendTimeout(BackendConnectionError):
     """The cluster took longer than the request timeout to answer."""
 
 
+class BackendBadResponse(BackendConnectionError):
+    """The cluster's answer could not be read: cut short, or not the JSON it should be."""
+
+
 class BackendApiError(Exception):
     """The cluster answered with an error status."""
 
@@ -35,16 +39,19 @@ class BackendApiError(Exception):
 
 
 class Backend(Protocol):
+    """Each call takes its own request timeout: the gateway computes it from the answer's remaining deadline."""
+
     flavour: str
 
-    def info(self) -> dict[str, Any]: ...
-    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
-    def count(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
-    def msearch(self, lines: Sequence[dict[str, Any]]) -> dict[str, Any]: ...
-    def field_caps(self, index: str, fields: str) -> dict[str, Any]: ...
-    def get_mapping(self, index: str) -> dict[str, Any]: ...
-    def get(self, index: str, doc_id: str) -> dict[str, Any]: ...
-    def has_privileges(self, names: list[str], privileges: list[str]) -> dict[str, Any]: ...
+    def info(self, timeout: float) -> dict[str, Any]: ...
+    def search(self, index: str, body: dict[str, Any], timeout: float) -> dict[str, Any]: ...
+    def count(self, index: str, body: dict[str, Any], timeout: float) -> dict[str, Any]: ...
+    def msearch(self, lines: Sequence[dict[str, Any]], timeout: float) -> dict[str, Any]: ...
+    def field_caps(self, index: str, fields: str, timeout: float) -> dict[str, Any]: ...
+    def get_mapping(self, index: str, timeout: float) -> dict[str, Any]: ...
+    def get(self, index: str, doc_id: str, timeout: float) -> dict[str, Any]: ...
+    def privileges(self, names: list[str], index_privileges: list[str], cluster_privileges: list[str],
+                   timeout: float) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 
@@ -53,7 +60,11 @@ def _body(resp: Any) -> Any:
 
 
 class _ClientBackend:
-    """The read calls both client libraries spell alike; subclasses make the client and map its errors."""
+    """The read calls both client libraries spell alike; subclasses make the client and map its errors.
+
+    `_c(timeout)` is (client, extra kwargs) for one call with that request timeout: elasticsearch-py
+    takes it through `.options()`, opensearch-py as a `request_timeout` parameter.
+    """
 
     flavour = ""
     _client: Any
@@ -61,29 +72,36 @@ class _ClientBackend:
     def _run(self, fn: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def info(self) -> dict[str, Any]:
-        return self._run(lambda: self._client.info())
-
-    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._run(lambda: self._client.search(index=index, body=body))
-
-    def count(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._run(lambda: self._client.count(index=index, body=body))
-
-    def msearch(self, lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        return self._run(lambda: self._msearch(list(lines)))
-
-    def _msearch(self, lines: list[dict[str, Any]]) -> Any:
+    def _c(self, timeout: float) -> tuple[Any, dict[str, Any]]:
         raise NotImplementedError
 
-    def field_caps(self, index: str, fields: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.field_caps(index=index, fields=fields, ignore_unavailable=True))
+    def _do(self, timeout: float, fn: Any) -> dict[str, Any]:
+        client, kw = self._c(timeout)
+        return self._run(lambda: fn(client, kw))
 
-    def get_mapping(self, index: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.indices.get_mapping(index=index))
+    def info(self, timeout: float) -> dict[str, Any]:
+        return self._do(timeout, lambda c, kw: c.info(**kw))
 
-    def get(self, index: str, doc_id: str) -> dict[str, Any]:
-        return self._run(lambda: self._client.get(index=index, id=doc_id))
+    def search(self, index: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+        return self._do(timeout, lambda c, kw: c.search(index=index, body=body, **kw))
+
+    def count(self, index: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+        return self._do(timeout, lambda c, kw: c.count(index=index, body=body, **kw))
+
+    def msearch(self, lines: Sequence[dict[str, Any]], timeout: float) -> dict[str, Any]:
+        return self._do(timeout, lambda c, kw: self._msearch(c, list(lines), kw))
+
+    def _msearch(self, client: Any, lines: list[dict[str, Any]], kw: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def field_caps(self, index: str, fields: str, timeout: float) -> dict[str, Any]:
+        return self._do(timeout, lambda c, kw: c.field_caps(index=index, fields=fields, ignore_unavailable=True, **kw))
+
+    def get_mapping(self, index: str, timeout: float) -> dict[str, Any]:
+        return self._do(timeout, lambda c, kw: c.indices.get_mapping(index=index, **kw))
+
+    def get(self, index: str, doc_id: str, timeout: float) -> dict[str, Any]:
+        return self._do(timeout, lambda c, kw: c.get(index=index, id=doc_id, **kw))
 
     def close(self) -> None:
         self._client.close()
@@ -106,25 +124,35 @@ class ElasticsearchBackend(_ClientBackend):
 
     def _run(self, fn: Any) -> dict[str, Any]:
         # lazy, per backend, as in __init__ (loaded by then: this costs a dictionary lookup)
+        from elastic_transport import SerializationError
         from elasticsearch import ApiError, ConnectionTimeout, TransportError
         from elasticsearch import ConnectionError as ESConnectionError
 
         try:
             out: dict[str, Any] = _body(fn())
             return out
+        except SerializationError as exc:
+            raise BackendBadResponse(f"unreadable response: {_first_line(exc)}") from None
         except ApiError as exc:
             raise BackendApiError(int(exc.status_code), _reason(exc)) from None
         except ConnectionTimeout as exc:
             raise BackendTimeout(_first_line(exc)) from None
         except (ESConnectionError, TransportError) as exc:
+            if _cut_short(exc):
+                raise BackendBadResponse(f"the response was cut short ({_first_line(exc)})") from None
             raise BackendConnectionError(_first_line(exc)) from None
 
-    def _msearch(self, lines: list[dict[str, Any]]) -> Any:
-        return self._client.msearch(searches=lines)
+    def _c(self, timeout: float) -> tuple[Any, dict[str, Any]]:
+        return self._client.options(request_timeout=timeout), {}
 
-    def has_privileges(self, names: list[str], privileges: list[str]) -> dict[str, Any]:
-        return self._run(lambda: self._client.security.has_privileges(
-            index=[{"names": names, "privileges": privileges}]))
+    def _msearch(self, client: Any, lines: list[dict[str, Any]], kw: dict[str, Any]) -> Any:
+        return client.msearch(searches=lines, **kw)
+
+    def privileges(self, names: list[str], index_privileges: list[str], cluster_privileges: list[str],
+                   timeout: float) -> dict[str, Any]:
+        """Elasticsearch's own answer: `_security/user/_has_privileges` for the indices and the cluster."""
+        return self._do(timeout, lambda c, kw: c.security.has_privileges(
+            cluster=cluster_privileges, index=[{"names": names, "privileges": index_privileges}]))
 
 
 class OpenSearchBackend(_ClientBackend):
@@ -145,25 +173,45 @@ class OpenSearchBackend(_ClientBackend):
     def _run(self, fn: Any) -> dict[str, Any]:
         # lazy, per backend, as in __init__
         from opensearchpy.exceptions import ConnectionError as OSConnectionError
-        from opensearchpy.exceptions import ConnectionTimeout, TransportError
+        from opensearchpy.exceptions import ConnectionTimeout, SerializationError, TransportError
 
         try:
             out: dict[str, Any] = fn()
             return out
+        except SerializationError as exc:
+            raise BackendBadResponse(f"unreadable response: {_first_line(exc)}") from None
         except ConnectionTimeout as exc:
             raise BackendTimeout(_first_line(exc)) from None
         except OSConnectionError as exc:
+            if _cut_short(exc):
+                raise BackendBadResponse(f"the response was cut short ({_first_line(exc)})") from None
             raise BackendConnectionError(_first_line(exc)) from None
         except TransportError as exc:
             status = exc.status_code if isinstance(exc.status_code, int) else 500
             raise BackendApiError(status, str(exc.error)) from None
 
-    def _msearch(self, lines: list[dict[str, Any]]) -> Any:
-        return self._client.msearch(body=lines)
+    def _c(self, timeout: float) -> tuple[Any, dict[str, Any]]:
+        return self._client, {"request_timeout": timeout}
 
-    def has_privileges(self, names: list[str], privileges: list[str]) -> dict[str, Any]:
-        # OpenSearch's security plugin has no has_privileges API.
-        raise BackendApiError(404, "OpenSearch has no _has_privileges API")
+    def _msearch(self, client: Any, lines: list[dict[str, Any]], kw: dict[str, Any]) -> Any:
+        return client.msearch(body=lines, **kw)
+
+    def privileges(self, names: list[str], index_privileges: list[str], cluster_privileges: list[str],
+                   timeout: float) -> dict[str, Any]:
+        """OpenSearch has no has_privileges: the security plugin's own account API names our roles,
+        and each role's definition (when we may read it) says what it allows; see gateway/privileges.py."""
+        account = self._do(timeout, lambda c, kw: c.transport.perform_request(
+            "GET", "/_plugins/_security/api/account", params=dict(kw)))
+        names_of_roles = account.get("roles") if isinstance(account, dict) else None
+        roles: dict[str, Any] = {}
+        for role in names_of_roles or []:
+            try:
+                body = self._do(timeout, lambda c, kw, r=role: c.transport.perform_request(
+                    "GET", f"/_plugins/_security/api/roles/{r}", params=dict(kw)))
+            except BackendApiError:
+                body = None  # not allowed to read role definitions: judged by name
+            roles[str(role)] = body.get(role) if isinstance(body, dict) else None
+        return {"account": account, "roles": roles}
 
 
 def _reason(exc: Any) -> str:
@@ -175,6 +223,28 @@ def _reason(exc: Any) -> str:
         if err:
             return str(err)
     return _first_line(exc)
+
+
+_CUT_SHORT = ("IncompleteRead", "Connection broken", "ProtocolError", "Response ended prematurely")
+
+
+def _cut_short(exc: BaseException) -> bool:
+    """A connection error that is really a response cut off mid-body (a proxy, a crashed node)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        cur = todo.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if any(mark in f"{type(cur).__name__}: {cur!r}" for mark in _CUT_SHORT):
+            return True
+        todo.extend([cur.__cause__, cur.__context__, *[e for e in getattr(cur, "errors", ()) or ()
+                                                       if isinstance(e, BaseException)]])
+        info = getattr(cur, "info", None)
+        if isinstance(info, BaseException):
+            todo.append(info)
+    return False
 
 
 def _first_line(exc: BaseException) -> str:

@@ -42,7 +42,7 @@ _REGION = re.compile(r"\b((?:us|eu|ap|sa|ca|me|af|il|mx)-(?:gov-)?[a-z]+-\d[a-z]
                      r"(?:eastus|westus|westeurope|northeurope|uksouth|centralus)\d?)\b", re.I)
 _TRACE = re.compile(r"\btrace(?:[ _-]?id)?\s*[:=#]?\s*([0-9a-f]{8,64})\b", re.I)
 _GROUP = re.compile(
-    r"\b(?:which|top|per|by|breakdown(?: by)?|group(?:ed)? by|busiest|worst)\s+(?:\d+\s+)?"
+    r"\b(?:which|top|per|by|breakdown(?: by)?|group(?:ed)? by|busiest|worst|slowest)\s+(?:\d+\s+)?"
     r"(hosts?|pods?|nodes?|instances?|endpoints?|paths?|routes?|urls?|services?|status(?:es| codes?)?|versions?|minute)\b",
     re.I)
 _GROUP_FIELDS = {"host": "host", "pod": "host", "node": "host", "instance": "host", "endpoint": "path",
@@ -70,6 +70,44 @@ class ParsedQuestion:
     traces: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     group_by: str | None = None
+    symptom: str = "errors"
+    percentile: float | None = None
+    slower_than_ms: float | None = None
+
+
+_LATENCY = re.compile(
+    r"\b(?:slow(?:er|est|ness|ly|down)?|sluggish(?:ness)?|laggy|lagging|latenc(?:y|ies)|response[ -]?times?|"
+    r"p(?:50|75|90|95|99|999|99\.9)|percentiles?|median|taking (?:too |so |very )?long|takes (?:too |so )?long|"
+    r"hanging|crawling|snappy)\b", re.I)
+_PERCENTILE = re.compile(r"\bp(50|75|90|95|99|99\.9|999)\b|\b(50|75|90|95|99|99\.9)(?:th|st|nd|rd)?[ -]percentile\b"
+                         r"|\b(median)\b", re.I)
+_THRESHOLD = re.compile(
+    r"\b(?:slower than|longer than|took (?:more than|over|longer than)|taking (?:more than|over)|over|above|"
+    r"more than|exceeding|at least|>=?)\s*(\d+(?:\.\d+)?)\s*(ms|msec|milliseconds?|s|secs?|seconds?|µs|us)\b", re.I)
+_ERROR_WORDS = re.compile(r"\b(?:errors?|fail(?:s|ing|ed|ures?)?|exceptions?|crash(?:es|ing)?|down|broken|"
+                          r"throwing|5xx|[45]\d\d'?s?)\b", re.I)
+_UNIT_MS = {"ms": 1.0, "msec": 1.0, "millisecond": 1.0, "milliseconds": 1.0, "s": 1000.0, "sec": 1000.0,
+            "secs": 1000.0, "second": 1000.0, "seconds": 1000.0, "µs": 0.001, "us": 0.001}
+
+
+def latency_ask(text: str) -> tuple[bool, float | None, float | None]:
+    """(is it about slowness, the percentile named, the "slower than" threshold in ms).
+
+    A question is about latency when it uses a word for slowness and none for
+    failures: "why is search slow and throwing 500s?" stays an error question,
+    with the slowness as context.
+    """
+    threshold = None
+    m = _THRESHOLD.search(text)
+    if m and (_LATENCY.search(text) or re.search(r"\b(?:took|taking|requests?|calls?)\b", text, re.I)):
+        threshold = float(m.group(1)) * _UNIT_MS[m.group(2).lower()]
+    pm = _PERCENTILE.search(text)
+    percentile = None
+    if pm:
+        raw = pm.group(1) or pm.group(2)
+        percentile = 50.0 if pm.group(3) else (99.9 if raw in ("999", "99.9") else float(raw))
+    about = bool(_LATENCY.search(text) or threshold is not None) and not _ERROR_WORDS.search(text)
+    return about, percentile, threshold
 
 
 _COUNTED = re.compile(r"\b(?:count|how many|number of)\s+(?:the\s+)?([a-z][\w.-]*)\s+(?:errors?|warnings?|lines?|logs?|failures?)\b",
@@ -162,6 +200,15 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
         out.ask = "count"
     sm = match_services(rest, known_services, catalog)
     out.services, out.ambiguous, out.unknown_services = sm.services, sm.ambiguous, sm.unknown
-    if out.ask == "count" and not out.phrases:
+    about, out.percentile, out.slower_than_ms = latency_ask(rest)
+    if about and not out.levels and not out.status:
+        out.symptom = "latency"
+        if out.slower_than_ms is not None or out.percentile is not None:
+            out.ask = "count"  # a measurement: how many were that slow, or what the percentile was
+        if out.group_by == "path" and re.search(r"\bslowest\b", rest, re.I):
+            out.ask = "count"
+    else:
+        out.percentile = out.slower_than_ms = None
+    if out.ask == "count" and not out.phrases and out.symptom == "errors":
         out.phrases.extend(_distinctive(rest, known_services, catalog))
     return out

@@ -222,3 +222,17 @@ def strip_window(text: str) -> str:
     for pattern in (RANGE, SINCE, RELATIVE, BARE_RELATIVE, AROUND):
         text = pattern.sub(" ", text)
     return text
+
+
+# Time words the window parser did not turn into a window: a negative or odd span, an impossible
+# clock time, a day in the future. Said in the notes, so a wrong default window is never silent.
+_UNREAD_TIME = re.compile(
+    r"\b(?:last|past|next|previous)\s+-\s*\d+\s*[a-z]+|\b(?:last|past|previous)\s+-?\d+\s*[a-z]+"
+    r"|\b(?:between|from)\s+\S+\s+(?:and|to|until)\s+\S+|\b\d{1,2}:\d{2}\b|\btomorrow\b|\bnext\s+(?:week|hour|day)\b"
+    r"|\b\d+\s*(?:minutes?|mins?|hours?|hrs?|days?)\s+ago\b|\bsince\s+\d\S*", re.I)
+
+
+def unread_time_phrase(text: str) -> str | None:
+    """A phrase that reads like a time or window, when `parse_window` found none in the text."""
+    m = _UNREAD_TIME.search(text or "")
+    return m.group(0) if m else None

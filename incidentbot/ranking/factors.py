@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change
-from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern
+from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern, human_ms
 from incidentbot.core.names import mentions
 from incidentbot.core.timeutil import human_duration, parse_instant
 from incidentbot.ranking.history import NEUTRAL, Prior
@@ -52,6 +52,8 @@ class Context:
     service_rates: dict[str, tuple[float, float]] = field(default_factory=dict)
     priors: dict[tuple[str, str], Prior] = field(default_factory=dict)
     lines: list[EvidenceLine] = field(default_factory=list)
+    # "latency": failing_services are the services that got slow, service_rates their p95 before/after (ms)
+    symptom: str = "errors"
 
 
 @dataclass
@@ -186,10 +188,14 @@ def service_relation(change: Change, ctx: Context) -> FactorResult:
     """The changed service is failing, is asked about, or is something they depend on."""
     svc = change.service
     failing = set(ctx.failing_services)
+    slow = ctx.symptom == "latency"
     if svc in failing and svc in ctx.asked_services:
-        return FactorResult("service", 1.0, f"changed {svc}, the service asked about, whose errors rose")
+        what = "which got slow" if slow else "whose errors rose"
+        return FactorResult("service", 1.0, f"changed {svc}, the service asked about, {what}")
     if svc in failing:
         b, a = ctx.service_rates.get(svc, (0.0, 0.0))
+        if slow:
+            return FactorResult("service", 1.0, f"p95 latency of {svc} rose from {human_ms(b)} to {human_ms(a)}")
         return FactorResult("service", 1.0, f"errors in {svc} rose from {b:.1f}/min to {a:.1f}/min")
     dependents = [s for s in (ctx.asked_services + ctx.failing_services) if ctx.catalog.distance(s, svc)]
     if dependents:
@@ -217,13 +223,43 @@ def blast_radius(change: Change, ctx: Context) -> FactorResult:
     return FactorResult("blast_radius", 0.0, None)
 
 
+MIN_TIE_COUNT = 3
+ONSET_SLACK = timedelta(minutes=2)
+
+
+def rose_with_onset(p: Pattern, ctx: Context) -> bool:
+    """A new pattern that began with the symptom (not before it) and is more than a line or two.
+
+    Only such a pattern is an effect; a line that merely mentions a change (a deploy log quoting its
+    title, a precursor warning) must not vouch for that change.
+    """
+    if not p.new or p.precursor or p.count < MIN_TIE_COUNT:
+        return False
+    if ctx.onset is None or not p.first_seen:
+        return True  # no onset or no first time to compare: the other conditions decide
+    try:
+        return parse_instant(p.first_seen) >= ctx.onset - ONSET_SLACK
+    except ValueError:
+        return False
+
+
+def _quotes_title(template: str, change: Change) -> bool:
+    """The pattern is the change announcing itself: its title verbatim, or nearly all its distinctive words."""
+    title_text = " ".join(re.findall(r"[a-z0-9]+", change.title.lower()))
+    tpl_text = " ".join(re.findall(r"[a-z0-9]+", template.lower()))
+    if len(title_text.split()) >= 3 and f" {title_text} " in f" {tpl_text} ":
+        return True
+    title = words(change.title)
+    return len(title) >= 4 and len(title & words(template)) >= 0.8 * len(title)
+
+
 def evidence_tie(change: Change, ctx: Context) -> FactorResult:
-    """New error patterns or concentrations that mention what the change touched."""
+    """New error patterns that rose with the onset, or concentrations, that mention what the change touched."""
     vocab = change_words(change)
     best = 0.0
     reason = None
     for p in ctx.patterns:
-        if not p.new:
+        if not rose_with_onset(p, ctx) or _quotes_title(p.template, change):
             continue
         tpl = " ".join(t for t in p.template.lower().split() if "/" not in t)  # API paths are not mentions
         tpl_words = words(tpl)

@@ -184,7 +184,7 @@ def query_text(answer: Answer, limit: int = MAX_SECTION - 200) -> tuple[str, boo
     cut = len(body) > limit
     if cut:
         body = truncate(body, limit, " …")
-    return f"*Query [{q.id}]* on `{safe(q.index)}`: {q.hits} hits\n```{escape(neutralise_mentions(body))}```", cut
+    return f"*Query [{q.id}]* on `{safe(q.index)}`: {q.hits} hits\n```{escape(neutralise_mentions(mask_secrets(body)))}```", cut
 
 
 def footer_text(answer: Answer) -> str:

@@ -6,7 +6,9 @@ import textwrap
 
 from incidentbot.core.answer import Answer
 from incidentbot.core.change import ChangeReport
+from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import iso
+from incidentbot.core.evidence import human_ms
 from incidentbot.render.sparkline import sparkline
 
 WIDTH = 100
@@ -31,6 +33,15 @@ def render_answer(answer: Answer) -> str:
     if ev.histogram and ev.histogram.failing:
         out.append(f"Rate:  {sparkline(ev.histogram.failing, ev.onset.index if ev.onset else None)}  "
                    f"(failing lines per {ev.histogram.bucket_s // 60 or 1} min, | = onset)")
+    if ev.latency:
+        lat = ev.latency
+        def pct(values: dict[str, float | None] | None) -> str:
+            return ", ".join(f"{k} {human_ms(v)}" for k, v in (values or {}).items()) or "n/a"
+        out.append(f"Latency ({lat.field_name}, {lat.unit}; {lat.method}; [{lat.source}]): window {pct(lat.window)}")
+        if lat.before is not None or lat.after is not None:
+            out.append(f"  before the onset {pct(lat.before)}; after {pct(lat.after)}")
+        for key, values, n in lat.by_group[:10]:
+            out.append(f"  {key}: {pct(values)} ({n} requests)")
     if ev.affected_services:
         out.append("Failing services: " + ", ".join(ev.affected_services))
     for c in ev.concentrations:
@@ -58,6 +69,7 @@ def render_answer(answer: Answer) -> str:
         out.append("")
     if answer.history:
         out.append("Seen before")
+        out.append(_wrap(answer.history[0].sentence(), "  "))
         for h in answer.history:
             cause = f", cause marked: {h.cause}" if h.cause else ""
             out.append(f"  [{h.id}] {iso(h.at)} {h.where()}: suspected {h.suspected or 'nothing'}{cause} "
@@ -76,7 +88,7 @@ def render_answer(answer: Answer) -> str:
     out.append("Sources: " + ", ".join(f"{s.name} {'ok' if s.ok else 'FAILED: ' + (s.error or '')}" for s in answer.sources))
     for note in answer.notes:
         out.append("Note: " + note)
-    return "\n".join(out)
+    return mask_secrets("\n".join(out))  # the one masking step, on everything printed
 
 
 def render_changes(report: ChangeReport) -> str:
@@ -102,4 +114,4 @@ def render_changes(report: ChangeReport) -> str:
             out.append(f"\nSource {s.name} FAILED: {s.error}")
     for note in report.notes:
         out.append("Note: " + note)
-    return "\n".join(out)
+    return mask_secrets("\n".join(out))

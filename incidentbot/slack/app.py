@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from incidentbot.core.mask import mask_tree
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.charts import ChartFiles
 from incidentbot.slack.dedupe import TTLSet
@@ -115,10 +116,32 @@ class Deps:
     memory: Any = None
 
 
+class MaskingWebClient(WebClient):
+    """The Slack boundary: every string in every request body is masked (core.mask) on its way out.
+
+    Renderers mask too, but this is the one place every post, update, upload
+    and ephemeral reply passes, so nothing rendered anywhere can bypass it.
+    """
+
+    def api_call(self, api_method: str, *, http_verb: str = "POST", files: dict | None = None,  # type: ignore[override]
+                 data: dict | None = None, params: dict | None = None, json: dict | None = None,
+                 headers: dict | None = None, auth: dict | None = None) -> Any:
+        return super().api_call(api_method, http_verb=http_verb, files=files, data=mask_tree(data),
+                                params=mask_tree(params), json=mask_tree(json), headers=headers, auth=auth)
+
+
+def masked_respond(respond: Callable[..., Any]) -> Callable[..., Any]:
+    """Bolt's `respond` posts to a response_url with its own client: mask its arguments the same way."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return respond(*mask_tree(list(args)), **mask_tree(kwargs))
+
+    return call
+
+
 def build_client(token: str, api_url: str | None = None) -> WebClient:
     """A WebClient on SLACK_API_URL that waits out 429s (Retry-After) instead of failing the answer."""
     base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
-    client = WebClient(token=token, base_url=base, timeout=30)
+    client = MaskingWebClient(token=token, base_url=base, timeout=30)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
     return client
 

@@ -23,12 +23,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from incidentbot.core.mask import mask_secrets
-from incidentbot.core.errors import StoreUnreachable, UsageError
+from incidentbot.core.errors import StoreTimeout, StoreUnavailable, StoreUnreachable, UsageError
 from incidentbot.memory.record import Asked
 from incidentbot.pipeline import investigate, what_changed
 from incidentbot.core.intent import Intent
 from incidentbot.render import blocks as bk
-from incidentbot.slack.app import Deps
+from incidentbot.slack.app import Deps, masked_respond
 from incidentbot.slack.charts import upload_chart
 from incidentbot.slack.dedupe import dedupe_middleware
 from incidentbot.slack.progress import ProgressMessage
@@ -114,7 +114,7 @@ def run_question(client: WebClient, deps: Deps, channel: str, thread_ts: str | N
         return
     except StoreUnreachable as exc:
         observe_failure("slack", "store_unreachable")
-        pm.fail(f":rotating_light: I cannot reach the log store, so I have no answer: {bk.safe(str(exc))}")
+        pm.fail(f":rotating_light: {store_trouble(exc)}, so I have no answer: {bk.safe(str(exc))}")
         return
     except Exception:
         observe_failure("slack", "failed")
@@ -170,11 +170,20 @@ def _post(client: WebClient, channel: str, thread_ts: str | None, msg: bk.Render
         return None
 
 
+def store_trouble(exc: StoreUnreachable) -> str:
+    """One line naming the store's condition: failing (errors, unreadable answers), too slow, or unreachable."""
+    if isinstance(exc, StoreUnavailable):
+        return "The log store is failing"
+    if isinstance(exc, StoreTimeout):
+        return "The log store is too slow"
+    return "I cannot reach the log store"
+
+
 def _apology(exc: BaseException, what: str) -> str:
     if isinstance(exc, UsageError):
         return f":grey_question: {bk.safe(str(exc))}"
     if isinstance(exc, StoreUnreachable):
-        return f":rotating_light: I cannot reach the log store: {bk.safe(str(exc))}"
+        return f":rotating_light: {store_trouble(exc)}: {bk.safe(str(exc))}"
     error_id = new_error_id()
     log.error("%s failed (error id %s)", what, error_id, exc_info=exc)
     return f":bow: Sorry, {what} failed on my side (error id `{error_id}`)."
@@ -252,6 +261,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command("/investigate")
     def on_investigate(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
         question = unescape((command.get("text") or "").strip())
         if is_help(question):
             h = bk.help_blocks()
@@ -264,6 +274,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command("/whatchanged")
     def on_whatchanged(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
         ack()
         channel, text = command["channel_id"], unescape((command.get("text") or "").strip())
         if deps.workers.try_submit(channel, lambda: run_whatchanged(client, deps, channel, text, respond)) is None:
@@ -271,6 +282,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command("/timeline")
     def on_timeline(ack: Any, command: dict[str, Any], client: WebClient, respond: Any) -> None:
+        respond = masked_respond(respond)
         try:
             from incidentbot.timeline.slack import post_timeline
         except ImportError as exc:

@@ -8,13 +8,18 @@ the same package runs on a laptop, a VM or a PaaS with a Procfile.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
+import io
 import json
 import logging
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from redis.exceptions import RedisError
 from slack_bolt import App
@@ -22,7 +27,7 @@ from slack_bolt.error import BoltError
 
 from incidentbot.config import Settings, SlackSettings
 from incidentbot.core.errors import UsageError
-from incidentbot.core.mask import mask_secrets
+from incidentbot.core.mask import install_log_masking, mask_secrets
 from incidentbot.core.timeutil import iso
 from incidentbot.memory import MemorySettings, open_memory
 from incidentbot.pipeline import Runtime
@@ -55,11 +60,77 @@ def require(slack: SlackSettings, *names: str) -> dict[str, str]:
     return values
 
 
-def make_wsgi_app(app: App, deps: Deps | None = None) -> WSGIApp:
-    """Bolt's WSGI handler at POST /slack/events, plus GET /healthz for load balancers and orchestrators."""
+MAX_BODY = 1_000_000  # Slack's payloads are a few KB; a bigger body is not Slack
+
+
+def _reply(start_response: Callable[..., Any], status: str, text: str) -> Iterable[bytes]:
+    body = text.encode()
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _well_formed(body: bytes, content_type: str) -> bool:
+    """A Slack body: a JSON object (events), or a form (commands) whose `payload`, if any, is a JSON object."""
+    try:
+        if "json" in content_type:
+            return isinstance(json.loads(body or b"null"), dict)
+        form = parse_qs(body.decode("utf-8"), strict_parsing=bool(body))
+        if "payload" in form:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        return bool(form)
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
+def signed(body: bytes, stamp: str, signature: str, secret: str, now: float | None = None) -> bool:
+    """Slack's v0 signature over the raw bytes (any bytes: slack_sdk's verifier decodes them as UTF-8 first),
+    from the last five minutes."""
+    try:
+        age = abs((time.time() if now is None else now) - int(stamp))
+    except ValueError:
+        return False
+    expected = "v0=" + hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return age <= 300 and hmac.compare_digest(expected, signature)
+
+
+def guard_events(bolt: WSGIApp, signing_secret: str) -> WSGIApp:
+    """Verify Slack's signature before anything parses the body, then check its shape.
+
+    Bolt parses a body before its own signature check, so an unsigned `[1,2,3]` or a bare
+    string once became a 500 and a logged traceback. Now: bad or missing signature -> 401,
+    signed but malformed -> 400, each with one log line; only signed, well-formed bodies reach Bolt.
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        peer = environ.get("REMOTE_ADDR", "?")
+        if not 0 <= length <= MAX_BODY:
+            log.warning("refused a Slack request from %s: bad length %s", peer, environ.get("CONTENT_LENGTH"))
+            return _reply(start_response, "400 Bad Request", "bad request")
+        body = environ["wsgi.input"].read(length) if length else b""
+        stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+        if signing_secret and not signed(body, stamp, environ.get("HTTP_X_SLACK_SIGNATURE", ""), signing_secret):
+            log.warning("refused a Slack request from %s: missing, stale or wrong signature", peer)
+            return _reply(start_response, "401 Unauthorized", "invalid signature")
+        if not _well_formed(body, environ.get("CONTENT_TYPE", "")):
+            log.warning("refused a signed Slack request from %s: the body is not a Slack payload", peer)
+            return _reply(start_response, "400 Bad Request", "bad request")
+        environ["wsgi.input"] = io.BytesIO(body)
+        return bolt(environ, start_response)
+
+    return wsgi
+
+
+def make_wsgi_app(app: App, deps: Deps | None = None, signing_secret: str | None = None) -> WSGIApp:
+    """Bolt's WSGI handler at POST /slack/events (behind the signature guard), plus GET /healthz."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    # the app's own secret when none is given (Bolt keeps it; it is what Bolt itself would check)
+    secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
+    bolt = guard_events(SlackRequestHandler(app, path=EVENTS_PATH), secret)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -139,6 +210,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         use_json_logs(sys.stderr)
     elif not logging.getLogger().handlers:
         logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+    install_log_masking()
     socket_mode = bool(getattr(args, "socket", False))
     app, deps = build(settings, socket_mode)
     if settings.at:

@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any
 
+from incidentbot.core.mask import mask_secrets
 from incidentbot.config import Settings
 from incidentbot.pipeline import Runtime
 from incidentbot.render.json_out import dumps
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         out["markdown"] = md
         sys.stdout.write(dumps(out) + "\n")
     elif getattr(args, "markdown", False):
-        sys.stdout.write(md)
+        sys.stdout.write(mask_secrets(md))
     else:
-        print(render_text(tl))
+        print(mask_secrets(render_text(tl)))
     return 0

@@ -65,7 +65,7 @@ def test_down_and_hanging_sources_do_not_sink_the_others(tmp_path: Path, server:
     down = by_name["argocd-down"]
     assert not down.ok and "cannot reach" in down.error
     slow = by_name["launchdarkly"]
-    assert not slow.ok and slow.error == "timed out after 1s"
+    assert not slow.ok and "timed out after" in slow.error
     assert server.methods() == {"GET"} and hang.methods() == {"GET"}
 
 

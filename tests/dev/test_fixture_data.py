@@ -26,6 +26,9 @@ MAX_SKEW = timedelta(minutes=7)  # a rollout recorded at its end, with no start 
 EXPECT_KEYS = {"culprit", "onset", "services", "start", "end", "levels", "hits", "pattern", "changes"}
 ECS_KEYS = {"@timestamp", "service", "log", "message", "http", "url", "host", "trace", "event"}
 FLAT_KEYS = {"@timestamp", "service", "level", "msg", "status", "path", "host", "version", "trace_id", "duration_ms"}
+OTEL_KEYS = {"@timestamp", "observed_timestamp", "data_stream", "severity_text", "severity_number", "body",
+             "trace_id", "resource", "scope", "attributes"}
+K8S_KEYS = {"@timestamp", "message", "stream", "kubernetes", "container", "input"}
 TS_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -56,18 +59,52 @@ class Scenario:
         self.questions = json.load(open(os.path.join(d, "questions.json")))
         self.now = when(self.meta["now"])
 
+        first = self.logs[0] if self.logs else {}
+        # the shape the documents were shipped in: OpenTelemetry (otel mode), Kubernetes via Filebeat, or plain
+        self.shape = "otel" if "resource" in first else "k8s" if "kubernetes" in first else "plain"
+
     # field access by the scenario's own style
     def service(self, doc):
+        if self.shape == "otel":
+            return doc["resource"]["attributes"]["service.name"]
+        if self.shape == "k8s":
+            return doc["kubernetes"]["labels"]["app"]
         return doc["service"] if self.flat else doc["service"]["name"]
 
     def level(self, doc):
+        if self.shape == "otel":
+            return doc["severity_text"]
+        if self.shape == "k8s":
+            return text_level(doc["message"])
         return doc["level"] if self.flat else doc["log"]["level"]
 
     def message(self, doc):
+        if self.shape == "otel":
+            return doc["body"]["text"]
         return doc["msg"] if self.flat else doc["message"]
 
     def status(self, doc):
+        if self.shape == "otel":
+            return doc["attributes"].get("http.response.status_code")
         return doc.get("status") if self.flat else doc.get("http", {}).get("response", {}).get("status_code")
+
+    def duration_ms(self, doc):
+        """The request's duration in ms from whichever field and unit the shape uses (None: not a request)."""
+        if self.shape == "otel":
+            v = doc["attributes"].get("http.server.request.duration")
+            return None if v is None else v * 1000
+        if "request_time" in doc:
+            return doc["request_time"] * 1000
+        if self.flat:
+            return doc.get("duration_ms")
+        return doc["event"]["duration"] / 1e6 if "event" in doc else None
+
+
+def text_level(line):
+    """A level written inside a container line: `level=x`, `"level": "x"`, or the second word of `<ts> LEVEL ...`."""
+    m = re.search(r'\blevel=(\w+)|"level":\s*"(\w+)"|^\S+\s+([A-Z]+)\b', line)
+    assert m, line
+    return next(g for g in m.groups() if g).lower()
 
 
 @pytest.fixture(scope="module", params=DIRS, ids=lambda d: os.path.relpath(d, REPO))
@@ -98,12 +135,23 @@ def test_logs_follow_the_field_style(sc):
     for doc in sc.logs:
         assert TS_MS.match(doc["@timestamp"]), doc["@timestamp"]
         when(doc["@timestamp"])
-        if sc.flat:
-            assert set(doc) <= FLAT_KEYS, set(doc) - FLAT_KEYS
+        if sc.shape == "otel":
+            assert set(doc) <= OTEL_KEYS, set(doc) - OTEL_KEYS
+            assert isinstance(doc["body"]["text"], str) and doc["severity_text"] in ("INFO", "WARN", "ERROR")
+            assert "service.name" in doc["resource"]["attributes"]
+            d = doc["attributes"].get("http.server.request.duration")
+            assert d is None or isinstance(d, float)
+        elif sc.shape == "k8s":
+            assert set(doc) <= K8S_KEYS, set(doc) - K8S_KEYS
+            assert text_level(doc["message"]) in ("info", "warn", "error")
+            assert {"pod", "container", "labels"} <= set(doc["kubernetes"])
+        elif sc.flat:
+            assert set(doc) <= FLAT_KEYS | {"request_time"}, set(doc) - FLAT_KEYS
             assert isinstance(doc["service"], str) and isinstance(doc["msg"], str)
             assert doc["level"] in ("INFO", "WARN", "ERROR")
             for k in ("status", "duration_ms"):
                 assert k not in doc or isinstance(doc[k], int)
+            assert "request_time" not in doc or isinstance(doc["request_time"], float)
         else:
             assert set(doc) <= ECS_KEYS, set(doc) - ECS_KEYS
             assert isinstance(doc["service"]["name"], str) and isinstance(doc["message"], str)
@@ -179,6 +227,9 @@ def test_culprits_exist_and_precede_the_onset(sc):
             assert c["kind"] != "rollback"
 
 
+LATENCY_ASK = re.compile(r"\b(?:slow|sluggish|latency|p\d\d)\b", re.I)
+
+
 def errors_per_minute(sc, services):
     counts = {}
     for d in sc.logs:
@@ -200,6 +251,23 @@ def test_onset_is_a_clear_step_and_the_pattern_is_new(sc):
             continue
         svc = e["services"][0]
         per_min = errors_per_minute(sc, {svc})
+        if LATENCY_ASK.search(q["ask"]) and e["onset"] is not None:
+            # a slowness incident: requests slower than the p99 before the onset step up from it on
+            onset = when(e["onset"])
+            base = sorted(ms for d in sc.logs if sc.service(d) == svc and when(d["@timestamp"]) < onset
+                          and (ms := sc.duration_ms(d)) is not None)
+            line = base[int(len(base) * 0.99)]
+            slow = {}
+            for d in sc.logs:
+                ms = sc.duration_ms(d)
+                if sc.service(d) == svc and ms is not None and ms > line:
+                    m = when(d["@timestamp"]).replace(second=0, microsecond=0)
+                    slow[m] = slow.get(m, 0) + 1
+            minutes = int((onset - first).total_seconds() // 60)
+            before = [slow.get(first + timedelta(minutes=i), 0) for i in range(minutes)]
+            after = [slow.get(onset + timedelta(minutes=i), 0) for i in range(5)]
+            assert sum(before) / len(before) <= 0.5 and sum(after) >= 10 and after[0] >= 1, (before[-5:], after)
+            continue
         if e["onset"] is None:
             # nothing new: every error shape of the second half already occurred in the first hour
             early = {masked(sc.message(d)) for d in sc.logs if sc.level(d).lower() == "error"
@@ -247,11 +315,18 @@ def count(sc, q):
     phrases = re.findall(r'"([^"]+)"', ask)
     code = re.search(r"\b([1-5]\d\d)s\b", ask)
     five = re.search(r"\b5xx\b", ask)
+    slower = re.search(r"(?:slower than|longer than|took over) (\d+(?:\.\d+)?)(ms|s)\b", ask)
+    limit = float(slower.group(1)) * (1000 if slower.group(2) == "s" else 1) if slower else None
+    measured = re.search(r"\bp\d\d\b|percentile|median", ask)
     n = 0
     for d in sc.logs:
         t = when(d["@timestamp"])
         if sc.service(d) not in e["services"] or not start <= t <= end:
             continue
+        if limit is not None or measured:
+            ms = sc.duration_ms(d)
+            if ms is None or (limit is not None and not ms > limit):
+                continue
         if wanted is not None and sc.level(d).lower() not in wanted:
             continue
         st = sc.status(d)

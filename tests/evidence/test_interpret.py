@@ -50,16 +50,19 @@ def test_ranges_cover_the_window_and_a_baseline_in_bounded_buckets() -> None:
 
 
 def test_rates_are_read_per_bucket_and_per_service() -> None:
+    """Failing lines per bucket (the signal is in the query), per service across index families' service fields."""
     resp = {"aggregations": {"histogram": {"buckets": [
-        {"key": _ms(T0), "doc_count": 10, "errors": {"doc_count": 1, "services": {"buckets": [
-            {"key": "cart", "doc_count": 1}]}}},
-        {"key": _ms(T0 + timedelta(minutes=1)), "doc_count": 12, "errors": {"doc_count": 9, "services": {"buckets": [
-            {"key": "cart", "doc_count": 4}, {"key": "payments", "doc_count": 5}]}}},
+        {"key": _ms(T0), "doc_count": 1, "services": {"buckets": [{"key": "cart", "doc_count": 1}]}},
+        {"key": _ms(T0 + timedelta(minutes=1)), "doc_count": 9,
+         "services": {"buckets": [{"key": "cart", "doc_count": 4}]},
+         "services1": {"buckets": [{"key": "payments", "doc_count": 5}]}},
     ]}}}
     rates = ri.read_rates(resp, per_service=True)
-    assert rates.times == [T0, T0 + timedelta(minutes=1)] and rates.totals == [10, 12] and rates.failing == [1, 9]
+    assert rates.times == [T0, T0 + timedelta(minutes=1)] and rates.failing == [1, 9]
     assert rates.per_service == {"cart": [1, 4], "payments": [0, 5]}
     assert ri.read_rates(resp).per_service == {}
+    totals = {"aggregations": {"histogram": {"buckets": [{"key": _ms(T0), "doc_count": 10}]}}}
+    assert ri.read_totals(totals) == {_ms(T0): 10}
 
 
 def test_a_probe_series_lands_on_the_histogram_buckets() -> None:

@@ -47,7 +47,7 @@ def test_same_template_different_values_mask_alike() -> None:
 
 def test_empty_and_junk_do_not_fail() -> None:
     assert mask_variables("") == ""
-    junk = "".join(chr(c) for c in range(0, 0x300)) * 50
+    junk = "".join(chr(c) for c in range(0x300)) * 50
     assert isinstance(mask_variables(junk), str)
     assert mask_variables('"' * 70000) == '"' * 70000  # a run of quotes holds no value
     assert mask_variables('x "' + 'a' * 70000) == 'x "' + 'a' * 70000  # an unclosed quote masks nothing
@@ -64,8 +64,8 @@ def test_empty_and_junk_do_not_fail() -> None:
      "<*> close, <*> sent, <*> received, lifetime <*>"),
     # bracketed and key-value context
     ("[instance: 3f2a9c1e-77b2-4c1d-9a0e-2b3c4d5e6f70] Terminating instance", "[instance: <*>] Terminating instance"),
-    ("[req-3f2a9c1e-77b2-4c1d-9a0e-2b3c4d5e6f70 113d3a99c3da401fbd62cc2caa5b96d2 54fadb412c4e40cdbaed9335e4c35a9e "
-     "- - -] VM Started", "<*> VM Started"),
+    (("[req-3f2a9c1e-77b2-4c1d-9a0e-2b3c4d5e6f70 113d3a99c3da401fbd62cc2caa5b96d2 54fadb412c4e40cdbaed9335e4c35a9e "
+      "- - -] VM Started"), "<*> VM Started"),
     ("[-] VM Started", "<*> VM Started"),
     ("status: 200 len: 1893 time: 0.2477829", "status: <*> len: <*> time: <*>"),
     ("Final resource view: name=cp-1.example.us phys_ram=64172MB pci_stats=[]",

@@ -6,7 +6,6 @@ from support.benchscripts import bench_module
 from incidentbot.evidence.patterns import mine_patterns
 
 
-
 def test_groups_lines_from_several_templates() -> None:
     rng = random.Random(3)
     messages, truth = [], []
@@ -159,6 +158,7 @@ def test_a_value_spanning_a_varying_number_of_words_is_one_template() -> None:
         messages.append(f"ask 10.0.0.1:50010 to replicate blk_{rng.randint(1, 10**9)} to datanode(s) {targets}")
     patterns, assignments = mine_patterns(messages)
     assert [p.template for p in patterns] == ["ask <*> to replicate blk_<*> to datanode(s) <*>"]
+    assert set(assignments) == {0}
 
 
 def test_routes_split_and_file_paths_do_not() -> None:

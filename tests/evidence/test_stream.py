@@ -67,7 +67,7 @@ def test_memory_does_not_grow_with_the_input(tmp_path: Path) -> None:
     small, large = tmp_path / "small.log", tmp_path / "large.log"
     write_log(small, 15_000)
     write_log(large, 90_000)
-    peak_small, out_small = peak_while_running(small)
+    peak_small, _ = peak_while_running(small)
     peak_large, out_large = peak_while_running(large)
     # six times the lines; what is held is the table of shapes and one batch, not the lines
     assert peak_large < peak_small * 1.5 + 2_000_000, (peak_small, peak_large)

@@ -45,12 +45,13 @@ def test_a_rephrased_question_cites_the_past_investigation_and_its_marked_cause(
     h1 = again.history[0]
     assert h1.id == "H1" and h1.investigation_id == first.investigation_id and h1.cause == cause
     assert h1.matched_on == "pattern" and h1.similarity >= 0.6 and h1.channel == "CINC412"
-    assert "[H1]" in again.summary and f"cause was marked as {cause}" in again.summary
-    assert sc.now[:10] in again.summary
+    seen = again.to_json()["seen_before"]
+    assert "[H1]" in seen and f"cause was marked as {cause}" in seen and sc.now[:10] in seen
+    assert "[H1]" not in again.summary, "the contract's summary cites only Q/P/E/C ids"
     body = again.to_json()
     ids = {x["id"] for key in ("patterns", "evidence", "suspects", "history") for x in body[key]} | {"Q1", "Q2"}
     ids |= {q["id"] for q in body["queries"]}
-    assert set(citations(body["summary"])) <= ids, "every citation, [H1] included, names an id of the answer"
+    assert set(citations(body["summary"] + body["seen_before"])) <= ids, "every citation, [H1] included, resolves"
     assert body["history"][0]["investigation_id"] == first.investigation_id
     assert "Seen before" in render_answer(again) and first.investigation_id in render_answer(again)
     slack = json.dumps(answer_blocks(again, "k").blocks)

@@ -52,7 +52,24 @@ def _count_body(expect: dict, fields: dict) -> dict:
             must_not.extend({"prefix": {fields["path"]: h}} for h in HEALTH)
         else:
             must_not.append({"match_phrase": {fields["message"]: x}})
+    if expect.get("symptom") == "latency":  # requests with a measured duration, slower than asked
+        name, per_ms = fields["duration"]
+        slower = expect.get("slower_than_ms")
+        filters.append({"exists": {"field": name}} if slower is None else
+                       {"range": {name: {"gt": slower * per_ms}}})
     return {"query": {"bool": {"filter": filters, "must": must, "must_not": must_not}}}
+
+
+def _fields(sc) -> dict:
+    """The scenario's field names, with its duration field and how many of its units make a millisecond."""
+    out = dict(FIELDS[sc.fields])
+    if sc.fields == "ecs":
+        out["duration"] = ("event.duration", 1_000_000)
+    elif any("request_time" in d for d in sc.logs[:200]):
+        out["duration"] = ("request_time", 0.001)  # nginx: seconds
+    else:
+        out["duration"] = ("duration_ms", 1)
+    return out
 
 
 @one_server()
@@ -66,7 +83,7 @@ def test_the_server_agrees_with_the_expected_counts(es_url, scenarios) -> None:
         sc = scenarios[q["scenario"]]
         gw = ReadOnlyGateway(settings_from(env={}, es_url=es_url, logs_index=sc.logs_index,
                                            changes_index=sc.changes_index))
-        assert gw.count(sc.logs_index, _count_body(ex, FIELDS[sc.fields])) == ex["hits"], q["ask"]
+        assert gw.count(sc.logs_index, _count_body(ex, _fields(sc))) == ex["hits"], q["ask"]
         checked += 1
     assert checked >= 150
 
@@ -83,6 +100,10 @@ def test_the_parser_reads_the_intent(q: dict) -> None:
     assert sorted(p.levels) == sorted(ex["levels"])
     assert sorted(s.label for s in p.status) == sorted(ex["status"])
     assert sorted(t.lower() for t in p.phrases) == sorted(t.lower() for t in ex["text"])
+    assert p.symptom == ex.get("symptom", "errors")
+    if p.symptom == "latency":
+        assert p.slower_than_ms == ex["slower_than_ms"] and p.percentile == ex["percentile"]
+        assert p.group_by == ex["group_by"]
     assert p.window is not None
     assert abs((p.window.start - parse_instant(ex["start"])).total_seconds()) <= 60
     assert abs((p.window.end - parse_instant(ex["end"])).total_seconds()) <= 60

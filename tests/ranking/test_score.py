@@ -86,3 +86,27 @@ def test_history_prior_weighs_services_that_were_rolled_back() -> None:
     ranked = rank_changes([new], ctx(priors=priors))
     assert any("rolled back" in r for r in ranked[0].reasons)
     assert ranked[0].factors["history"] > rank_changes([new], ctx())[0].factors["history"]
+
+
+def test_a_log_line_quoting_a_change_title_does_not_raise_its_score() -> None:
+    """Issue 13: a deploy log quoting its own title (or any line before the onset) is not evidence."""
+    quoted = ch("deploy-7", 6, service="inventory", title="inventory: switch stock reservations to ledger client")
+    other = ch("deploy-8", 6, service="inventory", title="inventory: tidy logging")
+    announce = Pattern("P2", "deploy started inventory: switch stock reservations to ledger client", 40, 0, True,
+                       (ONSET - timedelta(minutes=6)).isoformat(), None, ["inventory"], 1.0, ["E2"])
+    with_quote = rank_changes([quoted, other], ctx(patterns=[pattern("connection pool exhausted after <*>ms",
+                                                                     ["payments"]), announce]))
+    without = rank_changes([quoted, other], ctx())
+    score = {s.change.id: s.score for s in with_quote}
+    assert score["deploy-7"] == {s.change.id: s.score for s in without}["deploy-7"]
+    assert not any("[P2]" in r for s in with_quote for r in s.reasons)
+
+
+def test_a_new_pattern_that_rose_with_the_onset_still_ties() -> None:
+    culprit = ch("deploy-2", 5, title="ledger client rewrite", config_keys=["ledger.client.timeout"])
+    effect = Pattern("P1", "ledger client timeout after <*>ms", 120, 0, True, ONSET.isoformat(), None,
+                     ["checkout"], 120.0, ["E1"])
+    few = Pattern("P1", "ledger client timeout after <*>ms", 1, 0, True, ONSET.isoformat(), None,
+                  ["checkout"], 1.0, ["E1"])
+    assert any("ledger" in r for r in rank_changes([culprit], ctx(patterns=[effect]))[0].reasons)
+    assert not any("ledger" in r for r in rank_changes([culprit], ctx(patterns=[few]))[0].reasons)

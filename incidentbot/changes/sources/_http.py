@@ -20,7 +20,9 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from incidentbot.changes.sources.base import SourceError
+from urllib.parse import urljoin, urlsplit
+
+from incidentbot.changes.sources.base import SourceError, remaining_s
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class ReadOnlyHttp:
         self.max_wait_s = max_wait_s
         self._verify = verify
         self._client: httpx.Client | None = None
+        self.cut: str | None = None
 
     def __enter__(self) -> ReadOnlyHttp:
         self._client = httpx.Client(
@@ -103,6 +106,16 @@ class ReadOnlyHttp:
             self._client.close()
             self._client = None
 
+    def same_origin(self, url: str) -> bool:
+        """A relative path, or an absolute URL on the configured scheme, host and port.
+
+        Vendors put absolute URLs in pagination links; a forged or misconfigured one pointing at
+        another host must not receive our token, so the sources follow next links only here.
+        """
+        target = urlsplit(urljoin(self.base_url + "/", url))
+        base = urlsplit(self.base_url)
+        return (target.scheme, target.hostname, target.port) == (base.scheme, base.hostname, base.port)
+
     def _wait(self, state: RetryCallState) -> float:
         """Retry-After when the server gave one, else a short exponential backoff."""
         exc = state.outcome.exception() if state.outcome else None
@@ -116,8 +129,10 @@ class ReadOnlyHttp:
             return
         if _rate_limited(response) or status >= 500:
             wait = retry_after_seconds(response.headers)
-            if wait is not None and wait > self.max_wait_s:
-                raise SourceError(self.source, f"GET {url} rate limited; the server asks to wait {wait:.0f}s")
+            left = remaining_s(self.max_wait_s)
+            if wait is not None and wait > min(self.max_wait_s, left):
+                raise SourceError(self.source, f"GET {url} answered HTTP {status}; the server asks to wait "
+                                               f"{wait:.0f}s, more than the {min(self.max_wait_s, left):.0f}s left")
             raise _Transient(response, wait)
         hint = " (check the token and its read scopes)" if status in (401, 403) else ""
         body = response.text[:200].replace("\n", " ")
@@ -128,6 +143,9 @@ class ReadOnlyHttp:
         if self._client is None:
             raise RuntimeError("ReadOnlyHttp must be used inside `with`")
         client = self._client
+        if not self.same_origin(url):
+            raise SourceError(self.source, f"refused to send our credentials to {urlsplit(url).netloc} "
+                                           f"(not the configured {urlsplit(self.base_url).netloc})")
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
@@ -137,7 +155,9 @@ class ReadOnlyHttp:
         try:
             for attempt in retrying:
                 with attempt:
-                    response = client.get(url, params=dict(params) if params else None)
+                    timeout = remaining_s(self.timeout_s)
+                    response = client.get(url, params=dict(params) if params else None,
+                                          timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
                     self._check(url, response)
                     return response
         except _Transient as exc:
@@ -145,7 +165,7 @@ class ReadOnlyHttp:
                 self.source, f"GET {url} failed with HTTP {exc.response.status_code} after {self.attempts} attempts"
             ) from exc
         except httpx.TimeoutException as exc:
-            raise SourceError(self.source, f"GET {url} timed out after {self.timeout_s:g}s") from exc
+            raise SourceError(self.source, f"GET {url} timed out after {self.timeout_s:.1f}s") from exc
         except httpx.TransportError as exc:
             raise SourceError(self.source, f"cannot reach {self.base_url}: {exc}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
@@ -161,13 +181,23 @@ class ReadOnlyHttp:
             raise SourceError(self.source, f"GET {url} did not return JSON") from exc
 
     def pages(self, url: str, params: Mapping[str, Any] | None = None, *, max_pages: int = 10) -> Iterator[Any]:
-        """Follow RFC 8288 `Link: <...>; rel="next"` headers (GitHub's pagination), bounded."""
+        """Follow RFC 8288 `Link: <...>; rel="next"` headers (GitHub's pagination), bounded.
+
+        `self.cut` says why the listing stopped early: the page bound, or a next link to another origin.
+        """
         next_url: str | None = url
         next_params = params
-        for _ in range(max_pages):
+        self.cut = None
+        for page in range(max_pages):
             if not next_url:
                 return
             response = self.get(next_url, next_params)
             yield self.decode(next_url, response)
             next_url = response.links.get("next", {}).get("url")
             next_params = None  # the next link carries its own query
+            if next_url and not self.same_origin(next_url):
+                log.warning("%s: not following a next link to another host (%s)", self.source, urlsplit(next_url).netloc)
+                self.cut = f"stopped at a next link to another host ({urlsplit(next_url).netloc})"
+                return
+        if next_url:
+            self.cut = f"read the first {max_pages} pages only"

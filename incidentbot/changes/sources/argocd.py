@@ -22,7 +22,10 @@ from urllib.parse import quote
 from incidentbot.config import ArgoCDSettings
 from incidentbot.core.change import Change
 from incidentbot.changes.sources._http import ReadOnlyHttp
-from incidentbot.changes.sources.base import ChangeSource, check_window, in_window, parse_time
+from incidentbot.changes.sources.base import (
+    ChangeSource, check_window, in_window, keep_newest, parse_time, remaining_s, validate_payload,
+)
+from incidentbot.changes.sources.payloads import ArgoApplication, ArgoApplicationList
 
 SHA_LIKE = re.compile(r"^[0-9a-f]{40}$")
 UNFINISHED_OR_FAILED = ("Running", "Failed", "Error", "Terminating")
@@ -79,17 +82,19 @@ class ArgoCDSource:
     def fetch(self, start: datetime, end: datetime) -> list[Change]:
         start, end = check_window(start, end)
         headers = {"Authorization": f"Bearer {self.token}"}
-        with ReadOnlyHttp(self.name, self.base_url, headers, timeout_s=self.timeout_s,
+        with ReadOnlyHttp(self.name, self.base_url, headers, timeout_s=remaining_s(self.timeout_s),
                           attempts=self.attempts, verify=self.verify) as http:
             applications: list[dict] = []
             for params in ([{"name": app} for app in self.apps] or [{}]):
                 listing = http.get_json("/api/v1/applications", params or None)
-                items = (listing or {}).get("items") if isinstance(listing, dict) else None
-                applications.extend(item for item in items or [] if isinstance(item, dict))
-        changes: list[Change] = []
-        for app in applications:
-            changes.extend(self._app_changes(app, start, end))
-        return changes
+                validate_payload(self.name, "GET /api/v1/applications", ArgoApplicationList, listing)
+                applications.extend(listing.get("items") or [])
+        # newest first and bounded: an app's history holds at most its revisionHistoryLimit entries
+        return keep_newest(change for app in applications for change in self._checked_changes(app, start, end))
+
+    def _checked_changes(self, app: dict, start: datetime, end: datetime) -> list[Change]:
+        validate_payload(self.name, "an application in GET /api/v1/applications", ArgoApplication, app)
+        return self._app_changes(app, start, end)
 
     def _service(self, app: Mapping[str, Any]) -> str:
         meta = app.get("metadata") or {}

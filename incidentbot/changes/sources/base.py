@@ -9,13 +9,20 @@ a `SourceStatus` so one broken system never hides the others.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import heapq
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import TypeAdapter, ValidationError
 
 from incidentbot.core.change import Change
+from incidentbot.core.deadline import current_deadline
 
 UTC = timezone.utc
+# What one source may hand to an answer: the newest ones. An incident needs the recent changes, and
+# 100,000 of them would cost minutes, gigabytes and a JSON nobody reads (docs/faults.md).
+MAX_CHANGES_PER_SOURCE = 1000
 
 
 @runtime_checkable
@@ -111,3 +118,46 @@ def shorten(text: str | None, limit: int = 500) -> str | None:
         return None
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class Fetched(list[Change]):
+    """A source's changes, with `truncated` saying what was cut when it had more than it may hand over."""
+
+    truncated: str | None = None
+
+
+def keep_newest(changes: Iterable[Change], limit: int = MAX_CHANGES_PER_SOURCE, seen: int | None = None,
+                why: str | None = None) -> Fetched:
+    """The newest `limit` changes (bounded memory: a heap, never the whole list sorted), marked when cut."""
+    counter = [0]
+
+    def counted() -> Iterable[tuple[float, str, Change]]:
+        for change in changes:
+            counter[0] += 1
+            yield as_utc(change.timestamp).timestamp(), change.id, change
+
+    kept = Fetched(item[2] for item in heapq.nlargest(limit, counted(), key=lambda t: (t[0], t[1])))
+    total = seen if seen is not None else counter[0]
+    if total > len(kept) or why:
+        kept.truncated = why or f"kept the newest {len(kept)} of {total} changes in the window"
+    return kept
+
+
+def remaining_s(default: float) -> float:
+    """A timeout no longer than what the answer's deadline has left (the default without one)."""
+    deadline = current_deadline()
+    return deadline.cap(default) if deadline is not None else default
+
+
+def validate_payload(source: str, what: str, shape: Any, data: Any) -> Any:
+    """Check a vendor payload against its documented shape; a mismatch is the source's failure, named.
+
+    `{"items": "nope"}` must not read as "ok, 0 changes": a response we do not understand
+    is a broken source, and the answer has to say so.
+    """
+    try:
+        return TypeAdapter(shape).validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "the body"
+        raise SourceError(source, f"{what} is not the documented shape ({where}: {first.get('msg')})") from None

@@ -35,7 +35,13 @@ from incidentbot.changes.sources.base import (
     check_window,
     in_window,
     parse_time,
+    keep_newest,
+    remaining_s,
     shorten,
+    validate_payload,
+)
+from incidentbot.changes.sources.payloads import (
+    GitHubDeployments, GitHubFiles, GitHubPulls, GitHubReleases, GitHubRepo, GitHubStatuses,
 )
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -103,28 +109,37 @@ class GitHubSource:
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        return ReadOnlyHttp(self.name, self.base_url, headers, timeout_s=self.timeout_s, attempts=self.attempts)
+        return ReadOnlyHttp(self.name, self.base_url, headers, timeout_s=remaining_s(self.timeout_s),
+                            attempts=self.attempts)
 
     def fetch(self, start: datetime, end: datetime) -> list[Change]:
         start, end = check_window(start, end)
+        self._cuts: list[str] = []
         with self._http() as http:
             changes = self._deployments(http, start, end) + self._releases(http, start, end)
             if self.include_pulls:
                 changes += self._pulls(http, start, end)
-        return changes
+        return keep_newest(changes, why="; ".join(dict.fromkeys(self._cuts)) or None)
 
     # -- deployments -------------------------------------------------------
 
-    def _list_until(self, http: ReadOnlyHttp, path: str, params: dict[str, Any], field: str, oldest: datetime) -> list[dict]:
+    def _list_until(self, http: ReadOnlyHttp, path: str, params: dict[str, Any], field: str, oldest: datetime,
+                    shape: Any) -> list[dict]:
         """List newest-first pages until a whole page is older than `oldest` (bounded by max_pages)."""
         items: list[dict] = []
+        reached_oldest = False
         for page in http.pages(path, params, max_pages=self.max_pages):
-            if not isinstance(page, list) or not page:
+            validate_payload(self.name, f"GET {path}", shape, page)
+            if not page:
+                reached_oldest = True
                 break
-            items.extend(item for item in page if isinstance(item, dict))
-            times = [parse_time(item.get(field)) for item in page if isinstance(item, dict)]
+            items.extend(page)
+            times = [parse_time(item.get(field)) for item in page]
             if all(t is not None and t < oldest for t in times):
+                reached_oldest = True
                 break
+        if http.cut and not reached_oldest:
+            self._cuts.append(f"{path.rsplit('/', 1)[-1]}: {http.cut}")
         return items
 
     def _deployments(self, http: ReadOnlyHttp, start: datetime, end: datetime) -> list[Change]:
@@ -134,16 +149,20 @@ class GitHubSource:
             params["environment"] = self.environment
         # A deployment created a little before the window can go live inside it.
         oldest = start - self.deploy_lookback
-        listed = self._list_until(http, f"{repo_path}/deployments", params, "created_at", oldest)
+        listed = self._list_until(http, f"{repo_path}/deployments", params, "created_at", oldest, GitHubDeployments)
         listed.sort(key=lambda d: (parse_time(d.get("created_at")) or start, d.get("id") or 0))
-        candidates = [
+        in_range = [
             d for d in listed
             if (created := parse_time(d.get("created_at"))) is not None and oldest <= created <= end
-        ][-self.max_deployments:]
+        ]
+        candidates = in_range[-self.max_deployments:]
+        if len(in_range) > len(candidates):
+            self._cuts.append(f"deployments: read the statuses of the newest {len(candidates)} of {len(in_range)}")
         changes: list[Change] = []
         for deployment in candidates:
-            statuses = http.get_json(f"{repo_path}/deployments/{deployment['id']}/statuses", {"per_page": 100})
-            statuses = [s for s in statuses if isinstance(s, dict)] if isinstance(statuses, list) else []
+            path = f"{repo_path}/deployments/{deployment['id']}/statuses"
+            statuses = http.get_json(path, {"per_page": 100})
+            validate_payload(self.name, f"GET {path}", GitHubStatuses, statuses)
             change = self._deployment_change(deployment, statuses, listed)
             if change is not None and in_window(change.timestamp, start, end):
                 changes.append(change)
@@ -224,7 +243,7 @@ class GitHubSource:
 
     def _releases(self, http: ReadOnlyHttp, start: datetime, end: datetime) -> list[Change]:
         path = f"/repos/{self.owner}/{self.repo_name}/releases"
-        listed = self._list_until(http, path, {"per_page": 100}, "created_at", start)
+        listed = self._list_until(http, path, {"per_page": 100}, "created_at", start, GitHubReleases)
         published = [r for r in listed if not r.get("draft") and parse_time(r.get("published_at"))]
         published.sort(key=lambda r: parse_time(r.get("published_at")))
         changes: list[Change] = []
@@ -254,9 +273,11 @@ class GitHubSource:
 
     def _pulls(self, http: ReadOnlyHttp, start: datetime, end: datetime) -> list[Change]:
         repo_path = f"/repos/{self.owner}/{self.repo_name}"
-        default_branch = (http.get_json(repo_path) or {}).get("default_branch") or "main"
+        repo = http.get_json(repo_path)
+        validate_payload(self.name, f"GET {repo_path}", GitHubRepo, repo)
+        default_branch = repo.get("default_branch") or "main"
         params = {"state": "closed", "sort": "updated", "direction": "desc", "per_page": 100}
-        listed = self._list_until(http, f"{repo_path}/pulls", params, "updated_at", start)
+        listed = self._list_until(http, f"{repo_path}/pulls", params, "updated_at", start, GitHubPulls)
         merged = [
             pr for pr in listed
             if in_window(parse_time(pr.get("merged_at")), start, end)
@@ -267,9 +288,10 @@ class GitHubSource:
         for index, pr in enumerate(merged):
             files: list[str] = []
             if index < self.max_pull_files:
-                listing = http.get_json(f"{repo_path}/pulls/{pr['number']}/files", {"per_page": 100})
-                if isinstance(listing, list):
-                    files = [f["filename"] for f in listing if isinstance(f, dict) and f.get("filename")]
+                path = f"{repo_path}/pulls/{pr['number']}/files"
+                listing = http.get_json(path, {"per_page": 100})
+                validate_payload(self.name, f"GET {path}", GitHubFiles, listing)
+                files = [f["filename"] for f in listing]
             sha = pr.get("merge_commit_sha") or ""
             changes.append(Change(
                 id=f"github:{self.repo}:pull:{pr['number']}",

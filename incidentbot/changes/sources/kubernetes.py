@@ -42,6 +42,7 @@ from incidentbot.changes.sources.base import (
     as_utc,
     check_window,
     in_window,
+    remaining_s,
 )
 
 if TYPE_CHECKING:
@@ -166,12 +167,21 @@ class KubernetesSource:
         return cfg
 
     def _transient(self, exc: BaseException) -> bool:
+        """429/5xx and connection trouble, unless the server asks for a wait longer than we have."""
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
         if isinstance(exc, ApiException):
+            wait = self._retry_after(exc)
+            if wait is not None and wait > remaining_s(self.max_wait_s):
+                return False  # fail fast: an answer cannot wait out an hour-long Retry-After
             return exc.status == 429 or (exc.status or 0) >= 500
         return isinstance(exc, HTTPError)
+
+    @staticmethod
+    def _retry_after(exc: BaseException) -> float | None:
+        headers = getattr(exc, "headers", None)
+        return retry_after_seconds({k.lower(): v for k, v in headers.items()}) if headers else None
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -192,14 +202,26 @@ class KubernetesSource:
         try:
             for attempt in retrying:
                 with attempt:
-                    return call(namespace, _request_timeout=(min(self.timeout_s, 5.0), self.timeout_s), **kwargs)
+                    timeout = remaining_s(self.timeout_s)
+                    result = call(namespace, _request_timeout=(min(timeout, 5.0), timeout), **kwargs)
+                    if not isinstance(getattr(result, "items", None), list):
+                        raise SourceError(self.name, f"listing {what} in namespace {namespace}: the answer is not "
+                                                     "the documented list shape (items is not a list)")
+                    return result
         except ApiException as exc:
+            wait = self._retry_after(exc)
+            if wait is not None and wait > remaining_s(self.max_wait_s):
+                raise SourceError(self.name, f"listing {what} in namespace {namespace}: HTTP {exc.status}, and the API "
+                                             f"asks to wait {wait:.0f}s, more than the time left") from exc
             hint = f" (the role needs get/list on {what})" if exc.status in (401, 403) else ""
             raise SourceError(
                 self.name, f"listing {what} in namespace {namespace} failed: HTTP {exc.status} {exc.reason}{hint}"
             ) from exc
         except HTTPError as exc:
             raise SourceError(self.name, f"cannot reach the Kubernetes API listing {what} in {namespace}: {exc}") from exc
+        except (ValueError, TypeError, AttributeError) as exc:  # the client could not deserialize the payload
+            raise SourceError(self.name, f"listing {what} in namespace {namespace}: the answer is not the documented "
+                                         f"shape ({type(exc).__name__}: {str(exc)[:120]})") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _list(self, what: str, namespace: str, call: Callable[..., Any]) -> list[Any]:

@@ -30,8 +30,12 @@ from incidentbot.changes.sources.base import (
     ChangeSource,
     check_window,
     in_window,
+    keep_newest,
+    remaining_s,
     shorten,
+    validate_payload,
 )
+from incidentbot.changes.sources.payloads import LaunchDarklyPage
 
 DEFAULT_API_URL = "https://app.launchdarkly.com"
 PAGE_LIMIT = 20  # the audit log's documented maximum page size
@@ -118,24 +122,29 @@ class LaunchDarklySource:
             env_part = self.environments[0] if len(self.environments) == 1 else "*"
             params["spec"] = f"proj/{self.project}:env/{env_part}:flag/*"
         changes: list[Change] = []
+        cut: str | None = None
         with ReadOnlyHttp(self.name, self.base_url, {"Authorization": self.api_key},
-                          timeout_s=self.timeout_s, attempts=self.attempts) as http:
+                          timeout_s=remaining_s(self.timeout_s), attempts=self.attempts) as http:
             url: str | None = "/api/v2/auditlog"
             page_params: dict[str, Any] | None = params
             for _ in range(self.max_pages):
                 if not url:
                     break
                 page = http.get_json(url, page_params)
-                if not isinstance(page, dict):
-                    break
-                items = [e for e in page.get("items") or [] if isinstance(e, dict)]
+                validate_payload(self.name, "GET /api/v2/auditlog", LaunchDarklyPage, page)
+                items = page["items"]
                 for entry in items:
                     change = self._change(entry, start, end)
                     if change is not None:
                         changes.append(change)
                 nxt = ((page.get("_links") or {}).get("next") or {}).get("href")
                 url, page_params = (nxt, None) if nxt and items else (None, None)
-        return changes
+                if url and not http.same_origin(url):
+                    # a next link to another host must not receive our API key
+                    cut, url = f"stopped at a next link to another host ({url.split('/')[2]})", None
+            if url:
+                cut = f"read the first {self.max_pages} pages ({self.max_pages * PAGE_LIMIT} entries) only"
+        return keep_newest(changes, why=cut)
 
     def _resource(self, entry: Mapping[str, Any]) -> FlagResource | None:
         specs = list((entry.get("target") or {}).get("resources") or [])
