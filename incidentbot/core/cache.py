@@ -33,13 +33,14 @@ class BoundedCache(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         with self._lock:
-            return self._data.get(key)
+            value: V | None = self._data.get(key)
+            return value
 
     def put(self, key: K, value: V, keep_existing: bool = False) -> V:
         """Store `value` (or keep a live existing one when asked); returns what is stored."""
         with self._lock:
             if keep_existing:
-                existing = self._data.get(key)
+                existing: V | None = self._data.get(key)
                 if existing is not None:
                     return existing
             self._data[key] = value
@@ -55,7 +56,8 @@ class BoundedCache(Generic[K, V]):
 
     def pop(self, key: K) -> V | None:
         with self._lock:
-            return self._data.pop(key, None)
+            popped: V | None = self._data.pop(key, None)
+            return popped
 
     def __contains__(self, key: object) -> bool:
         with self._lock:
