@@ -55,7 +55,7 @@ def test_cli_commands_only_read(scenarios, proxy, run_cli) -> None:
     assert code == 0 and parse_json(out)["entries"], err
     code, out, err = run_cli("config", "--check", *args)
     assert code == 0 and parse_json(out)["sources"][0]["reachable"] is True, err
-    assert {"_msearch", "_field_caps"} <= proxy.endpoints()  # the answers did go through the proxy
+    assert "_msearch" in proxy.endpoints()  # the answers did go through the proxy
     assert proxy.writes() == []
 
 

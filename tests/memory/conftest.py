@@ -34,7 +34,7 @@ def redis_server() -> Iterator[RedisServer]:
 _db_counter = iter(range(1, 10_000))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])  # a real server: the integration tier
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty audit database for each test: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":

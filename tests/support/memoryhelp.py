@@ -1,19 +1,18 @@
 """Helpers of the memory tests: a runtime on a loaded fixture, its first investigative question."""
 from __future__ import annotations
 
-import os
 from typing import Any
+
+from support.servers import server_params
 
 from incidentbot.config import settings_from
 from incidentbot.dev.scenario import Scenario
 from incidentbot.pipeline import Runtime
 
 
-def one_server() -> list[str]:
-    """The memory layer does not depend on the search backend: the first configured server is enough."""
-    if os.environ.get("INCIDENTBOT_TEST_ES_URL"):
-        return ["given"]
-    return [s.strip() for s in os.environ.get("INCIDENTBOT_TEST_SERVERS", "noida,osmem").split(",") if s.strip()][:1]
+def one_server() -> list[Any]:
+    """The memory layer does not depend on the search backend: the first configured server (the integration tier)."""
+    return server_params()[:1]
 
 
 def runtime(sc: Scenario, es_url: str, logs_index: str | None = None) -> Runtime:
