@@ -8,15 +8,20 @@ object and nothing else; notices go to standard error.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
+import urllib.request
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from incidentbot.audit_command import add_parser as add_audit
+from incidentbot.audit_command import run as run_audit
 from incidentbot.core.errors import IncidentBotError, UsageError
 from incidentbot.core.mask import install_log_masking, mask_secrets
+from incidentbot.render.json_out import dumps
 
 log = logging.getLogger("incidentbot")
 
@@ -87,8 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also say whether the log store, each change source and the LLM answer (read-only requests)")
     p.add_argument("--json", action="store_true")
 
-    from incidentbot.audit_command import add_parser as add_audit
-
     add_audit(sub, _Parser)
 
     p = sub.add_parser("patterns", help="mine the error patterns of raw log lines (file or stdin)")
@@ -98,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **extra: object):
+    # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
     from incidentbot.config import settings_from
 
     return settings_from(es_url=getattr(args, "es_url", None), logs_index=getattr(args, "logs_index", None),
@@ -106,13 +110,12 @@ def _settings(args: argparse.Namespace, **extra: object):
 
 
 def _emit_json(obj: dict) -> None:
-    from incidentbot.render.json_out import dumps
-
     sys.stdout.write(dumps(obj) + "\n")
 
 
 def _remembered(rt, question: str):
     """Investigate with the memory: "seen before" from the audit trail, and the answer recorded in it."""
+    # lazy, like the command handlers: parsing and --help need none of this
     from incidentbot.memory import Asked, open_memory
     from incidentbot.pipeline import investigate
 
@@ -128,12 +131,14 @@ def _remembered(rt, question: str):
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
     from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
 
     rt = Runtime.create(_settings(args))
     answer = _remembered(rt, args.question)
     if args.chart:
+        # lazy: matplotlib takes most of a second to import, and only a chart needs it
         from incidentbot.render.chart import chart_data, render_png
 
         try:
@@ -149,6 +154,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_whatchanged(args: argparse.Namespace) -> int:
+    # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
     from incidentbot.pipeline import Runtime, what_changed
     from incidentbot.render.terminal import render_changes
 
@@ -162,6 +168,7 @@ def cmd_whatchanged(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    # lazy, and only here and in `demo`: the writing tools (incidentbot.dev) stay out of every other command
     from incidentbot.dev.scenario import load_scenario, read_scenario
 
     settings = _settings(args)
@@ -180,13 +187,12 @@ def demo_scenario_path() -> Path:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    import json
-    import urllib.request
-
+    # lazy, as in `load`: the writing tools (incidentbot.dev) stay out of every other command
+    from incidentbot.config import settings_from
     from incidentbot.dev.embedded import EmbeddedSearchServer, cache_dir
+    from incidentbot.dev.scenario import load_scenario, read_scenario
     from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
-    from incidentbot.dev.scenario import load_scenario, read_scenario
 
     scenario = read_scenario(demo_scenario_path())
     question = args.question or scenario.questions[0]["ask"]
@@ -201,8 +207,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"loading the demo scenario {scenario.name!r} ({len(scenario.logs)} log lines) ...", file=sys.stderr)
             load_scenario(scenario, server.url, force=True)  # the demo's own server: nothing else to protect
         catalog = str(scenario.catalog_path) if scenario.catalog_path else None
-        from incidentbot.config import settings_from
-
         settings = settings_from(es_url=server.url, logs_index=scenario.logs_index,
                                  changes_index=scenario.changes_index, catalog_path=catalog,
                                  at=args.at or scenario.now)
@@ -219,24 +223,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_patterns(args: argparse.Namespace) -> int:
+    # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
     from incidentbot.patterns_command import run
 
     return run(args.file, args.json, sys.stdin.buffer, sys.stdout, sys.stderr)
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
+    # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
     from incidentbot.timeline.command import run
 
     return run(args, _settings(args))
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from incidentbot.audit_command import run
-
-    return run(args)
+    return run_audit(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # lazy: the Slack stack (slack-bolt, its adapters, waitress) loads only for `serve`
     from incidentbot.slack.serve import run
 
     return run(args, _settings(args, port=args.port))

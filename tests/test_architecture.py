@@ -7,6 +7,8 @@ the import-linter contract in pyproject.toml (`lint-imports`).
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "incidentbot"
@@ -109,3 +111,14 @@ def test_the_length_check_measures_a_long_function() -> None:
     body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
     tree = ast.parse(f"def long():\n{body}\n\ndef short():\n    return 1\n")
     assert _long_functions(tree) == [("long", MAX_FUNCTION_LINES + 1)]
+
+
+def test_a_deterministic_answer_loads_no_llm_stack_and_no_plotting() -> None:
+    """What `ask` imports (the CLI, the pipeline, the terminal renderer) leaves langchain, openai and matplotlib out."""
+    code = ("import sys\n"
+            "import incidentbot.cli, incidentbot.pipeline, incidentbot.render.terminal, incidentbot.render.json_out\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'langchain_core', 'langchain_openai', 'openai',"
+            " 'matplotlib'})\n"
+            "print(','.join(heavy))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "", f"imported on the deterministic path: {out.stdout.strip()}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from incidentbot.core.mask import mask_secrets, neutralise_mentions
 from incidentbot.core.answer import Answer
 from incidentbot.answer.claims import claim_problem, vocabulary
+from incidentbot.core.names import mentions
 from incidentbot.answer.pack import evidence_pack, known_numbers, render_pack
 from incidentbot.answer.verify import sentences, citations, verify_summary
 from incidentbot.config import Settings
@@ -55,7 +56,7 @@ def _unsupported_change_names(text: str, answer: Answer) -> tuple[str, list[str]
     kept, dropped = [], []
     for sentence in sentences(text):
         cited = {suspect_of[c] for c in citations(sentence) if c in suspect_of}
-        named = {n for n in names if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", sentence)}
+        named = {n for n in names if mentions(sentence, n)}
         if named - cited:
             dropped.append(f"names {', '.join(sorted(named - cited))} without citing it: {sentence[:80]}")
         else:

@@ -13,6 +13,21 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes
                        re.I)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
+# The one timestamp matcher, for log lines and the values we quote: ISO 8601 (seconds, fraction and zone
+# optional), slashed dates, the access-log and syslog forms, bare clock times and epoch seconds.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?: ?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
+TIMESTAMP = (
+    r"(?:" + ISO_TIMESTAMP
+    + r"|\d{4}/\d{2}/\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+    + r"|\d{1,2}/" + _MONTH + r"/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?"
+    + r"|(?:" + _WEEKDAY + r",? )?" + _MONTH + r" {1,2}\d{1,2},?(?: \d{4})? \d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: \d{4})?"
+    + r"|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+    + r"|\d{10}(?:\.\d+)?)"
+)
+ISO_TIMESTAMP_RE = re.compile(ISO_TIMESTAMP)
+
 
 def parse_instant(text: str) -> datetime:
     """Parse an ISO 8601 instant (a trailing Z allowed); a naive time is taken as UTC."""

@@ -108,6 +108,7 @@ class EmbeddedOpenSearch:
 
     def start(self) -> "EmbeddedOpenSearch":
         try:
+            # lazy: osmem-server is an optional test dependency, needed only for the OpenSearch matrix
             from osmem_server import OsmemServer
         except ImportError:
             raise UsageError("osmem-server is not installed: pip install 'incidentbot[test]'") from None

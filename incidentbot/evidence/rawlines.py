@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from incidentbot.core.levels import LINE_LEVEL_WORDS, canonical_level
+from incidentbot.core.timeutil import TIMESTAMP
 
 MAX_LINE_BYTES = 64 * 1024
 MAX_LINES = 1_000_000
@@ -81,14 +82,7 @@ def _cap_lines(lines: Iterable[str | bytes], max_line_bytes: int, max_lines: int
 _TS_FIRST = frozenset("<[0123456789JFMASONDTW")
 _PID_FIRST = frozenset("0123456789-")
 _CONTINUATION_FIRST = frozenset("CSTD.g")
-_TS = (
-    r"(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
-    r"|\d{4}/\d{2}/\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
-    r"|(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2}"
-    r"(?: \d{4})? \d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: \d{4})?"
-    r"|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
-    r"|\d{10}(?:\.\d+)?)"
-)
+_TS = TIMESTAMP  # the one timestamp matcher (core.timeutil); the first-character guard above covers it
 # `<34>1 ` or `<34>` syslog priority, then the timestamp, bare or in brackets
 _TS_PREFIX = re.compile(r"^(?:<\d{1,3}>\d? ?)?\[?" + _TS + r"\]?[:,]?\s+")
 _KERNEL_TS = re.compile(r"^\[\s*\d+\.\d+\]\s*")

@@ -111,6 +111,7 @@ class ElasticsearchBackend(_ClientBackend):
     flavour = "elasticsearch"
 
     def __init__(self, settings: Settings) -> None:
+        # lazy, per backend: only the client of the cluster in use is loaded (each stack is heavy)
         from elasticsearch import Elasticsearch
 
         auth: dict[str, Any] = {}
@@ -122,6 +123,7 @@ class ElasticsearchBackend(_ClientBackend):
                                      retry_on_timeout=False, verify_certs=settings.es_verify_certs, **auth)
 
     def _run(self, fn: Any) -> dict[str, Any]:
+        # lazy, per backend, as in __init__ (loaded by then: this costs a dictionary lookup)
         from elastic_transport import SerializationError
         from elasticsearch import ApiError, ConnectionTimeout, TransportError
         from elasticsearch import ConnectionError as ESConnectionError
@@ -157,6 +159,7 @@ class OpenSearchBackend(_ClientBackend):
     flavour = "opensearch"
 
     def __init__(self, settings: Settings) -> None:
+        # lazy, per backend: opensearch-py loads only when the cluster is OpenSearch
         from opensearchpy import OpenSearch
 
         auth: dict[str, Any] = {}
@@ -168,6 +171,7 @@ class OpenSearchBackend(_ClientBackend):
                                   retry_on_timeout=False, verify_certs=settings.es_verify_certs, **auth)
 
     def _run(self, fn: Any) -> dict[str, Any]:
+        # lazy, per backend, as in __init__
         from opensearchpy.exceptions import ConnectionError as OSConnectionError
         from opensearchpy.exceptions import ConnectionTimeout, SerializationError, TransportError
 

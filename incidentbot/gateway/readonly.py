@@ -10,6 +10,7 @@ configuration or detected from the root endpoint, on first use.
 from __future__ import annotations
 
 import fnmatch
+import json
 import logging
 import re
 import threading
@@ -99,8 +100,6 @@ class stop_before_delay_left(stop_base):  # noqa: N801 - named like tenacity's o
 
 
 def _size(obj: Any) -> int:
-    import json
-
     try:
         return len(json.dumps(obj, default=str))
     except (TypeError, ValueError):

@@ -7,11 +7,10 @@ and service values from the data, so it can query indices it did not create.
 """
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 from incidentbot.config import FieldOverrides
+from incidentbot.core.cache import BoundedCache
 from incidentbot.core.errors import UsageError
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.levels import canonical_level
@@ -338,21 +337,15 @@ def _read_values(gateway: ReadOnlyGateway, pattern: str, families: list[FieldMap
 class FieldCache:
     """Discovered fields per (cluster, index pattern), refreshed after a while: mappings rarely change."""
 
-    def __init__(self, ttl_s: float = 300.0) -> None:
-        self._ttl = ttl_s
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], tuple[float, FieldMap]] = {}
+    def __init__(self, ttl_s: float = 300.0, max_indices: int = 256) -> None:
+        self._entries: BoundedCache[tuple[str, str], FieldMap] = BoundedCache(max_indices, ttl_s)
 
     def get(self, gateway: ReadOnlyGateway, url: str, index: str, overrides: FieldOverrides | None) -> FieldMap:
         key = (url, index)
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit and time.monotonic() - hit[0] < self._ttl:
-                return hit[1]
-        fm = discover_fields(gateway, index, overrides)
-        with self._lock:
-            self._entries[key] = (time.monotonic(), fm)
-        return fm
+        hit = self._entries.get(key)
+        if hit is not None:
+            return hit
+        return self._entries.put(key, discover_fields(gateway, index, overrides))
 
 
 FIELD_CACHE = FieldCache()

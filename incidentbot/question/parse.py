@@ -127,6 +127,21 @@ def _distinctive(text: str, known_services: list[str], catalog: Catalog) -> list
     return [word]
 
 
+def _parse_pasted(text: str, pasted: str, at: datetime, known_services: list[str],
+                  catalog: Catalog) -> ParsedQuestion:
+    """Pasted log text: the first line is the question, the pasted error is what to search for."""
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    out = parse_question(first_line if len(first_line) < 300 else "", at, known_services, catalog) \
+        if first_line != text.strip() else ParsedQuestion(text=text)
+    out.text = text
+    out.ask = "investigate"
+    out.phrases = [pasted]
+    if not out.services:
+        out.services = match_services(text, known_services, catalog).services[:3]
+    out.unknown_services = []
+    return out
+
+
 def parse_question(text: str, at: datetime, known_services: list[str], catalog: Catalog,
                    pasted: str | None = None) -> ParsedQuestion:
     """Read a question; never raises on odd text (the caller rejects empty questions).
@@ -136,16 +151,7 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
     """
     text = text[:MAX_QUESTION]
     if pasted is not None:
-        first_line = text.strip().splitlines()[0] if text.strip() else ""
-        out = parse_question(first_line if len(first_line) < 300 else "", at, known_services, catalog) \
-            if first_line != text.strip() else ParsedQuestion(text=text)
-        out.text = text
-        out.ask = "investigate"
-        out.phrases = [pasted]
-        if not out.services:
-            out.services = match_services(text, known_services, catalog).services[:3]
-        out.unknown_services = []
-        return out
+        return _parse_pasted(text, pasted, at, known_services, catalog)
     out = ParsedQuestion(text=text)
     for m in _EXCLUDE.finditer(text):
         value = m.group(1).strip('"')

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from incidentbot.core.catalog import Catalog
+from incidentbot.core.names import name_pattern
 
 STOPWORDS = {
     "the", "a", "an", "and", "or", "is", "are", "was", "were", "be", "been", "why", "what", "whats", "what's", "how",
@@ -72,13 +73,13 @@ def match_services(text: str, known: list[str], catalog: Catalog) -> ServiceMatc
 
     # 1. exact names and aliases, longest first ("api-gateway" before "gateway")
     for key in sorted(vocabulary, key=len, reverse=True):
-        spaced = re.escape(key).replace(r"\-", r"[-\s_]?")
-        if re.search(rf"(?<![\w-]){spaced}(?![\w-])", low):
+        spaced = name_pattern(key, loose_separators=True)
+        if re.search(spaced, low):
             name = vocabulary[key]
             if name not in found:
                 found.append(name)
             consumed.update(re.split(r"[-_.\s]", key))
-            low = re.sub(rf"(?<![\w-]){spaced}(?![\w-])", " ", low)
+            low = re.sub(spaced, " ", low)
 
     words = [w for w in _WORD.findall(low) if w not in STOPWORDS and not w.isdigit() and w not in consumed]
     # 2. a word that is one part of hyphenated names, or a one-edit typo of a name

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change
 from incidentbot.core.evidence import Concentration, EvidenceLine, Pattern, human_ms
+from incidentbot.core.names import mentions
 from incidentbot.core.timeutil import human_duration, parse_instant
 from incidentbot.ranking.history import NEUTRAL, Prior
 
@@ -264,7 +265,7 @@ def evidence_tie(change: Change, ctx: Context) -> FactorResult:
         tpl_words = words(tpl)
         own = {s.lower() for s in p.services} | set(re.split(r"[-_.]", change.service.lower()))
         hits = sorted(w for w in vocab if w in tpl_words and w not in own)
-        svc_named = bool(re.search(rf"(?<![\w-]){re.escape(change.service.lower())}(?![\w-])", tpl)) \
+        svc_named = mentions(tpl, change.service) \
             and change.service not in p.services
         score = min(1.0, 0.35 * len(hits) + (0.5 if svc_named else 0.0))
         if score > best:
@@ -286,7 +287,7 @@ def evidence_tie(change: Change, ctx: Context) -> FactorResult:
 
 def _names(template: str, service: str) -> bool:
     text = " ".join(t for t in template.lower().split() if "/" not in t)
-    return bool(re.search(rf"(?<![\w-]){re.escape(service.lower())}(?![\w-])", text))
+    return mentions(text, service)
 
 
 def coverage(change: Change, ctx: Context) -> FactorResult:

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from incidentbot.core.answer import Answer
+from incidentbot.core.cache import BoundedCache
 from incidentbot.pipeline import Runtime
 from incidentbot.render.chart import chart_data, render_png
 
@@ -22,19 +23,17 @@ MAX_THREADS = 2000
 
 
 class ChartFiles:
-    """(channel, thread) -> the id of the chart file the bot uploaded there."""
+    """(channel, thread) -> the id of the chart file the bot uploaded there (the most recent threads)."""
 
     def __init__(self) -> None:
-        self._files: dict[tuple[str, str], str] = {}
+        self._files: BoundedCache[tuple[str, str], str] = BoundedCache(MAX_THREADS)
         self._lock = threading.Lock()
 
     def swap(self, channel: str, thread_ts: str, file_id: str | None) -> str | None:
         with self._lock:
-            old = self._files.pop((channel, thread_ts), None)
+            old = self._files.pop((channel, thread_ts))
             if file_id:
-                if len(self._files) >= MAX_THREADS:
-                    self._files.pop(next(iter(self._files)))
-                self._files[(channel, thread_ts)] = file_id
+                self._files.put((channel, thread_ts), file_id)
             return old
 
 

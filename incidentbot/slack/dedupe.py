@@ -10,13 +10,13 @@ acknowledged with `X-Slack-No-Retry: 1` and dropped before any listener runs.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt.response import BoltResponse
+
+from incidentbot.core.cache import BoundedCache
 
 log = logging.getLogger(__name__)
 
@@ -31,33 +31,14 @@ class TTLSet:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
         self.max_keys = max_keys
-        self._clock = clock
-        self._keys: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _expire(self, now: float) -> None:
-        while self._keys:
-            key, seen = next(iter(self._keys.items()))
-            if now - seen < self.ttl_s:
-                break
-            self._keys.popitem(last=False)
+        self._keys: BoundedCache[str, bool] = BoundedCache(max_keys, ttl_s, clock)
 
     def add(self, key: str) -> bool:
         """Remember `key`; True when it is new, False when it was seen within the TTL (check and add are atomic)."""
-        now = self._clock()
-        with self._lock:
-            self._expire(now)
-            if key in self._keys:
-                return False
-            self._keys[key] = now
-            while len(self._keys) > self.max_keys:
-                self._keys.popitem(last=False)
-            return True
+        return self._keys.add(key, True)
 
     def __contains__(self, key: str) -> bool:
-        with self._lock:
-            self._expire(self._clock())
-            return key in self._keys
+        return key in self._keys
 
     def __len__(self) -> int:
         return len(self._keys)

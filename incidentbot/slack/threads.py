@@ -9,66 +9,23 @@ bounded: a restart forgets them, which only costs a follow-up its context.
 """
 from __future__ import annotations
 
-import threading
-import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from incidentbot.core.answer import Answer
+from incidentbot.core.cache import BoundedCache
 from incidentbot.core.intent import Intent
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 MAX_THREADS = 2000
 THREAD_TTL_S = 24 * 3600.0
 MAX_ANSWERS = 500
 
 
-class BoundedLRU(Generic[K, V]):
-    """A thread-safe LRU map with a size bound and an optional TTL."""
-
-    def __init__(self, max_items: int, ttl_s: float | None = None) -> None:
-        self.max_items = max_items
-        self.ttl_s = ttl_s
-        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            stamp, value = item
-            if self.ttl_s is not None and time.monotonic() - stamp > self.ttl_s:
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V, keep_existing: bool = False) -> V:
-        """Store `value` (or keep the existing one when asked); returns what is stored."""
-        with self._lock:
-            if keep_existing and key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key][1]
-            self._items[key] = (time.monotonic(), value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
-            return value
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 class ThreadMemory:
     """The first intent of each thread the bot answered, per (channel, thread_ts)."""
 
     def __init__(self, max_threads: int = MAX_THREADS, ttl_s: float = THREAD_TTL_S) -> None:
-        self._threads: BoundedLRU[tuple[str, str], Intent] = BoundedLRU(max_threads, ttl_s)
+        self._threads: BoundedCache[tuple[str, str], Intent] = BoundedCache(max_threads, ttl_s)
 
     def remember(self, channel: str, thread_ts: str, intent: Intent) -> Intent:
         """Keep the thread's first intent: later answers never replace it, so context does not drift."""
@@ -92,7 +49,7 @@ class AnswerStore:
     """Recent answers by a short random key, the value of their buttons."""
 
     def __init__(self, max_answers: int = MAX_ANSWERS) -> None:
-        self._answers: BoundedLRU[str, StoredAnswer] = BoundedLRU(max_answers)
+        self._answers: BoundedCache[str, StoredAnswer] = BoundedCache(max_answers)
 
     def put(self, answer: Answer, channel: str, thread_ts: str) -> str:
         key = uuid.uuid4().hex[:16]

@@ -22,6 +22,7 @@ from incidentbot.core.change import Change, SourceStatus
 from incidentbot.core.errors import StoreUnreachable
 from incidentbot.core.intent import Intent
 from incidentbot.core.mask import mask_secrets
+from incidentbot.core.names import any_of, mentions
 from incidentbot.pipeline import Runtime, answer_intent, read_changes, summarise_timeline, verify_summary
 from incidentbot.timeline.messages import History, Message
 from incidentbot.timeline.phases import (
@@ -133,7 +134,7 @@ def named_services(messages: list[Message], known: list[str], catalog: Catalog) 
     text = "\n".join(m.text for m in messages).lower()
     found: list[str] = []
     for key in sorted(vocabulary, key=len, reverse=True):
-        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text) and vocabulary[key] not in found:
+        if mentions(text, key) and vocabulary[key] not in found:
             found.append(vocabulary[key])
     return sorted(found)
 
@@ -234,7 +235,7 @@ def assemble(history: History, changes: list[Change], logs: LogFindings, at: dat
     for c in changes:
         entries.append(Entry(c.timestamp, "change", _change_text(c), c.url or c.id, ref=c.id))
     names = [*logs.services, *(c.id for c in changes)]
-    words = re.compile("|".join(rf"(?<![\w-]){re.escape(n)}(?![\w-])" for n in names), re.I) if names else None
+    words = any_of(names)
     shown_messages = 0
     skipped = 0
     for msg in msgs:

@@ -46,8 +46,13 @@ def test_fixture_chart_marks_onset_and_suspects(scenarios, es_url) -> None:
     assert sum(data.failing) == sum(answer.evidence.histogram.failing)
     top = next(p for p in answer.evidence.patterns if p.new)
     assert top.series is not None and len(top.series) == len(data.times)
-    # the pattern's lines per bucket add up to its exact count in the window, at most what the histogram spans
-    assert sum(top.series) > 0 and max(top.series) <= max(data.failing)
+    # the probe's per-bucket counts hold the pattern's lines (the window's, and any before it) from its first one
+    assert sum(top.series) >= 0.95 * (top.count + top.baseline_count)
+    if top.baseline_count == 0:  # nothing before the window: the first counted bucket holds its first line
+        first = next(i for i, n in enumerate(top.series) if n)
+        seen = datetime.fromisoformat(top.first_seen.replace("Z", "+00:00"))
+        assert data.times[first] <= seen < data.times[first] + timedelta(seconds=data.bucket_s)
+    assert data.pattern_counts == top.series
     assert _png_size(render_png(data)) == (800, 320)
 
 

@@ -17,7 +17,7 @@ from support.fakeslack import (
 from support.servers import one_server as _one_server
 
 from incidentbot.dev.scenario import load_scenario
-from incidentbot.pipeline import ChangeReport, change_report, investigate
+from incidentbot.pipeline import change_report, investigate
 from incidentbot.render import blocks as bk
 
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
@@ -111,7 +111,7 @@ def test_whatchanged_flags_risky_recent_changes():
     assert "by ana" in text and "<!here>" not in text and "<https://git.example/d1|d1>" in text
     assert limits_ok(r.blocks)
 
-    many = ChangeReport(end - timedelta(hours=2), end, [], [ch(f"x{i}", "deploy", f"svc-{i}", i % 100) for i in range(300)],
+    many = change_report(end - timedelta(hours=2), end, [], [ch(f"x{i}", "deploy", f"svc-{i}", i % 100) for i in range(300)],
                         [], [])
     r = bk.changes_blocks(many)
     assert limits_ok(r.blocks) and "services" in r.truncated

@@ -146,6 +146,7 @@ class KubernetesSource:
 
     def _config(self) -> Configuration:
         """A fresh client configuration per fetch, so rotated tokens and certs are picked up."""
+        # lazy, here and below: the kubernetes client is heavy and loads only when this source is configured
         from kubernetes import config as kube_config
         from kubernetes.client import Configuration
 
