@@ -27,7 +27,7 @@ from incidentbot.pipeline import recent_failing_services
 from incidentbot.render import blocks as bk
 from incidentbot.slack.deps import Deps
 from incidentbot.slack.messages import is_help, strip_mention
-from incidentbot.slack.threads import BoundedLRU
+from incidentbot.core.cache import BoundedCache
 from incidentbot.slack.work import Ask, apology, post, start_question
 from incidentbot.timeline.build import build_timeline
 from incidentbot.timeline.slack import read_history, timeline_blocks, workspace_url
@@ -54,7 +54,7 @@ class MemoryThreadContexts(AssistantThreadContextStore):
     """
 
     def __init__(self, max_threads: int = 2000) -> None:
-        self._contexts: BoundedLRU[tuple[str, str], dict[str, str]] = BoundedLRU(max_threads)
+        self._contexts: BoundedCache[tuple[str, str], dict[str, str]] = BoundedCache(max_threads)
 
     def save(self, *, channel_id: str, thread_ts: str, context: dict[str, str]) -> None:
         self._contexts.put((channel_id, thread_ts), dict(context))
