@@ -110,6 +110,8 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
     parsed, llm_notes = refine_intent(parsed, text, at, fm, known, rt.settings)
     if context is not None and not parsed.services and not parsed.unknown_services:
         parsed.services = list(context.services)
+    if parsed.unknown_services and not parsed.services and fm.values_unread:
+        parsed.services = list(parsed.unknown_services)  # the store did not say which exist: take the words as said
     if parsed.unknown_services and not parsed.services:
         shown = ", ".join(known[:30]) or "none found"
         raise UsageError(f"no service named {', '.join(repr(u) for u in parsed.unknown_services)} in "

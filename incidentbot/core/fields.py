@@ -37,6 +37,8 @@ class FieldMap:
     duration_unit: str = "ms"
     # no level field: the level is read from the message text (ERROR, level=error, "level":"error")
     level_in_text: bool = False
+    # the level and service values could not be read in time (a slow store): not cached
+    values_unread: bool = False
     level_values: dict[str, list[str]] = field(default_factory=dict)
     services: list[str] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)

@@ -7,14 +7,18 @@ and service values from the data, so it can query indices it did not create.
 """
 from __future__ import annotations
 
+import logging
+
 from typing import Any
 
 from incidentbot.config import FieldOverrides
 from incidentbot.core.cache import BoundedCache
-from incidentbot.core.errors import UsageError
+from incidentbot.core.errors import StoreTimeout, StoreUnavailable, UsageError
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.levels import canonical_level
 from incidentbot.gateway import ReadOnlyGateway
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CANDIDATES", "DURATION_CANDIDATES", "FIELD_CACHE", "FieldMap", "discover_fields"]
 
@@ -125,8 +129,8 @@ def _per_index_caps(gateway: ReadOnlyGateway, index: str) -> dict[str, Caps]:
     """Each concrete index's fields, from one get_mapping; the pattern as a whole where that is refused."""
     try:
         mappings = gateway.get_mapping(index)
-    except UsageError:
-        raise
+    except (UsageError, StoreUnavailable, StoreTimeout):
+        raise  # a missing index, or a store that keeps failing or is too slow: field_caps would fare no better
     except Exception:  # noqa: BLE001 - an older server or a restricted role: one layout for the pattern
         mappings = None
     if isinstance(mappings, dict) and mappings:
@@ -319,7 +323,13 @@ def _read_values(gateway: ReadOnlyGateway, pattern: str, families: list[FieldMap
                                    "aggs": {"probe": {"percentiles": {"field": duration, "percents": [50]}}}}))
     if not searches:
         return False
-    responses = gateway.msearch(searches)
+    try:
+        responses = gateway.msearch(searches)
+    except StoreTimeout as exc:  # the answer goes on without the values; the evidence round names the store
+        log.warning("field values not read: %s", exc)
+        for fam in families:
+            fam.values_unread = True
+        return False
     has_percentiles = bool(duration) and "error" not in responses[-1]
     for fam, resp in zip(owners, responses):
         aggs = resp.get("aggregations", {}) if "error" not in resp else {}
@@ -345,7 +355,10 @@ class FieldCache:
         hit = self._entries.get(key)
         if hit is not None:
             return hit
-        return self._entries.put(key, discover_fields(gateway, index, overrides))
+        found = discover_fields(gateway, index, overrides)
+        if found.values_unread:
+            return found  # not kept: the next answer reads the values again
+        return self._entries.put(key, found)
 
 
 FIELD_CACHE = FieldCache()

@@ -42,12 +42,13 @@ def test_a_trickling_msearch_is_answered_at_the_deadline_with_what_is_known(stor
     doc = parse_json(proc.stdout)
     assert doc["partial"] is True
     failed = {s["name"]: s["error"] for s in doc["sources"] if not s["ok"]}
-    assert "log store" in failed and "4s answer deadline" in failed["log store"] and "msearch" in failed["log store"]
+    # the deadline runs out on whichever read was under way (discovery's msearch, then the evidence round)
+    assert "log store" in failed and "4s answer deadline" in failed["log store"] and "did not finish" in failed["log store"]
     assert "did not answer in time" in doc["summary"]
     assert doc["suspects"] == []  # no ranking on no evidence
 
 
-@pytest.mark.parametrize("path,status,tries", [(r"_msearch", 503, 3), (r"_msearch", 500, 1), (r"_field_caps", 429, 3)])
+@pytest.mark.parametrize("path,status,tries", [(r"_msearch", 503, 3), (r"_msearch", 500, 1), (r"_mapping", 429, 3)])
 def test_persistent_error_statuses_are_store_unavailable_exit_3(store: Store, run_cli: Any, path: str,
                                                                 status: int, tries: int) -> None:
     proxy = store.proxy(Fault(path, "status", status=status))
