@@ -78,7 +78,8 @@ def test_serve_http_only_reads(scenarios, proxy) -> None:
     api = FakeSlackAPI().start()
     port = free_port()
     env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url,
-           "INCIDENTBOT_NOW": sc.now, "NO_PROXY": "127.0.0.1,localhost"}
+           "INCIDENTBOT_NOW": sc.now, "NO_PROXY": "127.0.0.1,localhost",
+           "INCIDENTBOT_SLACK_STREAMING": "false"}  # the answer as one final message: what this test reads
     env.pop("OPENAI_API_KEY", None)
     cmd = [sys.executable, "-m", "incidentbot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
            *scenario_args(sc, proxy.url)]
