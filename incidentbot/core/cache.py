@@ -59,6 +59,11 @@ class BoundedCache(Generic[K, V]):
             popped: V | None = self._data.pop(key, None)
             return popped
 
+    def clear(self) -> None:
+        """Forget everything (settings that change what was cached, such as a field override)."""
+        with self._lock:
+            self._data.clear()
+
     def __contains__(self, key: object) -> bool:
         with self._lock:
             return key in self._data
