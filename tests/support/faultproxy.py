@@ -1,10 +1,12 @@
-"""A fault-injecting HTTP proxy in front of a real search server, and a one-scenario store fixture.
+"""The one HTTP proxy of the tests: in front of a real search server, it records every request and injects faults.
 
 Faults are injected on the wire, never by patching our code: requests whose
-path matches a rule get that rule's fault (trickled bytes, an error status,
-a truncated body, a rewritten JSON answer); everything else is forwarded to
-the real server. Every request is recorded, so a test can also check that
-only reads reached the store.
+path (and, if the fault says so, body) matches a rule get that rule's fault
+(trickled bytes, an error status, a truncated body, a rewritten JSON answer,
+a request held back for a while); everything else is forwarded to the real
+server. Every request is recorded with its method, path and body, so a test
+can also check that only reads reached the store (`writes()`). With no
+faults it is the plain recording proxy of the read-only tests.
 """
 from __future__ import annotations
 
@@ -16,74 +18,109 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from support.httpserve import LocalHTTPServer
+from support.servers import FIXTURES
 
 from incidentbot.dev.embedded import EmbeddedSearchServer
 from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
-from support.servers import FIXTURES
 
 SCENARIO = "orders-inventory-deploy"
+
+# Endpoints a POST may reach and still only read (search bodies are large, so clients POST them).
+READ_ENDPOINTS = frozenset({"_search", "_msearch", "_count", "_field_caps", "_mget", "_pit", "_has_privileges",
+                            "_validate", "_explain", "_termvectors", "_mtermvectors"})
 
 
 @dataclass
 class Fault:
-    """What to do to requests whose path matches `path` (a regex); `times` limits it (None: always)."""
+    """What to do to requests whose path matches `path` (a regex) and whose body holds `body`; `times` limits it.
+
+    kind: "trickle" (the real answer, one byte every `every_s`), "hang" (headers,
+    then a space every `every_s`), "status" (an error `status`), "truncate" (a
+    cut-short answer), "rewrite" (the real answer through `rewrite`), "hold" (the
+    real answer, `hold_s` late: a store too slow for that one request).
+    `times` None: always; `used` counts the requests it was applied to.
+    """
 
     path: str
-    kind: str  # "trickle" | "status" | "truncate" | "rewrite" | "hang"
+    kind: str  # "trickle" | "status" | "truncate" | "rewrite" | "hang" | "hold"
     status: int = 500
     every_s: float = 5.0
     rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     times: int | None = None
     used: int = 0
+    body: bytes = b""  # the fault applies only to requests whose body holds these bytes (b"": any body)
+    hold_s: float = 0.0
+
+    def matches(self, path: str, body: bytes) -> bool:
+        return (re.search(self.path, path) is not None and self.body in body
+                and (self.times is None or self.used < self.times))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Seen:
+    """One request as it reached the proxy; `reads` tells a read from a write by method and endpoint."""
+
     method: str
     path: str
+    body: bytes = b""
+
+    @property
+    def endpoint(self) -> str:
+        """The last `_name` segment of the path ("/logs-x/_search" -> "_search"), or "" for a plain path."""
+        named = [p for p in self._parts() if p.startswith("_")]
+        return named[-1] if named else ""
+
+    @property
+    def reads(self) -> bool:
+        if self.method in ("GET", "HEAD"):
+            return True
+        if self.method == "POST":
+            parts = self._parts()
+            return any(p in READ_ENDPOINTS for p in parts) and "_bulk" not in parts and "_doc" not in parts
+        return False
+
+    def _parts(self) -> list[str]:
+        return [p for p in urlsplit(self.path).path.split("/") if p]
 
 
 class FaultProxy:
-    """Forwards to `target`, applying the first matching fault."""
+    """Forwards to `target`, applying the first matching fault; started at once, `stop()` when done."""
 
     def __init__(self, target: str, faults: list[Fault] | None = None) -> None:
         self.target = target.rstrip("/")
         self.faults: list[Fault] = list(faults or [])
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-            def _any(self) -> None:
-                proxy._serve(self)
-
-            do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._stopped = threading.Event()  # ends a hold early: a held request must not outlive its test
+        self.http = LocalHTTPServer(self._serve).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return self.http.url
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._stopped.set()
+        self.http.stop()
 
-    def _fault(self, path: str) -> Fault | None:
+    def writes(self) -> list[Seen]:
+        """Every request that was not a read (the read-only tests want none)."""
+        with self._lock:
+            return [s for s in self.seen if not s.reads]
+
+    def endpoints(self) -> set[str]:
+        with self._lock:
+            return {s.endpoint for s in self.seen}
+
+    def _fault(self, path: str, body: bytes) -> Fault | None:
         with self._lock:
             for fault in self.faults:
-                if re.search(fault.path, path) and (fault.times is None or fault.used < fault.times):
+                if fault.matches(path, body):
                     fault.used += 1
                     return fault
         return None
@@ -100,8 +137,8 @@ class FaultProxy:
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
         with self._lock:
-            self.seen.append(Seen(h.command, h.path))
-        fault = self._fault(h.path)
+            self.seen.append(Seen(h.command, h.path, body))
+        fault = self._fault(h.path, body)
         try:
             if fault is None:
                 self._reply(h, *self._forward(h, body))
@@ -121,8 +158,13 @@ class FaultProxy:
             elif fault.kind in ("trickle", "hang"):
                 status, headers, data = self._forward(h, body)
                 self._trickle(h, status, headers, data, fault)
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            pass
+            elif fault.kind == "hold":
+                if self._stopped.wait(fault.hold_s):  # the test ended while this request was held: no answer
+                    h.close_connection = True
+                else:
+                    self._reply(h, *self._forward(h, body))
+        except OSError:  # the client gave up (its timeout), or the server behind is gone as the test ends
+            h.close_connection = True
 
     @staticmethod
     def _reply(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes,
@@ -134,7 +176,8 @@ class FaultProxy:
                 h.send_header(key, value)
         h.send_header("Content-Length", str(declared if declared is not None else len(data)))
         h.end_headers()
-        h.wfile.write(data)
+        if h.command != "HEAD":  # a body after a HEAD answer would be read as the next answer on this connection
+            h.wfile.write(data)
         h.wfile.flush()
 
     @staticmethod
@@ -192,37 +235,24 @@ class FakeCluster:
     def __init__(self, root: dict[str, Any], routes: dict[str, tuple[int, Any]]) -> None:
         self.routes = {"/": (200, root), **routes}
         self.seen: list[Seen] = []
-        cluster = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-            def _any(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                path = self.path.split("?")[0]
-                cluster.seen.append(Seen(self.command, path))
-                status, body = cluster.routes.get(path, (404, {"error": "no handler found for uri [x]"}))
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("X-Elastic-Product", "Elasticsearch")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_HEAD = _any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.http = LocalHTTPServer(self._serve).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return self.http.url
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.http.stop()
+
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        path = h.path.split("?")[0]
+        self.seen.append(Seen(h.command, path))
+        status, body = self.routes.get(path, (404, {"error": "no handler found for uri [x]"}))
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("X-Elastic-Product", "Elasticsearch")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
