@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from support.faultproxy import ES_ROOT, SCENARIO, Fault, FakeCluster, FaultProxy  # noqa: E402
+from support.httpserve import LocalHTTPServer  # noqa: E402
 
 from incidentbot.core.timeutil import parse_instant  # noqa: E402
 from incidentbot.dev.embedded import EmbeddedSearchServer  # noqa: E402
@@ -54,40 +55,30 @@ class Vendor:
 
     def __init__(self, handler: Callable[[str, str], tuple[int, dict[str, str], Any]]) -> None:
         self.hits: list[str] = []
-        vendor = self
+        self.handler = handler
+        self.url = LocalHTTPServer(self._serve).start().url  # lives as long as the run (daemon threads)
 
-        class H(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a: object) -> None:
-                return None
-
-            def do_GET(self) -> None:  # noqa: N802
-                path, _, query = self.path.partition("?")
-                vendor.hits.append(self.path)
-                status, headers, body = handler(path, query)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                try:
-                    if isinstance(body, bytes):
-                        self.send_header("Content-Length", str(len(body)))
-                        self.end_headers()
-                        self.wfile.write(body)
-                    else:  # a trickle
-                        self.send_header("Content-Length", "100000000")
-                        self.end_headers()
-                        for chunk in body:
-                            self.wfile.write(chunk)
-                            self.wfile.flush()
-                except OSError:
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        path, _, query = h.path.partition("?")
+        self.hits.append(h.path)
+        status, headers, body = self.handler(path, query)
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        for k, v in headers.items():
+            h.send_header(k, v)
+        try:
+            if isinstance(body, bytes):
+                h.send_header("Content-Length", str(len(body)))
+                h.end_headers()
+                h.wfile.write(body)
+            else:  # a trickle
+                h.send_header("Content-Length", "100000000")
+                h.end_headers()
+                for chunk in body:
+                    h.wfile.write(chunk)
+                    h.wfile.flush()
+        except OSError:
+            pass
 
 
 def _trickle() -> Any:

@@ -10,10 +10,11 @@ import json
 import re
 import time
 
-import pytest
 from support.fakeslack import (
     BOT_ID,
     BOT_USER,
+    QUESTION,
+    SCENARIO,
     BotServer,
     FakeSlackAPI,
     chunks_of,
@@ -21,6 +22,7 @@ from support.fakeslack import (
     limits_ok,
     mention,
     message,
+    bot_fixture,
     runtime_for,
     stopped,
     thread_started,
@@ -33,17 +35,9 @@ from incidentbot.slack.assistant import GREETING
 
 pytestmark = one_server()
 
-SCENARIO = "coredns-forward-zone"
-QUESTION = "why is shipping-api returning 503s?"
 
-
-@pytest.fixture(scope="module")
-def bot(es_url, scenarios):
-    api = FakeSlackAPI().start()
-    server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, feedback=MemoryFeedbackSink()).start()
-    yield server
-    server.stop()
-    api.stop()
+# The bot on a workspace that streams, keeping feedback in memory (the feedback tests read it).
+bot = bot_fixture(feedback=MemoryFeedbackSink())
 
 
 def elements(blocks, action_id):

@@ -5,37 +5,26 @@ import json
 import re
 import time
 
-import pytest
 from support.fakeslack import (
     BOT_ID,
     BOT_USER,
-    BotServer,
-    FakeSlackAPI,
+    QUESTION,
+    SCENARIO,
     final_update,
     limits_ok,
     mention,
     message,
     post,
-    runtime_for,
+    bot_fixture,
 )
 from support.servers import one_server
 
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
 pytestmark = one_server()
 
-SCENARIO = "coredns-forward-zone"
-QUESTION = "why is shipping-api returning 503s?"
 
-
-@pytest.fixture(scope="module")
-def bot(es_url, scenarios):
-    """The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message."""
-    api = FakeSlackAPI().start()
-    api.refuse_streaming()
-    server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api).start()
-    yield server
-    server.stop()
-    api.stop()
+# The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message.
+bot = bot_fixture(streaming=False)
 
 
 def texts(blocks):

@@ -11,11 +11,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from support.httpserve import LocalHTTPServer, started
 
 
 @dataclass
@@ -52,28 +53,11 @@ class FakeServer:
         self.routes: dict[str, list[Reply | Handler]] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
-        fake = self
-
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 65536  # one write per reply: no Nagle/delayed-ACK stall per request
-
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def _any(self) -> None:
-                fake._serve(self)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.http = LocalHTTPServer(self._serve, wbufsize=65536, poll_interval=0.02)
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.http.url
 
     def route(self, path: str, *replies: Reply | Handler) -> None:
         self.routes[path] = list(replies)
@@ -122,12 +106,11 @@ class FakeServer:
             pass
 
     def start(self) -> FakeServer:
-        self.thread.start()
+        self.http.start()
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.http.stop()
 
 
 def refused_url() -> str:
@@ -153,8 +136,4 @@ def fake_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     """A started fake API, stopped after the test."""
-    fake = FakeServer().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+    yield from started(FakeServer())
