@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from support.faultproxy import ES_ROOT, SCENARIO, Fault, FakeCluster, FaultProxy  # noqa: E402
-from support.httpserve import LocalHTTPServer  # noqa: E402
+from support.httpserve import LocalHTTPServer, send  # noqa: E402
 
 from incidentbot.core.timeutil import parse_instant  # noqa: E402
 from incidentbot.dev.embedded import EmbeddedSearchServer  # noqa: E402
@@ -50,35 +50,26 @@ class Row:
     detail: str
 
 
-class Vendor:
+class Vendor(LocalHTTPServer):
     """A fake vendor API: `handler(path, query) -> (status, headers, body bytes | generator of chunks)`."""
 
     def __init__(self, handler: Callable[[str, str], tuple[int, dict[str, str], Any]]) -> None:
         self.hits: list[str] = []
         self.handler = handler
-        self.url = LocalHTTPServer(self._serve).start().url  # lives as long as the run (daemon threads)
+        super().__init__(self._serve)
+        self.start()  # lives as long as the run (daemon threads)
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         path, _, query = h.path.partition("?")
         self.hits.append(h.path)
         status, headers, body = self.handler(path, query)
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        for k, v in headers.items():
-            h.send_header(k, v)
-        try:
-            if isinstance(body, bytes):
-                h.send_header("Content-Length", str(len(body)))
-                h.end_headers()
-                h.wfile.write(body)
-            else:  # a trickle
-                h.send_header("Content-Length", "100000000")
-                h.end_headers()
-                for chunk in body:
-                    h.wfile.write(chunk)
-                    h.wfile.flush()
-        except OSError:
-            pass
+        if isinstance(body, bytes):
+            send(h, status, body, headers)
+            return
+        send(h, status, b"", headers, length=100_000_000)  # a trickle: the length promises more than ever comes
+        for chunk in body:
+            h.wfile.write(chunk)
+            h.wfile.flush()
 
 
 def _trickle() -> Any:

@@ -5,18 +5,17 @@ POST would be recorded (and a test would see it) instead of failing obscurely.
 """
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support.httpserve import LocalHTTPServer, started
+from support.httpserve import LocalHTTPServer, Reply, as_bytes, send, started
 
 
 @dataclass
@@ -31,14 +30,6 @@ class Request:
         return values[0] if values else None
 
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
-
-
 Handler = Callable[[Request, "FakeServer"], Reply]
 
 
@@ -46,18 +37,14 @@ def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = No
     return Reply(status, body, dict(headers or {}), delay_s)
 
 
-class FakeServer:
+class FakeServer(LocalHTTPServer):
     """Routes by path; each route replays its replies in order, repeating the last one."""
 
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply | Handler]] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
-        self.http = LocalHTTPServer(self._serve, wbufsize=65536, poll_interval=0.02)
-
-    @property
-    def url(self) -> str:
-        return self.http.url
+        super().__init__(self._serve, wbufsize=65536, poll_interval=0.02)
 
     def route(self, path: str, *replies: Reply | Handler) -> None:
         self.routes[path] = list(replies)
@@ -91,26 +78,7 @@ class FakeServer:
             reply = Reply(404, {"message": "Not Found"})
         if reply.delay_s:
             time.sleep(reply.delay_s)
-        body = reply.body
-        data = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
-        try:
-            handler.send_response(reply.status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(data)))
-            for key, value in reply.headers.items():
-                handler.send_header(key, value)
-            handler.end_headers()
-            if handler.command != "HEAD":
-                handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def start(self) -> FakeServer:
-        self.http.start()
-        return self
-
-    def stop(self) -> None:
-        self.http.stop()
+        send(handler, reply.status, as_bytes(reply.body), reply.headers)
 
 
 def refused_url() -> str:

@@ -10,24 +10,17 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
-from support.httpserve import LocalHTTPServer, started
+from support.httpserve import LocalHTTPServer, Reply, send, started
 
 from incidentbot.config import Settings
 
 
-@dataclass
-class Scripted:
-    """One reply: an HTTP status, a JSON body, extra headers, and how long to stall first."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
+Scripted = Reply  # one scripted reply: an HTTP status, a JSON body, extra headers, and how long to stall first
 
 
 @dataclass
@@ -65,7 +58,7 @@ def error_reply(status: int, message: str, kind: str, headers: dict[str, str] | 
                     dict(headers or {}))
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalHTTPServer):
     """Replays `script` in order (the last reply repeats) on POST /v1/chat/completions."""
 
     def __init__(self) -> None:
@@ -75,32 +68,22 @@ class FakeOpenAI:
         self._served = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self.http = LocalHTTPServer(self._serve)
+        super().__init__(self._serve)
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         """GET: the model list (as `config --check` asks for it); POST: the next scripted reply."""
         headers = {k.lower(): v for k, v in h.headers.items()}
         if h.command == "GET":
             self.requests.append(Recorded(h.path, headers, {}, ""))
-            status, reply_headers = (200 if h.path.endswith("/models") else 404), {}
-            data = json.dumps({"object": "list", "data": [{"id": m, "object": "model", "created": 0,
-                                                           "owned_by": "test"} for m in self.models]}).encode()
+            reply = Reply(200 if h.path.endswith("/models") else 404,
+                          {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "test"}
+                                                      for m in self.models]})
         else:
             raw = h.rfile.read(int(h.headers.get("Content-Length") or 0)).decode("utf-8")
             reply = self._next(Recorded(h.path, headers, json.loads(raw or "{}"), raw))
             if reply.delay_s:
                 self._stop.wait(reply.delay_s)
-            status, reply_headers, data = reply.status, reply.headers, json.dumps(reply.body).encode("utf-8")
-        try:
-            h.send_response(status)
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(data)))
-            for key, value in reply_headers.items():
-                h.send_header(key, value)
-            h.end_headers()
-            h.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-            pass
+        send(h, reply.status, json.dumps(reply.body).encode("utf-8"), reply.headers)
 
     def _next(self, request: Recorded) -> Scripted:
         with self._lock:
@@ -113,19 +96,15 @@ class FakeOpenAI:
 
     @property
     def url(self) -> str:
-        return self.http.url + "/v1"
+        return super().url + "/v1"
 
     def settings(self, timeout_s: float = 1.0, model: str = "test-model") -> Settings:
         return Settings(openai_api_key="sk-test-not-a-real-key", openai_base_url=self.url, llm_model=model,
                         llm_timeout_s=timeout_s)
 
-    def start(self) -> "FakeOpenAI":
-        self.http.start()
-        return self
-
     def stop(self) -> None:
-        self._stop.set()
-        self.http.stop()
+        self._stop.set()  # a stalled reply ends now: the client's own timeout was what the test watched
+        super().stop()
 
 
 @pytest.fixture

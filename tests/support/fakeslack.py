@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from support.httpserve import LocalHTTPServer
+from support.httpserve import LocalHTTPServer, as_bytes, send
 
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import build_app
@@ -50,7 +50,7 @@ class Call:
     reply: Any = None
 
 
-class FakeSlackAPI:
+class FakeSlackAPI(LocalHTTPServer):
     """Plays the Slack Web API at http://127.0.0.1:PORT/api/ and records every call."""
 
     def __init__(self) -> None:
@@ -65,16 +65,16 @@ class FakeSlackAPI:
         self.channel_names: dict[str, str] = {}  # channel id -> name (conversations.info)
         self._ts = itertools.count(1)
         self._cond = threading.Condition()
-        self.http = LocalHTTPServer(self._serve)
-        self.base = self.http.url
-        self.url = self.base + "/api/"
+        super().__init__(self._serve)
 
-    def start(self) -> "FakeSlackAPI":
-        self.http.start()
-        return self
+    @property
+    def base(self) -> str:
+        """http://127.0.0.1:PORT: uploads and response_urls live beside the Web API."""
+        return super().url
 
-    def stop(self) -> None:
-        self.http.stop()
+    @property
+    def url(self) -> str:
+        return self.base + "/api/"
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         """One Web API call: its method from the path, its arguments from the query and the body; recorded."""
@@ -104,22 +104,11 @@ class FakeSlackAPI:
         if self.rate_limited.get(method, 0) > 0:
             self.rate_limited[method] -= 1
             self.record(Call(method, params, time.monotonic(), dict(h.headers.items()), 429))
-            data = b'{"ok": false, "error": "ratelimited"}'
-            h.send_response(429)
-            h.send_header("Retry-After", "0")
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data)
+            send(h, 429, b'{"ok": false, "error": "ratelimited"}', {"Retry-After": "0"})
             return
         status, body = self.reply(method, params)
         self.record(Call(method, params, time.monotonic(), dict(h.headers.items()), body))
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "text/plain" if isinstance(body, bytes) else "application/json")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
+        send(h, status, as_bytes(body), content_type="text/plain" if isinstance(body, bytes) else "application/json")
 
     def record(self, call: Call) -> None:
         with self._cond:

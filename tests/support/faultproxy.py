@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from support.httpserve import LocalHTTPServer
+from support.httpserve import LocalHTTPServer, as_bytes, send
 from support.servers import FIXTURES
 
 from incidentbot.dev.embedded import EmbeddedSearchServer
@@ -32,6 +32,9 @@ from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
 SCENARIO = "orders-inventory-deploy"
 
 # Endpoints a POST may reach and still only read (search bodies are large, so clients POST them).
+# The header an Elasticsearch client checks before it believes an answer came from Elasticsearch.
+ES_PRODUCT = {"X-Elastic-Product": "Elasticsearch"}
+
 READ_ENDPOINTS = frozenset({"_search", "_msearch", "_count", "_field_caps", "_mget", "_pit", "_has_privileges",
                             "_validate", "_explain", "_termvectors", "_mtermvectors"})
 
@@ -89,7 +92,7 @@ class Seen:
         return [p for p in urlsplit(self.path).path.split("/") if p]
 
 
-class FaultProxy:
+class FaultProxy(LocalHTTPServer):
     """Forwards to `target`, applying the first matching fault; started at once, `stop()` when done."""
 
     def __init__(self, target: str, faults: list[Fault] | None = None) -> None:
@@ -98,15 +101,12 @@ class FaultProxy:
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._stopped = threading.Event()  # ends a hold early: a held request must not outlive its test
-        self.http = LocalHTTPServer(self._serve).start()
-
-    @property
-    def url(self) -> str:
-        return self.http.url
+        super().__init__(self._serve)
+        self.start()
 
     def stop(self) -> None:
         self._stopped.set()
-        self.http.stop()
+        super().stop()
 
     def writes(self) -> list[Seen]:
         """Every request that was not a read (the read-only tests want none)."""
@@ -143,21 +143,19 @@ class FaultProxy:
             if fault is None:
                 self._reply(h, *self._forward(h, body))
             elif fault.kind == "status":
-                data = json.dumps({"error": {"type": "injected", "reason": f"injected {fault.status}"},
-                                   "status": fault.status}).encode()
-                self._reply(h, fault.status, {"Content-Type": "application/json"}, data)
+                send(h, fault.status, as_bytes({"error": {"type": "injected", "reason": f"injected {fault.status}"},
+                                                "status": fault.status}))
             elif fault.kind == "rewrite":
                 status, headers, data = self._forward(h, body)
                 data = json.dumps(fault.rewrite(json.loads(data)) if fault.rewrite else json.loads(data)).encode()
                 self._reply(h, status, headers, data)
             elif fault.kind == "truncate":  # a canned start of an answer, then the connection closes
                 data = b'{"took": 3, "responses": [{"took": 3, "timed_out": false, "hits": {"total": {"value": 26'
-                self._reply(h, 200, {"Content-Type": "application/json", "X-Elastic-Product": "Elasticsearch"},
-                            data, declared=4096)
+                send(h, 200, data, ES_PRODUCT, length=4096)
                 h.close_connection = True
             elif fault.kind in ("trickle", "hang"):
-                status, headers, data = self._forward(h, body)
-                self._trickle(h, status, headers, data, fault)
+                status, _, data = self._forward(h, body)
+                self._trickle(h, status, data, fault)
             elif fault.kind == "hold":
                 if self._stopped.wait(fault.hold_s):  # the test ended while this request was held: no answer
                     h.close_connection = True
@@ -167,28 +165,16 @@ class FaultProxy:
             h.close_connection = True
 
     @staticmethod
-    def _reply(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes,
-               declared: int | None = None) -> None:
-        h.send_response(status)
-        for key in ("Content-Type", "X-Elastic-Product"):
-            value = next((v for k, v in headers.items() if k.lower() == key.lower()), None)
-            if value:
-                h.send_header(key, value)
-        h.send_header("Content-Length", str(declared if declared is not None else len(data)))
-        h.end_headers()
-        if h.command != "HEAD":  # a body after a HEAD answer would be read as the next answer on this connection
-            h.wfile.write(data)
-        h.wfile.flush()
+    def _reply(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes) -> None:
+        """The server's answer as it came, with the two headers clients read (the product check, the type)."""
+        got = {k.lower(): v for k, v in headers.items()}
+        product = {"X-Elastic-Product": got["x-elastic-product"]} if got.get("x-elastic-product") else {}
+        send(h, status, data, product, content_type=got.get("content-type") or "application/json")
 
     @staticmethod
-    def _trickle(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes, fault: Fault) -> None:
+    def _trickle(h: BaseHTTPRequestHandler, status: int, data: bytes, fault: Fault) -> None:
         """Headers at once, then one byte every `every_s` seconds: no read ever waits long enough to time out."""
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("X-Elastic-Product", "Elasticsearch")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.flush()
+        send(h, status, b"", ES_PRODUCT, length=len(data))
         for i in range(len(data)):
             h.wfile.write(data[i:i + 1] if fault.kind == "trickle" else b" ")
             h.wfile.flush()
@@ -229,30 +215,18 @@ OS_ROOT = {"name": "n", "cluster_name": "c", "version": {"number": "2.17.0", "di
            "tagline": "The OpenSearch Project: https://opensearch.org/"}
 
 
-class FakeCluster:
+class FakeCluster(LocalHTTPServer):
     """A search server that answers set paths with set replies (status, JSON or raw bytes); records requests."""
 
     def __init__(self, root: dict[str, Any], routes: dict[str, tuple[int, Any]]) -> None:
         self.routes = {"/": (200, root), **routes}
         self.seen: list[Seen] = []
-        self.http = LocalHTTPServer(self._serve).start()
-
-    @property
-    def url(self) -> str:
-        return self.http.url
-
-    def stop(self) -> None:
-        self.http.stop()
+        super().__init__(self._serve)
+        self.start()
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         h.rfile.read(int(h.headers.get("Content-Length") or 0))
         path = h.path.split("?")[0]
         self.seen.append(Seen(h.command, path))
         status, body = self.routes.get(path, (404, {"error": "no handler found for uri [x]"}))
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("X-Elastic-Product", "Elasticsearch")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
+        send(h, status, as_bytes(body), ES_PRODUCT)

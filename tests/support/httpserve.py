@@ -1,18 +1,21 @@
-"""The plumbing every local HTTP stand-in shares: a quiet server on 127.0.0.1 and a free port, and a fixture body.
+"""The plumbing every local HTTP stand-in shares: a quiet server on 127.0.0.1 and a free port, one way to answer.
 
 Why one copy: the fakes (Slack, OpenAI, vendor APIs, a search cluster) and the
 fault proxy all need the same few lines - a handler that takes every verb and
 logs nothing, a `ThreadingHTTPServer` whose threads never keep the test process
-alive, a start and a clean stop - and copies drift apart (one forgot HEAD, one
-spoke HTTP/1.0). The standard library's server is enough: no dependency.
+alive, a start and a clean stop, a whole answer with its length - and copies
+drift apart (one forgot HEAD, one spoke HTTP/1.0). The standard library's
+server is enough: no dependency.
 """
 from __future__ import annotations
 
+import json
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 Serve = Callable[[BaseHTTPRequestHandler], None]
 
@@ -50,12 +53,15 @@ class _Server(ThreadingHTTPServer):
 
 
 class LocalHTTPServer:
-    """`serve` behind http://127.0.0.1:PORT (a free port), from daemon threads; `start()`, then `stop()`."""
+    """`serve` behind http://127.0.0.1:PORT (a free port), from daemon threads; `start()`, then `stop()`.
+
+    The fakes and the proxy subclass it and pass their own `_serve` method.
+    """
 
     def __init__(self, serve: Serve, *, wbufsize: int = 0, poll_interval: float = 0.05) -> None:
         self.httpd = _Server(("127.0.0.1", 0), quiet_handler(serve, wbufsize))
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": poll_interval},
-                                        daemon=True)
+        self._serving = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": poll_interval},
+                                         daemon=True)
 
     @property
     def port(self) -> int:
@@ -65,13 +71,47 @@ class LocalHTTPServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> LocalHTTPServer:
-        self._thread.start()
+    def start(self) -> Self:
+        self._serving.start()
         return self
 
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def as_bytes(body: Any) -> bytes:
+    """A reply body on the wire: bytes as they are, text as UTF-8, anything else as JSON."""
+    if isinstance(body, bytes):
+        return body
+    return body.encode() if isinstance(body, str) else json.dumps(body).encode()
+
+
+@dataclass
+class Reply:
+    """One canned answer: an HTTP status, a body (JSON-able, text or bytes), extra headers, a stall before it."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+def send(h: BaseHTTPRequestHandler, status: int, data: bytes, headers: Mapping[str, str] | None = None,
+         content_type: str = "application/json", length: int | None = None) -> None:
+    """Write one whole answer: status, Content-Type, Content-Length (`length`: a lie, for a cut-short body), body.
+
+    No body after a HEAD answer: on a kept-alive connection it would be read as the next answer.
+    """
+    h.send_response(status)
+    h.send_header("Content-Type", content_type)
+    h.send_header("Content-Length", str(len(data) if length is None else length))
+    for key, value in (headers or {}).items():
+        h.send_header(key, value)
+    h.end_headers()
+    if h.command != "HEAD":
+        h.wfile.write(data)
+    h.wfile.flush()
 
 
 class Startable(Protocol):
