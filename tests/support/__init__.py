@@ -6,6 +6,7 @@
 - fakehttp: a local vendor API (GitHub, Argo CD, LaunchDarkly, Kubernetes) with recorded requests.
 - answerfixture: a hand-made Answer from typed values, for summary and rendering tests.
 - faultproxy: the one HTTP proxy in front of a search server: records every request, injects faults.
+- changecheck: the exact changes a source made, and one change's fields.
 - httpserve: a quiet local HTTP server on a free port, and `started()`, the body of a server fixture.
 
 Tests import them as `from support.fakeslack import ...` (pyproject puts tests/ on the path).
