@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.faultproxy import ES_ROOT, SCENARIO, Fault, FakeCluster, FaultProxy  # noqa: E402
+from support.faultproxy import ES_ROOT, SCENARIO, Fault, FakeCluster, FaultProxy, Trickler  # noqa: E402
 from support.httpserve import LocalHTTPServer, send  # noqa: E402
 
 from incidentbot.core.timeutil import parse_instant  # noqa: E402
@@ -51,9 +51,9 @@ class Row:
 
 
 class Vendor(LocalHTTPServer):
-    """A fake vendor API: `handler(path, query) -> (status, headers, body bytes | generator of chunks)`."""
+    """A fake vendor API: `handler(path, query) -> (status, headers, body bytes)`; records the paths asked."""
 
-    def __init__(self, handler: Callable[[str, str], tuple[int, dict[str, str], Any]]) -> None:
+    def __init__(self, handler: Callable[[str, str], tuple[int, dict[str, str], bytes]]) -> None:
         self.hits: list[str] = []
         self.handler = handler
         super().__init__(self._serve)
@@ -63,19 +63,7 @@ class Vendor(LocalHTTPServer):
         path, _, query = h.path.partition("?")
         self.hits.append(h.path)
         status, headers, body = self.handler(path, query)
-        if isinstance(body, bytes):
-            send(h, status, body, headers)
-            return
-        send(h, status, b"", headers, length=100_000_000)  # a trickle: the length promises more than ever comes
-        for chunk in body:
-            h.wfile.write(chunk)
-            h.wfile.flush()
-
-
-def _trickle() -> Any:
-    for _ in range(3600):
-        yield b" "
-        time.sleep(1.0)
+        send(h, status, body, headers)
 
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[int, float, str, str, float]:
@@ -109,7 +97,7 @@ def _kubeconfig(path: Path, url: str) -> Path:
     return path
 
 
-def _volume_files(tmp: Path, now: str) -> tuple[Path, bytes, Callable[[str, str], tuple[int, dict[str, str], Any]]]:
+def _volume_files(tmp: Path, now: str) -> tuple[Path, bytes, Callable[[str, str], tuple[int, dict[str, str], bytes]]]:
     """100,000 changes as an NDJSON file, as one Argo CD listing, and as a paginated LaunchDarkly audit log."""
     base = int(parse_instant(now).timestamp()) - 36000  # the ten hours before the scenario's 'now'
     ndjson = tmp / "many.ndjson"
@@ -125,7 +113,7 @@ def _volume_files(tmp: Path, now: str) -> tuple[Path, bytes, Callable[[str, str]
     argo = json.dumps({"metadata": {}, "items": apps}).encode()
     del apps
 
-    def ld(path: str, query: str) -> tuple[int, dict[str, str], Any]:
+    def ld(path: str, query: str) -> tuple[int, dict[str, str], bytes]:
         page = int(dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("page", "0"))
         items = [{"_id": f"ld-{page}-{j}", "date": (base + (page * 20 + j) % 36000) * 1000, "kind": "flag",
                   "name": f"flag-{j}", "target": {"resources": [f"proj/p:env/production:flag/flag-{j}"]}}
@@ -157,7 +145,7 @@ def matrix(deadline: float, only: str | None) -> list[Row]:
 
         fifo = tmp / "changes.fifo"
         os.mkfifo(fifo)
-        trickler = Vendor(lambda p, q: (200, {}, _trickle()))
+        trickler = Trickler(every_s=1.0, count=3600)
         wrong = Vendor(lambda p, q: (200, {}, b'{"items": "nope"}'))
         other = Vendor(lambda p, q: (200, {}, b"[]"))
         api = "/repos/acme/orders-api"

@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -181,6 +181,32 @@ class FaultProxy(LocalHTTPServer):
             time.sleep(fault.every_s)
 
 
+class Trickler(LocalHTTPServer):
+    """A vendor API that sends headers, then one space every `every_s`, `count` times: no read ever times out.
+
+    Only a deadline on the whole call ends it; started at once, `stop()` ends it early.
+    """
+
+    def __init__(self, every_s: float = 1.0, count: int = 600) -> None:
+        self.every_s, self.count = every_s, count
+        self._stopped = threading.Event()  # a trickle must not outlive its test
+        super().__init__(self._serve)
+        self.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        super().stop()
+
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        send(h, 200, b"", length=100_000_000)
+        for _ in range(self.count):
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            if self._stopped.wait(self.every_s):
+                break
+        h.close_connection = True
+
+
 @dataclass
 class Store:
     url: str
@@ -215,18 +241,24 @@ OS_ROOT = {"name": "n", "cluster_name": "c", "version": {"number": "2.17.0", "di
            "tagline": "The OpenSearch Project: https://opensearch.org/"}
 
 
-class FakeCluster(LocalHTTPServer):
-    """A search server that answers set paths with set replies (status, JSON or raw bytes); records requests."""
+Route = tuple[int, Any] | Callable[[Seen], tuple[int, Any]]
 
-    def __init__(self, root: dict[str, Any], routes: dict[str, tuple[int, Any]]) -> None:
-        self.routes = {"/": (200, root), **routes}
+
+class FakeCluster(LocalHTTPServer):
+    """A search server that answers set paths with set replies (status, JSON or raw bytes); records requests.
+
+    A route may also be a function of the request (`Seen`, body included): an answer that depends on what was asked.
+    """
+
+    def __init__(self, root: dict[str, Any], routes: Mapping[str, Route]) -> None:
+        self.routes: dict[str, Route] = {"/": (200, root), **routes}
         self.seen: list[Seen] = []
         super().__init__(self._serve)
         self.start()
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
-        h.rfile.read(int(h.headers.get("Content-Length") or 0))
-        path = h.path.split("?")[0]
-        self.seen.append(Seen(h.command, path))
-        status, body = self.routes.get(path, (404, {"error": "no handler found for uri [x]"}))
+        seen = Seen(h.command, h.path.split("?")[0], h.rfile.read(int(h.headers.get("Content-Length") or 0)))
+        self.seen.append(seen)
+        route = self.routes.get(seen.path, (404, {"error": "no handler found for uri [x]"}))
+        status, body = route(seen) if callable(route) else route
         send(h, status, as_bytes(body), ES_PRODUCT)
