@@ -170,8 +170,8 @@ def matrix(deadline: float, only: str | None) -> list[Row]:
              lambda t: '"name": "log store"' in t and "answer deadline" in t),
             ("store: msearch 503 every time", 3, ask + where(FaultProxy(srv.url, [Fault("_msearch", "status", 503)]).url),
              dl, lambda t: "HTTP 503" in t),
-            ("store: field_caps 429 every time", 3,
-             ask + where(FaultProxy(srv.url, [Fault("_field_caps", "status", 429)]).url), dl, lambda t: "HTTP 429" in t),
+            ("store: mapping 429 every time", 3,  # field discovery reads the mapping first (field_caps is the fallback)
+             ask + where(FaultProxy(srv.url, [Fault("_mapping", "status", 429)]).url), dl, lambda t: "HTTP 429" in t),
             ("store: msearch response cut short", 3, ask + where(FaultProxy(srv.url, [Fault("_msearch", "truncate")]).url),
              dl, lambda t: "cut short" in t),
             ("store: logs index does not exist", 2, ask + where(srv.url, "logs-gone-*"), dl,
