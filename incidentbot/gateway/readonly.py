@@ -30,6 +30,7 @@ from incidentbot.core.errors import (
 from incidentbot.gateway.backends import (
     Backend, BackendApiError, BackendBadResponse, BackendConnectionError, BackendTimeout, make_backend,
 )
+from incidentbot.gateway.pace import StorePace
 from incidentbot.gateway.privileges import judge_privileges
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class ReadOnlyGateway:
         self._partial = threading.local()
         # called with each request made (a server's /metrics counts them); never with the response
         self.observers: list[Callable[[RequestRecord], None]] = []
+        self.pace = StorePace()  # shared by the answers in flight: how busy the store is with this process's work
 
     @property
     def flavour(self) -> str:
