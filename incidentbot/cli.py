@@ -119,7 +119,7 @@ def _remembered(rt, question: str):
     from incidentbot.memory import Asked, open_memory
     from incidentbot.pipeline import investigate
 
-    memory = open_memory(rt.gateway)
+    memory = open_memory(rt.gateway, rt.settings.memory)
     rt.recall = memory
     try:
         answer = investigate(question, rt)

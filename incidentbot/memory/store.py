@@ -22,6 +22,7 @@ from incidentbot.core.errors import UsageError
 from incidentbot.core.feedback import Feedback
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import now_utc
+from incidentbot.memory.config import normalise_url
 from incidentbot.memory.migrate import upgrade
 from incidentbot.memory.record import Asked, audit_record, top_template
 from incidentbot.memory.schema import FeedbackRow, Investigation, InvestigationService
@@ -42,6 +43,7 @@ class Filter:
 
 
 def _engine(url: str) -> Engine:
+    url = normalise_url(url)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return create_engine(url, pool_pre_ping=True, future=True)
