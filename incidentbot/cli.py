@@ -19,6 +19,7 @@ from pathlib import Path
 
 from incidentbot.audit_command import add_parser as add_audit
 from incidentbot.audit_command import run as run_audit
+from incidentbot.core.deadline import answer_deadline
 from incidentbot.core.errors import IncidentBotError, UsageError
 from incidentbot.core.mask import install_log_masking, mask_secrets
 from incidentbot.render.json_out import dumps
@@ -135,8 +136,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
 
-    rt = Runtime.create(_settings(args))
-    answer = _remembered(rt, args.question)
+    settings = _settings(args)
+    # one deadline from the first step: the start-up checks count against it, so a silent store cannot
+    # make the answer later than INCIDENTBOT_ANSWER_DEADLINE_S (the pipeline keeps this one: it is sooner)
+    with answer_deadline(settings.answer_deadline_s) as deadline:
+        rt = Runtime.create(settings, deadline=deadline)
+        answer = _remembered(rt, args.question)
     if args.chart:
         # lazy: matplotlib takes most of a second to import, and only a chart needs it
         from incidentbot.render.chart import chart_data, render_png
@@ -158,8 +163,10 @@ def cmd_whatchanged(args: argparse.Namespace) -> int:
     from incidentbot.pipeline import Runtime, what_changed
     from incidentbot.render.terminal import render_changes
 
-    rt = Runtime.create(_settings(args))
-    report = what_changed(rt, args.text, service=args.service, since=args.since, start=args.start, end=args.end)
+    settings = _settings(args)
+    with answer_deadline(settings.answer_deadline_s) as deadline:
+        rt = Runtime.create(settings, deadline=deadline)
+        report = what_changed(rt, args.text, service=args.service, since=args.since, start=args.start, end=args.end)
     if args.json:
         _emit_json(report.to_json())
     else:
