@@ -176,7 +176,7 @@ def attach_chart(client: WebClient, deps: Deps, channel: str, thread_ts: str, an
 
 def start_question(client: WebClient, deps: Deps, ask: Ask) -> bool:
     """Queue a question, or say the channel is busy; False when it was not queued."""
-    if ask.deadline is None:
+    if ask.deadline is None and deps.rt is not None:
         ask.deadline = Deadline(deps.rt.settings.answer_deadline_s)
     if deps.workers.try_submit(ask.channel, lambda: run_question(client, deps, ask)) is not None:
         return True
