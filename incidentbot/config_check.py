@@ -23,6 +23,7 @@ import openai
 
 from incidentbot.changes.gather import gather_changes
 from incidentbot.config import Settings
+from incidentbot.core.deadline import answer_deadline
 from incidentbot.core.errors import IncidentBotError
 from incidentbot.core.mask import mask_secrets
 from incidentbot.memory.config import plain
@@ -145,7 +146,9 @@ def run_checks(settings: Settings) -> list[SourceCheck]:
     """Every configured system, asked one read-only question; unconfigured ones are listed as such."""
     rt = Runtime.create(settings, check=False)
     try:
-        checks = [check_log_store(rt), *check_change_sources(rt)]
+        # as one answer would: a store that accepts connections and never answers costs at most the deadline
+        with answer_deadline(settings.answer_deadline_s):
+            checks = [check_log_store(rt), *check_change_sources(rt)]
     finally:
         rt.gateway.close()
     listed = {c.name for c in checks}

@@ -81,3 +81,12 @@ def test_whatchanged_against_a_silent_store_lists_the_other_sources(tmp_path) ->
     assert [c["id"] for c in report["changes"]] == [CHANGE["id"]]
     failed = [s for s in report["sources"] if not s["ok"]]
     assert failed and all("did not answer the version check" in s["error"] for s in failed)
+
+
+def test_config_check_names_a_silent_store_within_the_deadline(tmp_path) -> None:
+    with SilentServer() as silent:
+        proc, took = run(tmp_path, "config", "--check", "--json", "--es-url", silent.url)
+    assert took < DEADLINE_S + 10
+    assert proc.returncode == 3, proc.stderr
+    store = next(s for s in json.loads(proc.stdout)["sources"] if s["kind"] == "log store")
+    assert store["reachable"] is False and "did not answer the version check" in store["detail"]
