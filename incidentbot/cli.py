@@ -19,7 +19,6 @@ from pathlib import Path
 
 from incidentbot.audit_command import add_parser as add_audit
 from incidentbot.audit_command import run as run_audit
-from incidentbot.core.deadline import answer_deadline
 from incidentbot.core.errors import IncidentBotError, UsageError
 from incidentbot.core.mask import install_log_masking, mask_secrets
 from incidentbot.render.json_out import dumps
@@ -133,6 +132,7 @@ def _remembered(rt, question: str):
 
 def cmd_ask(args: argparse.Namespace) -> int:
     # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
+    from incidentbot.core.deadline import answer_deadline
     from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
 
@@ -160,6 +160,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_whatchanged(args: argparse.Namespace) -> int:
     # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
+    from incidentbot.core.deadline import answer_deadline
     from incidentbot.pipeline import Runtime, what_changed
     from incidentbot.render.terminal import render_changes
 
