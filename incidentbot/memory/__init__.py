@@ -10,13 +10,14 @@ import logging
 from dataclasses import dataclass, field
 
 from incidentbot.core.answer import Answer
+from incidentbot.core.deadline import current_deadline
 from incidentbot.core.errors import UsageError
 from incidentbot.core.feedback import Feedback
 from incidentbot.core.history import HistoryHit
 from incidentbot.memory.config import MemoryConfig, normalise_url, plain
 from incidentbot.memory.recall import DocumentReader, Recaller
 from incidentbot.memory.record import Asked
-from incidentbot.memory.store import AuditStore
+from incidentbot.memory.store import CONNECT_TIMEOUT_S, AuditStore
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,10 @@ def open_memory(reader: DocumentReader | None, config: MemoryConfig, required: b
         if required:
             raise UsageError("INCIDENTBOT_DB_URL is 'none': no audit trail is kept")
         return Memory(None)
+    deadline = current_deadline()  # opened within an answer (`ask`): a silent database may take a quarter of it
+    timeout = CONNECT_TIMEOUT_S if deadline is None else min(CONNECT_TIMEOUT_S, deadline.remaining() / 4)
     try:
-        store = AuditStore(normalise_url(url), config.retention_days)
+        store = AuditStore(normalise_url(url), config.retention_days, connect_timeout_s=timeout)
     except UsageError as exc:
         if required:
             raise
