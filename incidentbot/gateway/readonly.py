@@ -37,12 +37,12 @@ log = logging.getLogger(__name__)
 
 _DS_BACKING = re.compile(r"-\d{4}\.\d{2}\.\d{2}-\d{6}$")
 WRITE_PRIVILEGES = ("write", "index", "create", "create_doc", "delete", "delete_index", "create_index", "manage", "all")
-# cluster privileges that could change data or settings; `monitor` and the read-only ones are fine
 # The start-up checks (version, privileges) may use at most this share of an answer's deadline: a store
 # that accepts connections and never answers then leaves the rest to say what is known without it.
 STARTUP_SHARE = 0.5
 VERSION_CHECK_S = 10.0
 PRIVILEGE_CHECK_S = 15.0
+# cluster privileges that could change data or settings; `monitor` and the read-only ones are fine
 CLUSTER_WRITE_PRIVILEGES = ("all", "manage", "manage_index_templates", "manage_ilm", "manage_pipeline",
                             "manage_ingest_pipelines", "manage_security", "manage_api_key", "manage_transform")
 
