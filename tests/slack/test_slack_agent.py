@@ -29,6 +29,7 @@ from support.fakeslack import (
 )
 from support.servers import one_server
 
+from incidentbot.config import settings_from
 from incidentbot.core.feedback import NONE_OF_THESE, MemoryFeedbackSink
 from incidentbot.pipeline import recent_failing_services
 from incidentbot.slack.assistant import GREETING
@@ -263,7 +264,7 @@ def test_feedback_is_stored_with_the_answer_in_the_audit_trail(es_url, scenarios
     """With an audit database, the answer is recorded and a click on its buttons lands beside it."""
     from incidentbot.memory import open_memory
 
-    memory = open_memory(None, {"INCIDENTBOT_DB_URL": f"sqlite:///{tmp_path / 'audit.sqlite3'}"})
+    memory = open_memory(None, settings_from(env={"INCIDENTBOT_DB_URL": f"sqlite:///{tmp_path / 'audit.sqlite3'}"}).memory)
     api = FakeSlackAPI().start()
     bot = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, memory=memory, feedback=memory).start()
     try:
