@@ -43,8 +43,8 @@ def load_all(url: str, scenarios: list[Scenario]) -> None:
         load_scenario(sc, url, force=True)
 
 
-# (scenario, question id, milliseconds, requests to the log store) of every question `answered` asked
-COSTS: list[tuple[str, str, float, int]] = []
+# (scenario, question id, milliseconds, requests to the log store, searches the store ran) of every question
+COSTS: list[tuple[str, str, float, int, int]] = []
 
 
 def answered(expect_key: str) -> Iterator[tuple[Scenario, dict[str, Any], Answer]]:
@@ -59,25 +59,30 @@ def answered(expect_key: str) -> Iterator[tuple[Scenario, dict[str, Any], Answer
             for q in sc.questions:
                 if expect_key in q["expect"] and q.get("command") != "whatchanged":
                     rt = runtime_for(sc, url, q.get("at"))
-                    before = rt.gateway.requests.total
+                    before, seen = rt.gateway.requests.total, len(rt.gateway.requests.records)
                     started = time.perf_counter()
                     ans = investigate(q["ask"], rt)
+                    searches = sum(len(r.body) // 2 if r.verb == "msearch" else 1
+                                   for r in rt.gateway.requests.records[seen:])
                     COSTS.append((sc.name, q["id"], (time.perf_counter() - started) * 1000,
-                                  rt.gateway.requests.total - before))
+                                  rt.gateway.requests.total - before, searches))
                     yield sc, q, ans
 
 
 def print_costs(per_question: bool = True) -> None:
-    """Per question: time and requests to the log store; then the median, p95 and worst time."""
+    """Per question: time, requests to the log store and the searches (passes) it ran; then the median, p95
+    and worst time."""
     if not COSTS:
         return
     if per_question:
-        print(f"\n{'scenario':<36} {'q':<4} {'ms':>7} {'requests':>8}")
-        for name, qid, ms, n in COSTS:
-            print(f"{name:<36} {qid:<4} {ms:>7.0f} {n:>8}")
-    times = sorted(ms for _, _, ms, _ in COSTS)
-    requests = sorted(n for *_, n in COSTS)
+        print(f"\n{'scenario':<36} {'q':<4} {'ms':>7} {'requests':>8} {'passes':>6}")
+        for name, qid, ms, n, passes in COSTS:
+            print(f"{name:<36} {qid:<4} {ms:>7.0f} {n:>8} {passes:>6}")
+    times = sorted(c[2] for c in COSTS)
+    requests = sorted(c[3] for c in COSTS)
+    passes = sorted(c[4] for c in COSTS)
     p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
     print(f"\n{len(COSTS)} questions: median {times[len(times) // 2]:.0f} ms, p95 {p95:.0f} ms, "
           f"worst {times[-1]:.0f} ms; requests per question {requests[0]}-{requests[-1]} "
-          f"(median {requests[len(requests) // 2]})")
+          f"(median {requests[len(requests) // 2]}), passes {passes[0]}-{passes[-1]} "
+          f"(median {passes[len(passes) // 2]})")
