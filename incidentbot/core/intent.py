@@ -35,18 +35,18 @@ class StatusFilter(BaseModel):
         return f"{self.low}-{self.high}"
 
 
-class Intent(BaseModel):
-    """What the question means: services, window, levels, text, status and the kind of ask."""
+class IntentParts(BaseModel):
+    """What a question asks for: the filters, the grouping and the measure, declared once.
 
-    question: str
+    The deterministic parse (question.parse), the model's checked reading
+    (question.llm) and the typed Intent all carry these parts; declaring them
+    here is what makes a new filter one line, not one line per reader.
+    """
+
     ask: Ask = "investigate"
     services: list[str] = Field(default_factory=list)
-    related_services: list[str] = Field(default_factory=list)
-    start: datetime
-    end: datetime
-    window_named: bool = False
     levels: list[str] = Field(default_factory=list)
-    text: list[str] = Field(default_factory=list)
+    text: list[str] = Field(default_factory=list)  # phrases the message must contain
     exclude_text: list[str] = Field(default_factory=list)
     status: list[StatusFilter] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
@@ -57,6 +57,20 @@ class Intent(BaseModel):
     symptom: Symptom = "errors"
     percentile: float | None = None  # "p99 of orders-api": the statistic asked for
     slower_than_ms: float | None = None  # "slower than 800ms": a count of slow requests
+
+    def parts(self) -> dict[str, Any]:
+        """These parts alone, by name: what an Intent is built from (`Intent(**parsed.parts(), ...)`)."""
+        return {name: getattr(self, name) for name in IntentParts.model_fields}
+
+
+class Intent(IntentParts):
+    """What the question means: its parts (services, levels, text, status, ...), plus the window and notes."""
+
+    question: str
+    related_services: list[str] = Field(default_factory=list)
+    start: datetime
+    end: datetime
+    window_named: bool = False
     unknown_services: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
