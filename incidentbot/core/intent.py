@@ -75,24 +75,16 @@ class Intent(IntentParts):
     notes: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "ask": self.ask,
-            "services": list(self.services),
-            "related_services": list(self.related_services),
-            "start": iso(self.start),
-            "end": iso(self.end),
-            "window_named": self.window_named,
-            "levels": list(self.levels),
-            "text": list(self.text),
-            "exclude_text": list(self.exclude_text),
-            "status": [s.label for s in self.status],
-            "hosts": list(self.hosts),
-            "versions": list(self.versions),
-            "traces": list(self.traces),
-            "regions": list(self.regions),
-            "group_by": self.group_by,
-            "symptom": self.symptom,
-            "percentile": self.percentile,
-            "slower_than_ms": self.slower_than_ms,
-            "notes": list(self.notes),
-        }
+        """The contract's `intent` object: every part (statuses by label), the window just after the services."""
+        parts = {name: _plain(value) for name, value in self.parts().items()}
+        head = {"ask": parts.pop("ask"), "services": parts.pop("services"),
+                "related_services": list(self.related_services), "start": iso(self.start), "end": iso(self.end),
+                "window_named": self.window_named}
+        return {**head, **parts, "notes": list(self.notes)}
+
+
+def _plain(value: Any) -> Any:
+    """A part as JSON holds it: lists copied, a status filter by its label ("5xx", "502")."""
+    if isinstance(value, list):
+        return [v.label if isinstance(v, StatusFilter) else v for v in value]
+    return value
