@@ -13,9 +13,10 @@ import logging
 import os
 import sys
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from incidentbot.audit_command import add_parser as add_audit
 from incidentbot.audit_command import run as run_audit
@@ -113,6 +114,15 @@ def _emit_json(obj: dict) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
+def _emit(args: argparse.Namespace, result: Any, render: Callable[[Any], str]) -> int:
+    """A command's result on stdout: the contract's JSON with --json, else `render`'s text for a terminal."""
+    if args.json:
+        _emit_json(result.to_json())
+    else:
+        print(render(result))
+    return 0
+
+
 def _remembered(rt, question: str):
     """Investigate with the memory: "seen before" from the audit trail, and the answer recorded in it."""
     # lazy, like the command handlers: parsing and --help need none of this
@@ -151,11 +161,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"chart written to {args.chart}", file=sys.stderr)
         except OSError as exc:
             raise UsageError(f"cannot write the chart to {args.chart}: {exc.strerror}") from None
-    if args.json:
-        _emit_json(answer.to_json())
-    else:
-        print(render_answer(answer))
-    return 0
+    return _emit(args, answer, render_answer)
 
 
 def cmd_whatchanged(args: argparse.Namespace) -> int:
@@ -168,11 +174,7 @@ def cmd_whatchanged(args: argparse.Namespace) -> int:
     with answer_deadline(settings.answer_deadline_s) as deadline:
         rt = Runtime.create(settings, deadline=deadline)
         report = what_changed(rt, args.text, service=args.service, since=args.since, start=args.start, end=args.end)
-    if args.json:
-        _emit_json(report.to_json())
-    else:
-        print(render_changes(report))
-    return 0
+    return _emit(args, report, render_changes)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -222,12 +224,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = settings.replace(changes={"es_index": {"index": scenario.changes_index}})
         rt = Runtime.create(settings)
         print(f"asking as of {scenario.now}: {question}\n", file=sys.stderr)
-        answer = _remembered(rt, question)
-        if args.json:
-            _emit_json(answer.to_json())
-        else:
-            print(render_answer(answer))
-    return 0
+        return _emit(args, _remembered(rt, question), render_answer)
 
 
 def cmd_patterns(args: argparse.Namespace) -> int:

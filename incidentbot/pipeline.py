@@ -128,8 +128,8 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
         raise UsageError(f"no service named {', '.join(repr(u) for u in parsed.unknown_services)} in "
                          f"{rt.settings.logs_index}; services seen: {shown}")
     notes = list(llm_notes)
-    if parsed.phrases and text.count("\n") >= 2:
-        notes.append(f"pasted log text: searched for \"{parsed.phrases[0]}\"")
+    if parsed.text and text.count("\n") >= 2:
+        notes.append(f"pasted log text: searched for \"{parsed.text[0]}\"")
     if parsed.symptom == "latency" and not any(f.duration for f in fm.layouts()):
         notes.append("no request-duration field found in the logs (looked for event.duration, duration_ms, "
                      "response_time, latency, took, elapsed, request_time, http.server.request.duration; set "
@@ -159,11 +159,7 @@ def build_intent(question: str, rt: Runtime, fm: FieldMap, at: datetime, context
         start, end, named = at - DEFAULT_WINDOW, at, False
         if (unread := unread_time_phrase(text)) is not None:
             notes.append(f"could not read the time in \"{unread}\": searched the default window instead")
-    return Intent(question=text, ask=parsed.ask, services=parsed.services,
-                  start=start, end=end, window_named=named, levels=parsed.levels, text=parsed.phrases,
-                  exclude_text=parsed.exclude, status=parsed.status, hosts=parsed.hosts, versions=parsed.versions,
-                  traces=parsed.traces, regions=parsed.regions, group_by=parsed.group_by, symptom=parsed.symptom,
-                  percentile=parsed.percentile, slower_than_ms=parsed.slower_than_ms, notes=notes)
+    return Intent(question=text, start=start, end=end, window_named=named, notes=notes, **parsed.parts())
 
 
 _SINCE_CHANGE = re.compile(

@@ -35,18 +35,18 @@ class StatusFilter(BaseModel):
         return f"{self.low}-{self.high}"
 
 
-class Intent(BaseModel):
-    """What the question means: services, window, levels, text, status and the kind of ask."""
+class IntentParts(BaseModel):
+    """What a question asks for: the filters, the grouping and the measure, declared once.
 
-    question: str
+    The deterministic parse (question.parse), the model's checked reading
+    (question.llm) and the typed Intent all carry these parts; declaring them
+    here is what makes a new filter one line, not one line per reader.
+    """
+
     ask: Ask = "investigate"
     services: list[str] = Field(default_factory=list)
-    related_services: list[str] = Field(default_factory=list)
-    start: datetime
-    end: datetime
-    window_named: bool = False
     levels: list[str] = Field(default_factory=list)
-    text: list[str] = Field(default_factory=list)
+    text: list[str] = Field(default_factory=list)  # phrases the message must contain
     exclude_text: list[str] = Field(default_factory=list)
     status: list[StatusFilter] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
@@ -57,28 +57,34 @@ class Intent(BaseModel):
     symptom: Symptom = "errors"
     percentile: float | None = None  # "p99 of orders-api": the statistic asked for
     slower_than_ms: float | None = None  # "slower than 800ms": a count of slow requests
+
+    def parts(self) -> dict[str, Any]:
+        """These parts alone, by name: what an Intent is built from (`Intent(**parsed.parts(), ...)`)."""
+        return {name: getattr(self, name) for name in IntentParts.model_fields}
+
+
+class Intent(IntentParts):
+    """What the question means: its parts (services, levels, text, status, ...), plus the window and notes."""
+
+    question: str
+    related_services: list[str] = Field(default_factory=list)
+    start: datetime
+    end: datetime
+    window_named: bool = False
     unknown_services: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "ask": self.ask,
-            "services": list(self.services),
-            "related_services": list(self.related_services),
-            "start": iso(self.start),
-            "end": iso(self.end),
-            "window_named": self.window_named,
-            "levels": list(self.levels),
-            "text": list(self.text),
-            "exclude_text": list(self.exclude_text),
-            "status": [s.label for s in self.status],
-            "hosts": list(self.hosts),
-            "versions": list(self.versions),
-            "traces": list(self.traces),
-            "regions": list(self.regions),
-            "group_by": self.group_by,
-            "symptom": self.symptom,
-            "percentile": self.percentile,
-            "slower_than_ms": self.slower_than_ms,
-            "notes": list(self.notes),
-        }
+        """The contract's `intent` object: every part (statuses by label), the window just after the services."""
+        parts = {name: _plain(value) for name, value in self.parts().items()}
+        head = {"ask": parts.pop("ask"), "services": parts.pop("services"),
+                "related_services": list(self.related_services), "start": iso(self.start), "end": iso(self.end),
+                "window_named": self.window_named}
+        return {**head, **parts, "notes": list(self.notes)}
+
+
+def _plain(value: Any) -> Any:
+    """A part as JSON holds it: lists copied, a status filter by its label ("5xx", "502")."""
+    if isinstance(value, list):
+        return [v.label if isinstance(v, StatusFilter) else v for v in value]
+    return value

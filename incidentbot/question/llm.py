@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -34,7 +34,7 @@ from incidentbot.config import Settings
 from incidentbot.llm.client import LLMError, call_llm, render_prompt
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.levels import canonical_level
-from incidentbot.core.intent import Ask, StatusFilter
+from incidentbot.core.intent import IntentParts, StatusFilter
 from incidentbot.question.parse import ParsedQuestion
 from incidentbot.question.timewords import MAX_WINDOW, Window
 from incidentbot.core.timeutil import iso, parse_instant
@@ -63,17 +63,14 @@ class LLMIntent(BaseModel):
         default="investigate", description="'count' for how many, 'list' to show lines, else 'investigate'.")
 
 
-@dataclass
-class CheckedIntent:
-    """The model's reading after validation: only values our code can compile."""
+class CheckedIntent(IntentParts):
+    """The model's reading after validation: only values our code can compile.
 
-    services: list[str] = field(default_factory=list)
+    The model fills services, levels, status, text, exclude_text and ask (the
+    parts LLMIntent offers); the other parts stay at their defaults.
+    """
+
     window: Window | None = None
-    levels: list[str] = field(default_factory=list)
-    status: list[StatusFilter] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
-    exclude_text: list[str] = field(default_factory=list)
-    ask: Ask = "investigate"
 
 
 @dataclass
@@ -206,18 +203,16 @@ def merge_intent(parsed: ParsedQuestion, llm: LLMIntentResult) -> ParsedQuestion
     got = llm.intent
     if llm.error or got is None:
         return parsed
-    merged = replace(parsed, services=list(parsed.services), unknown_services=list(parsed.unknown_services),
-                     ambiguous=dict(parsed.ambiguous), levels=list(parsed.levels), status=list(parsed.status),
-                     phrases=list(parsed.phrases), exclude=list(parsed.exclude), hosts=list(parsed.hosts))
+    merged = parsed.model_copy(deep=True)  # the caller's parse stays as it was
     if merged.window is None and got.window is not None:
         merged.window = got.window
     if not merged.services and got.services:
         merged.services = list(got.services)
         merged.unknown_services = []
-    if not merged.phrases and got.text:
-        merged.phrases = list(got.text)
-    if not merged.exclude and got.exclude_text:
-        merged.exclude = list(got.exclude_text)
+    if not merged.text and got.text:
+        merged.text = list(got.text)
+    if not merged.exclude_text and got.exclude_text:
+        merged.exclude_text = list(got.exclude_text)
     if not merged.status and got.status:
         merged.status = list(got.status)
     if not merged.levels and not merged.status and got.levels:

@@ -8,11 +8,12 @@ investigation.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic import Field
+
 from incidentbot.core.catalog import Catalog
-from incidentbot.core.intent import Ask, StatusFilter
+from incidentbot.core.intent import IntentParts, StatusFilter
 from incidentbot.core.levels import mentions_level
 from incidentbot.question.services import STOPWORDS, match_services
 from incidentbot.question.timewords import Window, parse_window, strip_window
@@ -51,28 +52,17 @@ _GROUP_FIELDS = {"host": "host", "pod": "host", "node": "host", "instance": "hos
 _HEALTH_PATHS = ["/health", "/healthz", "/ready", "/readyz", "/livez"]
 
 
-@dataclass
-class ParsedQuestion:
-    """What the deterministic parser read; the pipeline turns it into an Intent."""
+class ParsedQuestion(IntentParts):
+    """What the deterministic parser read: the intent's parts (core.intent), plus what only a parse has.
 
-    text: str
-    ask: Ask = "investigate"
+    The window is still a phrase's reading (the pipeline settles the intent's
+    start and end); `ambiguous` and `unknown_services` become notes or errors.
+    """
+
+    question: str
     window: Window | None = None
-    services: list[str] = field(default_factory=list)
-    ambiguous: dict[str, list[str]] = field(default_factory=dict)
-    unknown_services: list[str] = field(default_factory=list)
-    levels: list[str] = field(default_factory=list)
-    status: list[StatusFilter] = field(default_factory=list)
-    phrases: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    hosts: list[str] = field(default_factory=list)
-    versions: list[str] = field(default_factory=list)
-    traces: list[str] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)
-    group_by: str | None = None
-    symptom: str = "errors"
-    percentile: float | None = None
-    slower_than_ms: float | None = None
+    ambiguous: dict[str, list[str]] = Field(default_factory=dict)
+    unknown_services: list[str] = Field(default_factory=list)
 
 
 _LATENCY = re.compile(
@@ -132,10 +122,10 @@ def _parse_pasted(text: str, pasted: str, at: datetime, known_services: list[str
     """Pasted log text: the first line is the question, the pasted error is what to search for."""
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     out = parse_question(first_line if len(first_line) < 300 else "", at, known_services, catalog) \
-        if first_line != text.strip() else ParsedQuestion(text=text)
-    out.text = text
+        if first_line != text.strip() else ParsedQuestion(question=text)
+    out.question = text
     out.ask = "investigate"
-    out.phrases = [pasted]
+    out.text = [pasted]
     if not out.services:
         out.services = match_services(text, known_services, catalog).services[:3]
     out.unknown_services = []
@@ -152,21 +142,21 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
     text = text[:MAX_QUESTION]
     if pasted is not None:
         return _parse_pasted(text, pasted, at, known_services, catalog)
-    out = ParsedQuestion(text=text)
+    out = ParsedQuestion(question=text)
     for m in _EXCLUDE.finditer(text):
         value = m.group(1).strip('"')
         if value.lower().startswith("health"):
-            out.exclude.extend(_HEALTH_PATHS)
+            out.exclude_text.extend(_HEALTH_PATHS)
         else:
-            out.exclude.append(value)
+            out.exclude_text.append(value)
     kept = _EXCLUDE.sub(" ", text)
     phrases = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(kept)]
-    out.phrases = [p.strip() for p in phrases if p and p.strip()]
+    out.text = [p.strip() for p in phrases if p and p.strip()]
     unquoted = _QUOTED.sub(" \x00 ", kept)  # the marker keeps "mentioning <quoted>" from taking the next word
     for m in _MENTION.finditer(unquoted):
         word = m.group(1).strip(".,:;?!")
         if word and word.lower() not in {"the", "a", "an"}:
-            out.phrases.append(word)
+            out.text.append(word)
     unquoted = _MENTION.sub(" ", unquoted).replace("\x00", " ")
     out.hosts = [m.group(1) for m in _HOST.finditer(unquoted)]
     out.versions = [m.group(1) or m.group(2) for m in _VERSION.finditer(unquoted)]
@@ -209,6 +199,6 @@ def parse_question(text: str, at: datetime, known_services: list[str], catalog: 
             out.ask = "count"
     else:
         out.percentile = out.slower_than_ms = None
-    if out.ask == "count" and not out.phrases and out.symptom == "errors":
-        out.phrases.extend(_distinctive(rest, known_services, catalog))
+    if out.ask == "count" and not out.text and out.symptom == "errors":
+        out.text.extend(_distinctive(rest, known_services, catalog))
     return out

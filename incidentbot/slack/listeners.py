@@ -9,12 +9,14 @@ or record feedback; nothing here writes anywhere else.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from incidentbot.core.answer import Answer
 from incidentbot.render import blocks as bk
 from incidentbot.slack.assistant import build_assistant
 from incidentbot.slack.dedupe import dedupe_middleware
@@ -156,22 +158,28 @@ def stored_or_tell(deps: Deps, body: dict[str, Any], client: WebClient, key: str
     return stored
 
 
+def more_of_answer(deps: Deps, messages_of: Callable[[Answer], list[bk.Rendered]]) -> Callable[..., None]:
+    """A button listener posting more of a stored answer (`messages_of` it) into the answer's thread.
+
+    One listener shape for every "show more" button, so a new button is one
+    line in `register_buttons`, not a copy of this body.
+    """
+
+    def on_more(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        stored = stored_or_tell(deps, body, client, action.get("value"))
+        if stored is not None:
+            for msg in messages_of(stored.answer):
+                post(client, stored.channel, stored.thread_ts, msg)
+
+    return on_more
+
+
 def register_buttons(app: App, deps: Deps) -> None:
     """The read-only buttons: more of the same answer, in the same thread."""
 
-    @app.action(bk.ACTION_SHOW_EVIDENCE)
-    def on_show_evidence(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        stored = stored_or_tell(deps, body, client, action.get("value"))
-        for msg in bk.evidence_messages(stored.answer) if stored else []:
-            post(client, stored.channel, stored.thread_ts, msg)  # type: ignore[union-attr]
-
-    @app.action(bk.ACTION_SHOW_MORE)
-    def on_show_more(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        stored = stored_or_tell(deps, body, client, action.get("value"))
-        for msg in bk.more_messages(stored.answer) if stored else []:
-            post(client, stored.channel, stored.thread_ts, msg)  # type: ignore[union-attr]
+    app.action(bk.ACTION_SHOW_EVIDENCE)(more_of_answer(deps, bk.evidence_messages))
+    app.action(bk.ACTION_SHOW_MORE)(more_of_answer(deps, bk.more_messages))
 
     @app.action(bk.ACTION_SHOW_QUERY)
     def on_show_query(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:

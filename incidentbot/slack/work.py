@@ -110,11 +110,22 @@ def store_trouble(exc: StoreUnreachable) -> str:
     return "I cannot reach the log store"
 
 
-def failure_text(exc: BaseException, question: str) -> str:
+def explained(exc: BaseException, usage_lead: str = "", store_tail: str = "") -> str | None:
+    """The words for a failure people can act on (a question to rephrase, a store in trouble); None for a bug.
+
+    Every door's failure message says these two alike; only a bug gets an
+    error id, and each caller words that one itself.
+    """
     if isinstance(exc, UsageError):
-        return f":grey_question: I can't answer that as asked: {bk.safe(str(exc))}"
+        return f":grey_question: {usage_lead}{bk.safe(str(exc))}"
     if isinstance(exc, StoreUnreachable):
-        return f":rotating_light: {store_trouble(exc)}, so I have no answer: {bk.safe(str(exc))}"
+        return f":rotating_light: {store_trouble(exc)}{store_tail}: {bk.safe(str(exc))}"
+    return None
+
+
+def failure_text(exc: BaseException, question: str) -> str:
+    if (text := explained(exc, "I can't answer that as asked: ", ", so I have no answer")) is not None:
+        return text
     error_id = new_error_id()
     # a question may be a pasted log with secrets in it: masked (and cut) before it reaches the logs
     log.error("investigation failed (error id %s) for %r", error_id, mask_secrets(question)[:500], exc_info=exc)
@@ -188,10 +199,8 @@ def start_question(client: WebClient, deps: Deps, ask: Ask) -> bool:
 
 
 def apology(exc: BaseException, what: str) -> str:
-    if isinstance(exc, UsageError):
-        return f":grey_question: {bk.safe(str(exc))}"
-    if isinstance(exc, StoreUnreachable):
-        return f":rotating_light: {store_trouble(exc)}: {bk.safe(str(exc))}"
+    if (text := explained(exc)) is not None:
+        return text
     error_id = new_error_id()
     log.error("%s failed (error id %s)", what, error_id, exc_info=exc)
     return f":bow: Sorry, {what} failed on my side (error id `{error_id}`)."

@@ -24,7 +24,7 @@ KNOWN = ["search", "orders-api", "login", "billing", "checkout"]
 def test_slowness_is_read_with_its_figures(text, ask, percentile, slower, group) -> None:
     p = parse_question(text, AT, KNOWN, Catalog())
     assert (p.symptom, p.ask, p.percentile, p.slower_than_ms, p.group_by) == ("latency", ask, percentile, slower, group)
-    assert p.services and not p.levels and not p.status and not p.phrases
+    assert p.services and not p.levels and not p.status and not p.text
 
 
 @pytest.mark.parametrize("text", [

@@ -64,7 +64,7 @@ def test_timeout_gives_an_error_within_the_deadline_and_the_parse_is_kept(fake_o
     settings = fake_openai.settings(timeout_s=1.0)
     parsed = parse("why is checkout throwing 500s?")
     clock = time.monotonic()
-    refined, notes = refine_intent(parsed, parsed.text, AT, FM, SERVICES, settings)
+    refined, notes = refine_intent(parsed, parsed.question, AT, FM, SERVICES, settings)
     elapsed = time.monotonic() - clock
     assert refined == parsed
     assert notes == ["LLM unavailable (timeout): deterministic parse used"]
@@ -100,7 +100,7 @@ def test_malformed_arguments_are_an_error_not_an_intent(fake_openai: FakeOpenAI)
     assert llm_intent("payments?", AT, FM, SERVICES, fake_openai.settings()).error == "invalid output"
     parsed = parse("payments errors")
     fake_openai.script = [tool_call("LLMIntent", "not json at all")]
-    refined, notes = refine_intent(parsed, parsed.text, AT, FM, SERVICES, fake_openai.settings())
+    refined, notes = refine_intent(parsed, parsed.question, AT, FM, SERVICES, fake_openai.settings())
     assert refined == parsed and notes == ["LLM unavailable (invalid output): deterministic parse used"]
 
 
@@ -108,7 +108,7 @@ def test_a_service_that_does_not_exist_is_dropped_and_reported(fake_openai: Fake
     fake_openai.script = [tool_call("LLMIntent", args(services=["payments", "billing-ghost"]))]
     parsed = parse("why is the money side broken?")
     assert parsed.services == []
-    refined, notes = refine_intent(parsed, parsed.text, AT, FM, SERVICES, fake_openai.settings())
+    refined, notes = refine_intent(parsed, parsed.question, AT, FM, SERVICES, fake_openai.settings())
     assert refined.services == ["payments"] and refined.unknown_services == []
     assert notes == ["LLM intent used", "LLM named unknown services, ignored: billing-ghost"]
 
@@ -116,9 +116,9 @@ def test_a_service_that_does_not_exist_is_dropped_and_reported(fake_openai: Fake
 def test_a_window_in_the_future_or_inverted_is_rejected(fake_openai: FakeOpenAI) -> None:
     parsed = parse("checkout errors")
     fake_openai.script = [tool_call("LLMIntent", args(services=["checkout"], start="2026-03-14T18:00:00Z"))]
-    result = llm_intent(parsed.text, AT, FM, SERVICES, fake_openai.settings())
+    result = llm_intent(parsed.question, AT, FM, SERVICES, fake_openai.settings())
     assert result.intent is None and result.error and result.error.startswith("invalid window: window starts in the future")
-    refined, notes = refine_intent(parsed, parsed.text, AT, FM, SERVICES, fake_openai.settings())
+    refined, notes = refine_intent(parsed, parsed.question, AT, FM, SERVICES, fake_openai.settings())
     assert refined == parsed and notes[0].startswith("LLM unavailable (invalid window")
     inverted = check_intent(LLMIntent(start="2026-03-14T14:00:00Z", end="2026-03-14T13:00:00Z"), AT, SERVICES)
     assert inverted.intent is None and "ends before it starts" in (inverted.error or "")
@@ -145,20 +145,20 @@ def test_query_dsl_in_the_model_answer_changes_nothing(fake_openai: FakeOpenAI) 
     parsed = parse("what is wrong with checkout?")
     settings = fake_openai.settings()
     fake_openai.script = [tool_call("LLMIntent", plain)]
-    expected, _ = refine_intent(parsed, parsed.text, AT, FM, SERVICES, settings)
+    expected, _ = refine_intent(parsed, parsed.question, AT, FM, SERVICES, settings)
     fake_openai.script, fake_openai._served = [tool_call("LLMIntent", sneaky, content=content)], 0
-    got, notes = refine_intent(parsed, parsed.text, AT, FM, SERVICES, settings)
+    got, notes = refine_intent(parsed, parsed.question, AT, FM, SERVICES, settings)
     assert got == expected and notes == ["LLM intent used"]
     assert "match_all" not in repr(got) and "security" not in repr(got)
 
 
 def test_merge_the_explicit_parse_wins_and_the_model_fills_gaps() -> None:
     parsed = parse('checkout 502s in the last 30 minutes mentioning "timeout"')
-    assert parsed.window and parsed.status and parsed.phrases
+    assert parsed.window and parsed.status and parsed.text
     model = check_intent(LLMIntent(services=["payments"], relative_minutes=600, levels=["error"], status=["5xx"],
                                    text=["pool"], ask="list"), AT, SERVICES)
     merged = merge_intent(parsed, model)
-    assert merged.window == parsed.window and merged.status == parsed.status and merged.phrases == parsed.phrases
+    assert merged.window == parsed.window and merged.status == parsed.status and merged.text == parsed.text
     assert merged.services == ["checkout"]  # the parser matched one: the model adds none
     assert merged.levels == []  # a status was asked: "errors" are HTTP errors, not error-level lines
     assert merged.ask == "list"
@@ -168,7 +168,7 @@ def test_merge_the_explicit_parse_wins_and_the_model_fills_gaps() -> None:
     model = check_intent(LLMIntent(services=["payments"], start="2026-03-14T12:00:00Z", levels=["err"],
                                    exclude_text=["/healthz"], ask="investigate"), AT, SERVICES)
     merged = merge_intent(gaps, model)
-    assert merged.services == ["payments"] and merged.levels == ["error"] and merged.exclude == ["/healthz"]
+    assert merged.services == ["payments"] and merged.levels == ["error"] and merged.exclude_text == ["/healthz"]
     assert merged.window is not None and merged.window.start == datetime(2026, 3, 14, 12, tzinfo=UTC)
     assert merged.ask == "count"
     assert gaps.services == [] and gaps.window is None  # the input is not mutated
@@ -177,5 +177,5 @@ def test_merge_the_explicit_parse_wins_and_the_model_fills_gaps() -> None:
 def test_without_an_api_key_nothing_is_asked(fake_openai: FakeOpenAI) -> None:
     parsed = parse("checkout errors")
     settings = fake_openai.settings().replace(openai_api_key=None)
-    assert refine_intent(parsed, parsed.text, AT, FM, SERVICES, settings) == (parsed, [])
+    assert refine_intent(parsed, parsed.question, AT, FM, SERVICES, settings) == (parsed, [])
     assert fake_openai.requests == []

@@ -29,8 +29,7 @@ def test_any_text_parses_and_compiles_bounded(text: str) -> None:
     if parsed.window is not None:
         assert parsed.window.start <= parsed.window.end + timedelta(days=1)
         assert parsed.window.end - parsed.window.start <= timedelta(days=31)
-    intent = Intent(question=text or "x", ask=parsed.ask, services=parsed.services, levels=parsed.levels,
-                    text=parsed.phrases, exclude_text=parsed.exclude, status=parsed.status,
+    intent = Intent(question=text or "x", **parsed.parts(),
                     start=parsed.window.start if parsed.window else AT - timedelta(hours=1),
                     end=parsed.window.end if parsed.window else AT)
     body = main_query(intent, FM, "logs-*", "20s")

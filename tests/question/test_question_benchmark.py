@@ -99,7 +99,7 @@ def test_the_parser_reads_the_intent(q: dict) -> None:
     assert sorted(p.services) == sorted(ex["services"])
     assert sorted(p.levels) == sorted(ex["levels"])
     assert sorted(s.label for s in p.status) == sorted(ex["status"])
-    assert sorted(t.lower() for t in p.phrases) == sorted(t.lower() for t in ex["text"])
+    assert sorted(t.lower() for t in p.text) == sorted(t.lower() for t in ex["text"])
     assert p.symptom == ex.get("symptom", "errors")
     if p.symptom == "latency":
         assert p.slower_than_ms == ex["slower_than_ms"] and p.percentile == ex["percentile"]

@@ -18,14 +18,14 @@ def parse(text: str):
 
 def test_one_pasted_log_line_is_searched_by_what_failed() -> None:
     p = parse("seeing this: GET /v1/thumbnails 500: webp transcode failed: unsupported colorspace")
-    assert p.ask == "investigate" and p.phrases == ["webp transcode failed: unsupported colorspace"]
+    assert p.ask == "investigate" and p.text == ["webp transcode failed: unsupported colorspace"]
     p = parse("anyone? smtp handshake with mx2.gmail.com failed: tls: protocol version not supported on mail-relay")
-    assert p.phrases and "protocol version not supported" in p.phrases[0] and p.services == ["mail-relay"]
+    assert p.text and "protocol version not supported" in p.text[0] and p.services == ["mail-relay"]
 
 
 def test_an_ordinary_question_with_a_colon_is_not_a_pasted_line() -> None:
     p = parse("why is media-gateway failing: 500s since 10:05?")
-    assert p.phrases == [] and p.services == ["media-gateway"] and p.window is not None
+    assert p.text == [] and p.services == ["media-gateway"] and p.window is not None
 
 
 def test_vague_asks_still_find_the_service_and_window() -> None:
