@@ -135,6 +135,8 @@ class SlackSettings(_Section):
     port: int = env(3000, "PORT", ge=0, le=65535)
     # False: never try chat.startStream, always the edited progress message (a workspace where streams misbehave)
     streaming: bool = env(True, "INCIDENTBOT_SLACK_STREAMING")
+    # where Slack refuses streaming: at most one edit of a progress message per this many seconds (0: every step)
+    progress_interval_s: float = env(1.0, "INCIDENTBOT_SLACK_PROGRESS_INTERVAL_S", ge=0, le=60)
 
     _url = field_validator("api_url", "workspace_url")(classmethod(lambda cls, v: _http_url(v)))
 

@@ -20,6 +20,8 @@ from support.fakeslack import (
 )
 from support.servers import one_server
 
+from incidentbot.slack.pacing import EditPacing
+
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
 pytestmark = one_server()
 
@@ -29,10 +31,13 @@ QUESTION = "why is shipping-api returning 503s?"
 
 @pytest.fixture(scope="module")
 def bot(es_url, scenarios):
-    """The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message."""
+    """The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message.
+
+    Progress edits unpaced (interval 0) so each step's line can be asserted; test_slack_pacing covers the pacing.
+    """
     api = FakeSlackAPI().start()
     api.refuse_streaming()
-    server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api).start()
+    server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, pacing=EditPacing(interval=0)).start()
     yield server
     server.stop()
     api.stop()

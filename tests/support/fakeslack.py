@@ -50,6 +50,7 @@ class FakeSlackAPI:
         self.delays: dict[str, float] = {}
         self.errors: dict[str, str] = {}
         self.rate_limited: dict[str, int] = {}  # method -> how many more calls get a 429
+        self.retry_after = "0"  # the Retry-After of those 429s (seconds, as Slack sends it)
         self.stream_refusal: str | None = None  # set: chat.startStream answers this error (refuse_streaming)
         self.break_stream_after: int | None = None  # set: appends beyond this many per stream fail
         self.streams: dict[str, dict[str, Any]] = {}  # ts -> {"channel", "appends", "open"}
@@ -94,7 +95,7 @@ class FakeSlackAPI:
                     fake.record(Call(method, params, time.monotonic(), dict(self.headers.items()), 429))
                     data = b'{"ok": false, "error": "ratelimited"}'
                     self.send_response(429)
-                    self.send_header("Retry-After", "0")
+                    self.send_header("Retry-After", fake.retry_after)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
