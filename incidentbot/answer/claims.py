@@ -60,7 +60,9 @@ _COMMON = frozenset({"e.g", "i.e", "per-minute", "5xx", "4xx", "2xx", "3xx", "50
                      "follow-up", "in-flight", "built-in", "third-party", "long-running", "well-known", "re-deploy",
                      "roll-back", "roll-out", "set-up", "same-day", "up-to-date", "one-off", "read-only",
                      "high-confidence", "low-confidence", "medium-confidence", "time-out", "time-outs", "co-located",
-                     "non-zero", "pre-existing", "by-product", "x-request-id", "utc"})
+                     "non-zero", "pre-existing", "by-product", "x-request-id", "utc", "build-up",
+                     *(f"{level}-level" for level in ("error", "warn", "warning", "info", "debug", "fatal",
+                                                      "critical", "trace"))})
 
 
 def words_to_numbers(text: str) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from support.answerfixture import make_answer
 from support.fakeopenai import FakeOpenAI, fake_openai, text_reply  # noqa: F401  (fixture)
 
-from incidentbot.answer.claims import unknown_words, word_forms
+from incidentbot.answer.claims import unknown_names, unknown_words, word_forms
 from incidentbot.answer.english import COMMON_WORDS
 from incidentbot.answer.llm_summary import write_summary
 from incidentbot.core.catalog import Catalog, ServiceInfo
@@ -86,3 +86,9 @@ def test_which_words_read_as_names() -> None:
     assert unknown_words("The AWS region and the `kafka_client` lib degraded.", forms) == ["kafka_client", "AWS"]
     assert unknown_words("The \u201cKafka Timeout\u201d error is new.", forms) == [], "quotes are checked as quotes"
     assert unknown_words("On Monday the HTTP Errors of the Service rose.", forms) == []
+
+
+def test_the_templates_own_words_are_not_names() -> None:
+    """Words the templated summary writes (error-level lines, a build-up): an LLM echoing them keeps them."""
+    assert unknown_names("17 warn-level and 3 error-level lines, after a build-up of warnings [Q1].", set()) == []
+    assert unknown_names("Deploy-1 is the culprit [C1].", set()) == ["Deploy-1"]
