@@ -28,21 +28,24 @@ from loggen import (
     ROUTES,
     TABLES,
     USERS,
+    Body,
     Clock,
     Gen,
     LabelledLog,
+    Templates,
     hexid,
     ip,
     java_frames,
     java_stack,
     port,
+    prefixed,
     syslog_prefix,
     uuid,
 )
 
 # --- the five kinds ----------------------------------------------------------------
 
-def _web(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
+def _web(rng: random.Random, clock: Clock) -> Templates:
     def access(method: str, route: str) -> Gen:
         def gen(r: random.Random) -> str:
             t = clock.tick()
@@ -54,12 +57,11 @@ def _web(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
                     f'{r.randint(1, 3000) / 1000:.3f}')
         return gen
 
-    def error(msg: Callable[[random.Random], str], level: str = "error") -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
+    def error(msg: Body, level: str = "error") -> Gen:
+        def head(r: random.Random, t: datetime) -> str:
             pid = r.randint(20, 40)
-            return f"{t:%Y/%m/%d %H:%M:%S} [{level}] {pid}#{pid}: *{r.randint(1, 999999)} {msg(r)}"
-        return gen
+            return f"{t:%Y/%m/%d %H:%M:%S} [{level}] {pid}#{pid}: *{r.randint(1, 999999)} "
+        return prefixed(clock, head, msg)
 
     def req(r: random.Random) -> str:
         return f'request: "GET /api/{r.choice(ROUTES)}/{r.randint(1, 9999)} HTTP/1.1"'
@@ -94,7 +96,7 @@ def _web(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
     ]
 
 
-def _postgres(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
+def _postgres(rng: random.Random, clock: Clock) -> Templates:
     def pg(level: str, msg: Callable[[random.Random], str | list[str]]) -> Gen:
         def gen(r: random.Random) -> str | list[str]:
             pid = r.randint(1000, 99999)
@@ -157,23 +159,17 @@ def _postgres(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
     ]
 
 
-def _jvm(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
+def _jvm(rng: random.Random, clock: Clock) -> Templates:
     loggers = {"svc": "c.e.payments.PaymentService", "web": "c.e.payments.web.ApiController",
                "pool": "com.zaxxer.hikari.pool.HikariPool", "cb": "i.g.r.c.CircuitBreakerStateMachine",
                "repo": "c.e.payments.repo.JdbcRepository", "main": "c.e.payments.PaymentApplication"}
 
     def jvm(level: str, logger: str, msg: Callable[[random.Random], str | list[str]]) -> Gen:
-        def gen(r: random.Random) -> str | list[str]:
-            t = clock.tick()
+        def head(r: random.Random, t: datetime) -> str:
             thread = r.choice([f"http-nio-8080-exec-{r.randint(1, 200)}", "main", f"pool-2-thread-{r.randint(1, 16)}",
                                "HikariPool-1 housekeeper", f"scheduling-{r.randint(1, 4)}"])
-            prefix = (f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d} {level:>5} 1 --- "
-                      f"[{thread}] {loggers[logger]:<40} : ")
-            body = msg(r)
-            if isinstance(body, list):
-                return [prefix + body[0]] + body[1:]
-            return prefix + body
-        return gen
+            return f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d} {level:>5} 1 --- [{thread}] {loggers[logger]:<40} : "
+        return prefixed(clock, head, msg)
 
     return [
         ("jvm:started", jvm("INFO", "main", lambda r: (
@@ -213,8 +209,8 @@ def _jvm(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
     ]
 
 
-def _kernel(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
-    def k(msg: Callable[[random.Random], str]) -> Gen:
+def _kernel(rng: random.Random, clock: Clock) -> Templates:
+    def k(msg: Body) -> Gen:
         def gen(r: random.Random) -> str:
             uptime = (clock.now - datetime(2026, 3, 1)).total_seconds()
             return (syslog_prefix(clock, f"node-{r.randint(1, 12)}", "kernel")
@@ -275,8 +271,8 @@ def _kernel(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
     ]
 
 
-def _ssh(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
-    def s(msg: Callable[[random.Random], str], app: str = "sshd") -> Gen:
+def _ssh(rng: random.Random, clock: Clock) -> Templates:
+    def s(msg: Body, app: str = "sshd") -> Gen:
         def gen(r: random.Random) -> str:
             name = f"{app}[{r.randint(1000, 99999)}]" if app == "sshd" else app
             return syslog_prefix(clock, "bastion-1", name) + msg(r)
@@ -317,7 +313,7 @@ def _ssh(rng: random.Random, clock: Clock) -> list[tuple[str, Gen, float]]:
     ]
 
 
-KINDS: dict[str, Callable[[random.Random, Clock], list[tuple[str, Gen, float]]]] = {
+KINDS: dict[str, Callable[[random.Random, Clock], Templates]] = {
     "web": _web, "postgres": _postgres, "jvm": _jvm, "kernel": _kernel, "ssh": _ssh, **SYSTEM_KINDS,
 }
 

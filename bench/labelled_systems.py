@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import datetime
 
-from loggen import Clock, Gen, hexid, ip, port, uuid
-
-Templates = list[tuple[str, Gen, float]]
-Body = Callable[[random.Random], str]
+from loggen import Body, Clock, Gen, Templates, hexid, ip, port, prefixed, uuid
 
 
 def _blk(r: random.Random) -> str:
@@ -40,10 +38,7 @@ def _ipp(r: random.Random) -> str:
 
 def hdfs(rng: random.Random, clock: Clock) -> Templates:
     def h(level: str, component: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
-            return f"{t:%y%m%d %H%M%S} {r.randint(10, 40000)} {level} {component}: {body(r)}"
-        return gen
+        return prefixed(clock, lambda r, t: f"{t:%y%m%d %H%M%S} {r.randint(10, 40000)} {level} {component}: ", body)
 
     def task_path(r: random.Random) -> str:
         n = r.randint(0, 2000)
@@ -91,10 +86,7 @@ def hdfs(rng: random.Random, clock: Clock) -> Templates:
 
 def spark(rng: random.Random, clock: Clock) -> Templates:
     def s(level: str, component: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
-            return f"{t:%y/%m/%d %H:%M:%S} {level} {component}: {body(r)}"
-        return gen
+        return prefixed(clock, lambda r, t: f"{t:%y/%m/%d %H:%M:%S} {level} {component}: ", body)
 
     def task(r: random.Random) -> str:
         return f"{r.randint(0, 300)}.{r.randint(0, 3)} in stage {r.randint(0, 40)}.{r.randint(0, 2)} (TID {r.randint(0, 90000)})"
@@ -151,15 +143,15 @@ def spark(rng: random.Random, clock: Clock) -> Templates:
 
 def zookeeper(rng: random.Random, clock: Clock) -> Templates:
     def z(level: str, where: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str | list[str]:
-            t = clock.tick()
+        def head(r: random.Random, t: datetime) -> str:
             thread = r.choice(["NIOServerCxn.Factory:0.0.0.0/0.0.0.0:2181", f"QuorumPeer[myid={r.randint(1, 3)}]/0:0:0:0:0:0:0:0:2181",
                                f"WorkerReceiver[myid={r.randint(1, 3)}]", f"SyncThread:{r.randint(1, 3)}"])
-            text = body(r)
-            lines = text.split("\n")
-            lines[0] = f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d} - {level:<5} [{thread}:{where}] - {lines[0]}"
-            return lines if len(lines) > 1 else lines[0]
-        return gen
+            return f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d} - {level:<5} [{thread}:{where}] - "
+
+        def lines(r: random.Random) -> str | list[str]:
+            text = body(r).split("\n")  # an exception's trace: continuation lines
+            return text if len(text) > 1 else text[0]
+        return prefixed(clock, head, lines)
 
     def sid(r: random.Random) -> str:
         return f"0x{r.randint(0x14ed93111f20000, 0x14ed93111f2ffff):x}"
@@ -213,14 +205,12 @@ def nova(rng: random.Random, clock: Clock) -> Templates:
     nodes = [f"cp-{i}.slowvm1.tcloud-pg0.utah.cloudlab.us" for i in range(1, 4)]
 
     def n(level: str, logger: str, body: Body, *, instance: bool = True, request: bool = True) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
+        def head(r: random.Random, t: datetime) -> str:
             req = (f"[req-{uuid(r)} {hexid(r, 32)} {r.choice(tenants)} - - -] " if request and r.random() < 0.9
                    else "[-] " if request else "")
             inst = f"[instance: {uuid(r)}] " if instance else ""
-            return (f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d} {r.randint(2000, 30000)} {level} {logger} "
-                    f"{req}{inst}{body(r)}")
-        return gen
+            return f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d} {r.randint(2000, 30000)} {level} {logger} {req}{inst}"
+        return prefixed(clock, head, body)
 
     def api(r: random.Random) -> str:
         method, path = r.choice([("GET", f"/v2/{r.choice(tenants)}/servers/detail"),
@@ -278,10 +268,7 @@ def healthapp(rng: random.Random, clock: Clock) -> Templates:
     pid = str(rng.randint(30000000, 39999999))
 
     def a(tag: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
-            return f"{t:%Y%m%d-%H:%M:%S}:{t.microsecond // 1000}|{tag}|{pid}|{body(r)}"
-        return gen
+        return prefixed(clock, lambda r, t: f"{t:%Y%m%d-%H:%M:%S}:{t.microsecond // 1000}|{tag}|{pid}|", body)
 
     def ts(r: random.Random) -> int:
         return 1514038440000 + r.randint(0, 10**7)
@@ -320,11 +307,10 @@ def macos(rng: random.Random, clock: Clock) -> Templates:
     hosts = [f"calvisitor-10-105-{rng.randint(160, 163)}-{rng.randint(1, 254)}" for _ in range(3)] + ["authorMacBook-Pro"]
 
     def m(proc: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
+        def head(r: random.Random, t: datetime) -> str:
             name = f"{proc}[{0 if proc == 'kernel' else r.randint(50, 60000)}]"
-            return f"{t:%b} {t.day:2d} {t:%H:%M:%S} {r.choice(hosts)} {name}: {body(r)}"
-        return gen
+            return f"{t:%b} {t.day:2d} {t:%H:%M:%S} {r.choice(hosts)} {name}: "
+        return prefixed(clock, head, body)
 
     def uptime(r: random.Random) -> str:
         return f"{r.randint(10000, 999999)}.{r.randint(0, 999999):06d}"
@@ -385,10 +371,7 @@ def proxifier(rng: random.Random, clock: Clock) -> Templates:
     proxy = "proxy.cse.cuhk.edu.hk:5070"
 
     def p(body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
-            return f"[{t:%m.%d %H:%M:%S}] {r.choice(programs)} - {body(r)}"
-        return gen
+        return prefixed(clock, lambda r, t: f"[{t:%m.%d %H:%M:%S}] {r.choice(programs)} - ", body)
 
     def site(r: random.Random) -> str:
         return f"{r.choice(sites)}:{r.choice([80, 443, 443, 5222])}" if r.random() < 0.85 else f"{ip(r)}:{r.choice([80, 443])}"
@@ -417,10 +400,7 @@ def proxifier(rng: random.Random, clock: Clock) -> Templates:
 
 def apache_error(rng: random.Random, clock: Clock) -> Templates:
     def a(level: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
-            return f"[{t:%a %b %d %H:%M:%S %Y}] [{level}] {body(r)}"
-        return gen
+        return prefixed(clock, lambda r, t: f"[{t:%a %b %d %H:%M:%S %Y}] [{level}] ", body)
 
     def client(r: random.Random) -> str:
         return f"[client {ip(r)}] "
@@ -456,11 +436,9 @@ def hadoop_mr(rng: random.Random, clock: Clock) -> Templates:
     hosts = [f"MININT-{hexid(rng, 7).upper()}.fareast.corp.example.com" for _ in range(4)] + ["msra-sa-41", "msra-sa-39"]
 
     def h(level: str, cls: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
-            return (f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d} {level} [{r.choice(['main', 'RMCommunicator Allocator', 'AsyncDispatcher event handler', 'IPC Server handler 1 on 62270'])}] "
-                    f"{cls}: {body(r)}")
-        return gen
+        return prefixed(clock, lambda r, t: (
+            f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d} {level} [{r.choice(['main', 'RMCommunicator Allocator', 'AsyncDispatcher event handler', 'IPC Server handler 1 on 62270'])}] "
+            f"{cls}: "), body)
 
     def attempt(r: random.Random) -> str:
         return f"attempt_{app[12:]}_{r.choice(['m', 'r'])}_{r.randint(0, 20):06d}_{r.randint(0, 2)}"
@@ -505,12 +483,10 @@ def hadoop_mr(rng: random.Random, clock: Clock) -> Templates:
 
 def bgl(rng: random.Random, clock: Clock) -> Templates:
     def b(component: str, level: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
+        def head(r: random.Random, t: datetime) -> str:
             loc = f"R{r.randint(0, 7)}{r.randint(0, 7)}-M{r.randint(0, 1)}-N{r.randint(0, 15):X}-C:J{r.randint(2, 17):02d}-U{r.randint(0, 1)}1"
-            return (f"- {int(t.timestamp())} {t:%Y.%m.%d} {loc} {t:%Y-%m-%d-%H.%M.%S}.{t.microsecond:06d} {loc} "
-                    f"RAS {component} {level} {body(r)}")
-        return gen
+            return f"- {int(t.timestamp())} {t:%Y.%m.%d} {loc} {t:%Y-%m-%d-%H.%M.%S}.{t.microsecond:06d} {loc} RAS {component} {level} "
+        return prefixed(clock, head, body)
 
     return [
         ("bgl:cache-parity", b("KERNEL", "INFO", lambda r: "instruction cache parity error corrected"), 25),
@@ -541,11 +517,7 @@ def linux_syslog(rng: random.Random, clock: Clock) -> Templates:
     users = ["root", "test", "guest", "admin", "cyrus", "news", "user1"]
 
     def l(app: str, body: Body, pid: bool = True) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
-            name = f"{app}[{r.randint(1000, 30000)}]" if pid else app
-            return f"{t:%b} {t.day:2d} {t:%H:%M:%S} combo {name}: {body(r)}"
-        return gen
+        return prefixed(clock, lambda r, t: f"{t:%b} {t.day:2d} {t:%H:%M:%S} combo {f'{app}[{r.randint(1000, 30000)}]' if pid else app}: ", body)
 
     def host(r: random.Random) -> str:
         return r.choice([ip(r), f"{r.choice(['host', 'adsl', 'dsl'])}-{r.randint(1, 254)}.{r.choice(['example.net', 'isp.example.com'])}"])
@@ -572,10 +544,7 @@ def linux_syslog(rng: random.Random, clock: Clock) -> Templates:
 
 def windows_cbs(rng: random.Random, clock: Clock) -> Templates:
     def w(component: str, body: Body) -> Gen:
-        def gen(r: random.Random) -> str:
-            t = clock.tick()
-            return f"{t:%Y-%m-%d %H:%M:%S}, Info                  {component}    {body(r)}"
-        return gen
+        return prefixed(clock, lambda r, t: f"{t:%Y-%m-%d %H:%M:%S}, Info                  {component}    ", body)
 
     def pkg(r: random.Random) -> str:
         return (f"Package_{r.randint(1, 999)}_for_KB{r.randint(2000000, 3999999)}~31bf3856ad364e35~amd64~~"

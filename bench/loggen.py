@@ -5,12 +5,15 @@ figures can be compared from one run to the next.
 """
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 Gen = Callable[[random.Random], "str | list[str]"]
+Body = Callable[[random.Random], str]
+Templates = list[tuple[str, Gen, float]]  # (true template id, its line generator, its weight)
 
 
 @dataclass
@@ -33,6 +36,16 @@ CURRENCIES = ["EUR", "USD", "GBP", "JPY", "CHF"]
 AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36',
           "curl/8.5.0", "kube-probe/1.29", "python-requests/2.31.0",
           "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"]
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    """A Poisson-distributed count (Knuth's method): events per minute for synthetic rate series."""
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p < limit:
+            return k
+        k += 1
 
 
 def ip(rng: random.Random) -> str:
@@ -84,6 +97,22 @@ class Clock:
     def tick(self) -> datetime:
         self.now += timedelta(milliseconds=self.rng.randint(1, 900))
         return self.now
+
+
+def prefixed(clock: Clock, head: Callable[[random.Random, datetime], str],
+             body: Callable[[random.Random], str | list[str]]) -> Gen:
+    """One template's line generator, the shape every log format here shares: the clock ticks, `head` writes
+    the prefix (time, level, thread, source) from the tick, then `body` the message. A list body is a message
+    with continuation lines (a stack trace), the prefix on its first line only. The order of the draws (tick,
+    prefix, message) is fixed here so every sample stays what its seed made it."""
+    def gen(r: random.Random) -> str | list[str]:
+        t = clock.tick()
+        prefix = head(r, t)
+        text = body(r)
+        if isinstance(text, list):
+            return [prefix + text[0]] + text[1:]
+        return prefix + text
+    return gen
 
 
 def syslog_prefix(clock: Clock, host: str, app: str) -> str:

@@ -9,26 +9,17 @@ the same failing-rate histogram the answers use, and the totals: found within
 from __future__ import annotations
 
 import logging
-import math
 import random
 from datetime import datetime, timedelta, timezone
 
 from _harness import answered, print_costs
+from loggen import poisson
 
 from incidentbot.evidence.onset import detect_onset, median_step_onset
 
 
 def _t(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p < limit:
-            return k
-        k += 1
 
 
 SHAPES = {
@@ -53,7 +44,7 @@ def synthetic(trials: int = 40) -> None:
         right = {"poisson": 0, "median_mad": 0}
         for seed in range(trials):
             rng = random.Random(seed)
-            counts = [float(_poisson(rng, rate(i))) for i in range(180)]
+            counts = [float(poisson(rng, rate(i))) for i in range(180)]
             for method, fn in (("poisson", detect_onset), ("median_mad", median_step_onset)):
                 onset = fn(counts, times, 60)
                 ok = onset is None if truth is None else onset is not None and abs(onset.index - truth) <= 2

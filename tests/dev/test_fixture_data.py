@@ -4,12 +4,12 @@ No search server: every expectation is recomputed here from the files, with an i
 counting rules of its own (it shares no code with fixtures/generate.py), and the generator is run
 again into a temporary folder to show the files are what it deterministically writes.
 """
-import importlib.util
 import json
 import os
 import re
-import sys
+import runpy
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from support.servers import ROOT
@@ -419,14 +419,8 @@ def test_whatchanged_questions(sc):
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location("fixture_generate", os.path.join(FIXTURES, "generate.py"))
-    mod = importlib.util.module_from_spec(spec)
-    keep, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ inside fixtures/
-    try:
-        spec.loader.exec_module(mod)
-    finally:
-        sys.dont_write_bytecode = keep
-    return mod
+    """fixtures/generate.py's functions: runpy compiles the file without writing a __pycache__ into fixtures/."""
+    return SimpleNamespace(**runpy.run_path(os.path.join(FIXTURES, "generate.py")))
 
 
 def read_tree(root):

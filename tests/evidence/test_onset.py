@@ -4,21 +4,14 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
+from support.benchscripts import bench_module
+
 from incidentbot.evidence.onset import detect_onset, median_step_onset
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 TIMES = [T0 + timedelta(minutes=i) for i in range(180)]
 
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    import math
-
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p < limit:
-            return k
-        k += 1
+_poisson = bench_module("loggen").poisson  # the sampler bench/onset_methods.py draws its series with
 
 
 def test_step_found_to_the_minute() -> None:
