@@ -14,10 +14,16 @@ and the latest state is tried again. The final answer is not paced: it
 closes the message's edits first (none can land after it) and is sent with
 the client's usual 429 retries.
 
-Hand-written rather than a rate-limit library (pyrate-limiter, limits):
-those answer "may I call now?" (a clock comparison here) or block the
-caller; what this needs is coalescing to the latest state, a trailing send
-and an order guarantee against the final edit, which none of them offers.
+Many investigations at once each keep their interval yet together could
+still exceed the workspace's budget, so the app's progress edits also share
+a budget per minute (pyrate-limiter's sliding window, asked without
+blocking): past it a message keeps its latest state and tries again an
+interval later, and answers, which are not counted, keep the headroom.
+
+The pacer itself is hand-written: rate-limit libraries (pyrate-limiter,
+limits) answer "may I call now?" or block the caller; what this needs is
+coalescing to the latest state, a trailing send and an order guarantee
+against the final edit, which none of them offers.
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from pyrate_limiter import Duration, Limiter, Rate
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -41,6 +48,7 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 1.0
 DEFAULT_RETRY_AFTER_S = 1.0  # a 429 without Retry-After (Slack always sends one)
 MIN_HOLD_S = 1.0  # Retry-After is whole seconds; "0" must not turn into a tight retry loop
+DEFAULT_PER_MINUTE = 40  # of chat.update's ~50 a minute (Tier 3), the rest kept for answers
 
 _BEST_EFFORT: ContextVar[bool] = ContextVar("incidentbot_slack_best_effort", default=False)
 State = TypeVar("State")
@@ -99,10 +107,23 @@ class Backoff:
 
 @dataclass
 class EditPacing:
-    """How progress edits are paced, one per app: the interval per message and the shared 429 backoff."""
+    """How progress edits are paced, one per app: the interval per message, the app's budget, the 429 backoff.
+
+    `per_minute` None: no shared budget (the interval and the backoff still apply).
+    """
 
     interval: float = DEFAULT_INTERVAL_S
+    per_minute: int | None = DEFAULT_PER_MINUTE
     backoff: Backoff = field(default_factory=Backoff)
+    budget: Limiter | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.per_minute:
+            self.budget = Limiter(Rate(self.per_minute, Duration.MINUTE))
+
+    def spend(self) -> bool:
+        """One progress edit from the app's budget; False (at once, never blocking) when it is spent."""
+        return self.budget is None or bool(self.budget.try_acquire("progress", blocking=False))
 
 
 class PacedEdits(Generic[State]):
@@ -146,9 +167,12 @@ class PacedEdits(Generic[State]):
         if wait > 0:
             self._start_timer(wait)
             return
-        state, self._pending = self._pending, None
-        if state is None:
+        if self._pending is None:
             return
+        if not self.pacing.spend():  # the app's budget is spent: keep the latest state, look again later
+            self._start_timer(max(self.pacing.interval, MIN_HOLD_S))
+            return
+        state, self._pending = self._pending, None
         self._last = time.monotonic()
         try:
             with best_effort():

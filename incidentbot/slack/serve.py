@@ -166,7 +166,8 @@ def build(settings: Settings, socket_mode: bool, rt: Runtime | None = None) -> t
     deps = build_deps(rt or Runtime.create(settings), None,
                       signing.get_secret_value() if signing else tokens["SLACK_BOT_TOKEN"])
     deps.streaming = settings.slack.streaming
-    deps.pacing = EditPacing(interval=settings.slack.progress_interval_s)
+    deps.pacing = EditPacing(interval=settings.slack.progress_interval_s,
+                             per_minute=settings.slack.progress_edits_per_min)
     api_url = settings.slack.api_url
     try:  # Bolt checks the token with auth.test now: a bad token fails here, not at the first question
         app = build_app(tokens["SLACK_BOT_TOKEN"], signing.get_secret_value() if signing else "",

@@ -33,11 +33,11 @@ QUESTION = "why is shipping-api returning 503s?"
 def bot(es_url, scenarios):
     """The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message.
 
-    Progress edits unpaced (interval 0) so each step's line can be asserted; test_slack_pacing covers the pacing.
+    Progress edits unpaced (no interval, no budget) so each step's line can be asserted; test_slack_pacing covers the pacing.
     """
     api = FakeSlackAPI().start()
     api.refuse_streaming()
-    server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, pacing=EditPacing(interval=0)).start()
+    server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, pacing=EditPacing(interval=0, per_minute=None)).start()
     yield server
     server.stop()
     api.stop()

@@ -78,6 +78,25 @@ def test_a_rate_limited_progress_edit_waits_out_retry_after_and_the_answer_still
     assert replies[-2:] == [(True, "the answer"), (False, "the answer")], replies
 
 
+def test_many_messages_share_the_apps_budget_and_every_answer_still_arrives(api):
+    """Three at once, each within its own interval, still spend only the app's budget; answers are not counted."""
+    pacing = EditPacing(interval=0, per_minute=4)
+    client = build_client(BOT_TOKEN, api.url)
+    messages = [ProgressMessage(client, f"CBUDGET{i}", "1.1", pacing=pacing) for i in range(3)]
+    for pm in messages:
+        pm.start()
+    for n in range(1, 6):
+        for pm in messages:
+            pm.event(step(n))
+    time.sleep(1.5)  # the waiting states look again after an interval: the budget is still spent
+    progress = [u for u in api.of("chat.update") if is_progress(u)]
+    assert len(progress) == 4, [u.params["channel"] for u in progress]
+    for pm in messages:
+        pm.finish([{"type": "section", "text": {"type": "mrkdwn", "text": "the answer"}}], "the answer")
+    for i in range(3):
+        assert api.of("chat.update", f"CBUDGET{i}")[-1].params["text"] == "the answer"
+
+
 @pytest.fixture
 def bot_for(es_url, scenarios, api):
     servers: list[BotServer] = []
@@ -109,7 +128,7 @@ def test_fallback_edits_are_bounded_and_end_with_the_answer(bot_for):
 
 @one_server()
 def test_a_429_on_progress_edits_is_survived_by_concurrent_investigations(bot_for):
-    bot = bot_for(EditPacing(interval=0))
+    bot = bot_for(EditPacing(interval=0, per_minute=None))
     api = bot.api
     api.retry_after = "2"
     api.rate_limited["chat.update"] = 1
