@@ -161,8 +161,8 @@ def unknown_words(sentence: str, forms: set[str]) -> list[str]:
     bare = bare.replace("`", " ")
     for m in _WORD.finditer(bare):
         word = m.group(0)
-        if word in out or _held(word, forms):
-            continue
+        if word in out or _held(word, forms) or any(ch.isdigit() for ch in word):
+            continue  # a word with digits (P95, K8s) is `unknown_names`' and the number check's to judge
         identifier = "_" in word.strip("_") or re.search(r"[a-z][A-Z]", word) is not None
         proper = word[0].isupper() and word.lower() not in COMMON_WORDS and not _at_start(bare, m.start())
         if identifier or proper:

@@ -61,11 +61,12 @@ monday tuesday wednesday thursday friday saturday sunday january february march 
 september october november december
 """.split()
 
-# acronyms and protocol names: vocabulary, not components of this system
+# acronyms, protocol names and units: vocabulary, not components of this system
 _ACRONYMS = """
 api apis cpu cpus dns gc grpc http https id ids io ip ips json jvm mtls oauth ok oom os pr prs qps ram rpc
 rps sla slo sli sql ssh ssl tcp tls ttl udp ui uri url urls utc gmt vm vms xml yaml cdn ci cd db dbs sre
-k8s tz n/a ms
+tz gpu gpus rss
+b kb mb gb tb kib mib gib tib kbps mbps gbps ms us ns sec secs min mins hr hrs
 """.split()
 
 COMMON_WORDS = frozenset(_FREQUENT + _INCIDENT + _CALENDAR + _ACRONYMS)

@@ -86,6 +86,7 @@ def test_which_words_read_as_names() -> None:
     assert unknown_words("The AWS region and the `kafka_client` lib degraded.", forms) == ["kafka_client", "AWS"]
     assert unknown_words("The \u201cKafka Timeout\u201d error is new.", forms) == [], "quotes are checked as quotes"
     assert unknown_words("On Monday the HTTP Errors of the Service rose.", forms) == []
+    assert unknown_words("The P95 latency and RSS rose to 512 MB.", forms) == [], "units, percentiles"
 
 
 def test_the_templates_own_words_are_not_names() -> None:
