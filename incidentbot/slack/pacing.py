@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pyrate_limiter import Duration, Limiter, Rate
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -178,6 +178,8 @@ class PacedEdits(Generic[State]):
             with best_effort():
                 self.send(state)
             self.sent += 1
+        except (SlackRequestError, OSError) as exc:  # Slack unreachable: this state is lost, the answer is not
+            log.warning("progress update failed: %s", exc)
         except SlackApiError as exc:
             pause = retry_after(exc)
             if pause is None:

@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from incidentbot.core.progress import ProgressEvent
 from incidentbot.render.blocks import context, safe, section
@@ -92,3 +92,5 @@ class ProgressMessage:
                     self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=[section(text)])
             except SlackApiError as exc:
                 log.error("could not tell the channel about a failure: %s", exc.response.get("error"))
+            except (SlackRequestError, OSError) as exc:  # Slack unreachable: logged, and the worker goes on
+                log.error("could not tell the channel about a failure: %s", exc)

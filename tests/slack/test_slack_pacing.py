@@ -78,6 +78,16 @@ def test_a_rate_limited_progress_edit_waits_out_retry_after_and_the_answer_still
     assert replies[-2:] == [(True, "the answer"), (False, "the answer")], replies
 
 
+def test_a_progress_edit_to_an_unreachable_slack_does_not_stop_the_investigation():
+    api = FakeSlackAPI().start()
+    pm = ProgressMessage(build_client(BOT_TOKEN, api.url), "CGONE", "1.1", pacing=EditPacing(interval=0))
+    pm.start()
+    api.stop()  # Slack is gone: the pipeline's observer must return, not raise
+    pm.event(step(1))
+    pm.fail("the investigation failed")  # never raises either
+    assert pm.lines == ["step 1 finished [Q1]"]
+
+
 def test_many_messages_share_the_apps_budget_and_every_answer_still_arrives(api):
     """Three at once, each within its own interval, still spend only the app's budget; answers are not counted."""
     pacing = EditPacing(interval=0, per_minute=4)
