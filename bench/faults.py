@@ -21,14 +21,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.faultproxy import ES_ROOT, SCENARIO, Fault, FakeCluster, FaultProxy  # noqa: E402
+from support.faultproxy import ES_ROOT, SCENARIO, Fault, FakeCluster, FaultProxy, Trickler  # noqa: E402
+from support.httpserve import LocalHTTPServer, send  # noqa: E402
 
 from incidentbot.core.timeutil import parse_instant  # noqa: E402
 from incidentbot.dev.embedded import EmbeddedSearchServer  # noqa: E402
@@ -49,51 +50,20 @@ class Row:
     detail: str
 
 
-class Vendor:
-    """A fake vendor API: `handler(path, query) -> (status, headers, body bytes | generator of chunks)`."""
+class Vendor(LocalHTTPServer):
+    """A fake vendor API: `handler(path, query) -> (status, headers, body bytes)`; records the paths asked."""
 
-    def __init__(self, handler: Callable[[str, str], tuple[int, dict[str, str], Any]]) -> None:
+    def __init__(self, handler: Callable[[str, str], tuple[int, dict[str, str], bytes]]) -> None:
         self.hits: list[str] = []
-        vendor = self
+        self.handler = handler
+        super().__init__(self._serve)
+        self.start()  # lives as long as the run (daemon threads)
 
-        class H(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a: object) -> None:
-                return None
-
-            def do_GET(self) -> None:  # noqa: N802
-                path, _, query = self.path.partition("?")
-                vendor.hits.append(self.path)
-                status, headers, body = handler(path, query)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                try:
-                    if isinstance(body, bytes):
-                        self.send_header("Content-Length", str(len(body)))
-                        self.end_headers()
-                        self.wfile.write(body)
-                    else:  # a trickle
-                        self.send_header("Content-Length", "100000000")
-                        self.end_headers()
-                        for chunk in body:
-                            self.wfile.write(chunk)
-                            self.wfile.flush()
-                except OSError:
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-
-def _trickle() -> Any:
-    for _ in range(3600):
-        yield b" "
-        time.sleep(1.0)
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        path, _, query = h.path.partition("?")
+        self.hits.append(h.path)
+        status, headers, body = self.handler(path, query)
+        send(h, status, body, headers)
 
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[int, float, str, str, float]:
@@ -127,7 +97,7 @@ def _kubeconfig(path: Path, url: str) -> Path:
     return path
 
 
-def _volume_files(tmp: Path, now: str) -> tuple[Path, bytes, Callable[[str, str], tuple[int, dict[str, str], Any]]]:
+def _volume_files(tmp: Path, now: str) -> tuple[Path, bytes, Callable[[str, str], tuple[int, dict[str, str], bytes]]]:
     """100,000 changes as an NDJSON file, as one Argo CD listing, and as a paginated LaunchDarkly audit log."""
     base = int(parse_instant(now).timestamp()) - 36000  # the ten hours before the scenario's 'now'
     ndjson = tmp / "many.ndjson"
@@ -143,7 +113,7 @@ def _volume_files(tmp: Path, now: str) -> tuple[Path, bytes, Callable[[str, str]
     argo = json.dumps({"metadata": {}, "items": apps}).encode()
     del apps
 
-    def ld(path: str, query: str) -> tuple[int, dict[str, str], Any]:
+    def ld(path: str, query: str) -> tuple[int, dict[str, str], bytes]:
         page = int(dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("page", "0"))
         items = [{"_id": f"ld-{page}-{j}", "date": (base + (page * 20 + j) % 36000) * 1000, "kind": "flag",
                   "name": f"flag-{j}", "target": {"resources": [f"proj/p:env/production:flag/flag-{j}"]}}
@@ -175,7 +145,7 @@ def matrix(deadline: float, only: str | None) -> list[Row]:
 
         fifo = tmp / "changes.fifo"
         os.mkfifo(fifo)
-        trickler = Vendor(lambda p, q: (200, {}, _trickle()))
+        trickler = Trickler(every_s=1.0, count=3600)
         wrong = Vendor(lambda p, q: (200, {}, b'{"items": "nope"}'))
         other = Vendor(lambda p, q: (200, {}, b"[]"))
         api = "/repos/acme/orders-api"
@@ -200,8 +170,8 @@ def matrix(deadline: float, only: str | None) -> list[Row]:
              lambda t: '"name": "log store"' in t and "answer deadline" in t),
             ("store: msearch 503 every time", 3, ask + where(FaultProxy(srv.url, [Fault("_msearch", "status", 503)]).url),
              dl, lambda t: "HTTP 503" in t),
-            ("store: field_caps 429 every time", 3,
-             ask + where(FaultProxy(srv.url, [Fault("_field_caps", "status", 429)]).url), dl, lambda t: "HTTP 429" in t),
+            ("store: mapping 429 every time", 3,  # field discovery reads the mapping first (field_caps is the fallback)
+             ask + where(FaultProxy(srv.url, [Fault("_mapping", "status", 429)]).url), dl, lambda t: "HTTP 429" in t),
             ("store: msearch response cut short", 3, ask + where(FaultProxy(srv.url, [Fault("_msearch", "truncate")]).url),
              dl, lambda t: "cut short" in t),
             ("store: logs index does not exist", 2, ask + where(srv.url, "logs-gone-*"), dl,

@@ -49,7 +49,7 @@ def main() -> int:
         load_all(url, scenarios)
         # the recall may read every fixture's logs, so a wrong match is possible and counted
         reader = ReadOnlyGateway(settings_from(env={}, es_url=url), patterns=("logs-*",))
-        memory = open_memory(reader, env={"INCIDENTBOT_DB_URL": db_url})
+        memory = open_memory(reader, settings_from(env={"INCIDENTBOT_DB_URL": db_url}).memory)
         first: dict[str, str] = {}
         wrong_first = 0
         asked = [(sc, next((q for q in sc.questions if "culprit" in q["expect"]), None)) for sc in scenarios]

@@ -45,6 +45,7 @@ from support.fakeslack import (
     stopped,
 )
 
+from incidentbot.config import settings_from
 from incidentbot.slack.deps import Workers
 from incidentbot.slack.pacing import EditPacing
 
@@ -181,11 +182,11 @@ def serve_replica(config_path: Path) -> int:
     from incidentbot.slack.shared_state import RedisChannelSlots, connect
 
     cfg = json.loads(config_path.read_text())
-    env = {"INCIDENTBOT_REDIS_URL": cfg["redis_url"], "INCIDENTBOT_DB_URL": cfg["db_url"]}
+    memory = settings_from(env={"INCIDENTBOT_REDIS_URL": cfg["redis_url"], "INCIDENTBOT_DB_URL": cfg["db_url"]}).memory
     workers = Workers(max_workers=cfg["workers"], per_channel=3, slots=RedisChannelSlots(connect(cfg["redis_url"])))
     urls, servers = {}, []
     for sc in fixture_scenarios():
-        deps = build_deps(runtime_for(sc, cfg["es_url"]), env, SECRET)
+        deps = build_deps(runtime_for(sc, cfg["es_url"]), memory, SECRET)
         deps.workers = workers
         srv = make_http_server(make_wsgi_app(build_app(BOT_TOKEN, SECRET, deps, api_url=cfg["api_url"]), deps),
                                "127.0.0.1", 0, threads=16)

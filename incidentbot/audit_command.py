@@ -71,11 +71,12 @@ def _line(r: Any) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from incidentbot.config import settings_from
     from incidentbot.memory import open_memory
     from incidentbot.memory.store import AuditStore, as_dict
 
     out = out or sys.stdout
-    store = open_memory(required=True).store
+    store = open_memory(None, settings_from().memory, required=True).store
     assert isinstance(store, AuditStore)
     try:
         if args.audit_command == "show":

@@ -119,7 +119,7 @@ def _remembered(rt, question: str):
     from incidentbot.memory import Asked, open_memory
     from incidentbot.pipeline import investigate
 
-    memory = open_memory(rt.gateway)
+    memory = open_memory(rt.gateway, rt.settings.memory)
     rt.recall = memory
     try:
         answer = investigate(question, rt)
@@ -132,11 +132,16 @@ def _remembered(rt, question: str):
 
 def cmd_ask(args: argparse.Namespace) -> int:
     # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
+    from incidentbot.core.deadline import answer_deadline
     from incidentbot.pipeline import Runtime
     from incidentbot.render.terminal import render_answer
 
-    rt = Runtime.create(_settings(args))
-    answer = _remembered(rt, args.question)
+    settings = _settings(args)
+    # one deadline from the first step: the start-up checks count against it, so a silent store cannot
+    # make the answer later than INCIDENTBOT_ANSWER_DEADLINE_S (the pipeline keeps this one: it is sooner)
+    with answer_deadline(settings.answer_deadline_s) as deadline:
+        rt = Runtime.create(settings, deadline=deadline)
+        answer = _remembered(rt, args.question)
     if args.chart:
         # lazy: matplotlib takes most of a second to import, and only a chart needs it
         from incidentbot.render.chart import chart_data, render_png
@@ -155,11 +160,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_whatchanged(args: argparse.Namespace) -> int:
     # lazy: parsing and --help need none of the search stack (elasticsearch, pydantic: over a second)
+    from incidentbot.core.deadline import answer_deadline
     from incidentbot.pipeline import Runtime, what_changed
     from incidentbot.render.terminal import render_changes
 
-    rt = Runtime.create(_settings(args))
-    report = what_changed(rt, args.text, service=args.service, since=args.since, start=args.start, end=args.end)
+    settings = _settings(args)
+    with answer_deadline(settings.answer_deadline_s) as deadline:
+        rt = Runtime.create(settings, deadline=deadline)
+        report = what_changed(rt, args.text, service=args.service, since=args.since, start=args.start, end=args.end)
     if args.json:
         _emit_json(report.to_json())
     else:

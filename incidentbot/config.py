@@ -232,6 +232,76 @@ class LaunchDarklySettings(_Section):
         return self
 
 
+def default_db_path() -> Path:
+    """A file in the user's data folder, so `incidentbot demo` keeps an audit trail with no set-up."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "incidentbot" / "audit.sqlite3"
+
+
+DB_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+OFF = ("none", "off", "false", "0")
+
+
+def _scheme(url: str) -> str:
+    """What a message may show of a URL that may carry a password: its scheme only."""
+    head, sep, _ = url.partition("://")
+    return f"{head}://..." if sep else repr(url[:12] + ("..." if len(url) > 12 else ""))
+
+
+class MemorySettings(_Section):
+    """The bot's memory (docs/operations.md): the audit database, how long it keeps answers, the shared Redis.
+
+    The URLs are secrets (they usually carry a password), so they print as
+    '**********'; `incidentbot config` names the database and Redis in its
+    source list with the password masked. `db_url` is None when the trail is
+    off (INCIDENTBOT_DB_URL=none).
+    """
+
+    db_url: SecretStr | None = env(None, "INCIDENTBOT_DB_URL")
+    retention_days: int = env(90, "INCIDENTBOT_AUDIT_RETENTION_DAYS")
+    redis_url: SecretStr | None = env(None, "INCIDENTBOT_REDIS_URL")
+
+    def __init__(self, **data: Any) -> None:
+        data.setdefault("db_url", f"sqlite:///{default_db_path()}")
+        super().__init__(**data)
+
+    @field_validator("db_url", mode="before")
+    @classmethod
+    def _db_url(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            return value
+        raw = raw.strip()
+        if raw.lower() in OFF:
+            return None
+        if not raw.startswith(DB_SCHEMES):
+            raise ValueError("must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST:5432/DB "
+                             f"(or 'none' to keep no audit trail), not {_scheme(raw)}")
+        return raw
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> Any:
+        try:
+            days = int(str(value).strip())
+        except ValueError:
+            raise ValueError("must be a whole number of days") from None
+        if days < 1:
+            raise ValueError("must be at least 1 day (answers are kept this many days)")
+        return days
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            return value
+        if raw.strip() and not raw.strip().startswith(REDIS_SCHEMES):
+            raise ValueError(f"must start with redis://, rediss:// or unix://, not {_scheme(raw.strip())}")
+        return raw.strip() or None
+
+
 class ChangesSettings(_Section):
     """Every change source's settings, and how long the answer waits for them."""
 
@@ -338,6 +408,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     changes: ChangesSettings = Field(default_factory=ChangesSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
     answer_deadline_s: float = env(45.0, "INCIDENTBOT_ANSWER_DEADLINE_S", gt=0)
     catalog_path: Path | None = env(None, "INCIDENTBOT_CATALOG")
     at: datetime | None = env(None, "INCIDENTBOT_NOW")

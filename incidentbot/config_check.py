@@ -5,9 +5,12 @@ one mid-incident: this command shows what the bot will actually use (after
 the command line, the environment and the defaults are merged) and, with
 `--check`, asks each configured system one read-only question: the log
 store (root endpoint, privileges, a count), every change source (a fetch of
-the last hour, under the change-source deadline) and the LLM endpoint (the
-model list). Exit 0 when everything configured answers, 3 when something
-configured does not.
+the last hour, under the change-source deadline), the LLM endpoint (the
+model list), the audit database (reachable, and at the schema this version
+expects, or empty: then it will be created) and Redis (PING). Nothing is
+written anywhere: not to the log store, not to the database (a SQLite file
+that does not exist yet is not created). Exit 0 when everything configured
+answers, 3 when something configured does not.
 """
 from __future__ import annotations
 
@@ -20,10 +23,15 @@ import openai
 
 from incidentbot.changes.gather import gather_changes
 from incidentbot.config import Settings
+from incidentbot.core.deadline import answer_deadline
 from incidentbot.core.errors import IncidentBotError
+from incidentbot.core.mask import mask_secrets
+from incidentbot.memory.config import plain
+from incidentbot.memory.health import check_database, check_redis
 from incidentbot.pipeline import Runtime
 
 CHECK_WINDOW = timedelta(hours=1)
+MEMORY_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -67,7 +75,30 @@ def configured(settings: Settings) -> list[SourceCheck]:
                     detail="" if settings.llm_enabled else "not configured: deterministic mode"),
         SourceCheck("slack", settings.slack.api_url or "https://slack.com/api/", bool(slack_tokens),
                     detail=", ".join(slack_tokens) if slack_tokens else "not configured: terminal only"),
+        *memory_parts(settings),
     ]
+
+
+def memory_parts(settings: Settings) -> list[SourceCheck]:
+    """The audit database and Redis, named by their URLs with any password masked."""
+    db, cache = plain(settings.memory.db_url), plain(settings.memory.redis_url)
+    return [
+        SourceCheck("audit database", mask_secrets(db) if db else "none", db is not None,
+                    detail="" if db else "not configured: no audit trail, no \"seen before\""),
+        SourceCheck("redis", mask_secrets(cache) if cache else "none", cache is not None,
+                    detail="" if cache else "not configured: state kept in each process"),
+    ]
+
+
+def check_memory(settings: Settings) -> list[SourceCheck]:
+    """The database read (its schema revision) and Redis's PING, each bounded; nothing created or written."""
+    timeout = min(settings.request_timeout_s, MEMORY_TIMEOUT_S)
+    db, cache = memory_parts(settings)
+    for check, url, probe in ((db, settings.memory.db_url, check_database), (cache, settings.memory.redis_url, check_redis)):
+        if url is not None:
+            health = probe(url.get_secret_value(), timeout)
+            check.reachable, check.detail = health.ok, health.detail
+    return [db, cache]
 
 
 def check_log_store(rt: Runtime) -> SourceCheck:
@@ -115,13 +146,15 @@ def run_checks(settings: Settings) -> list[SourceCheck]:
     """Every configured system, asked one read-only question; unconfigured ones are listed as such."""
     rt = Runtime.create(settings, check=False)
     try:
-        checks = [check_log_store(rt), *check_change_sources(rt)]
+        # as one answer would: a store that accepts connections and never answers costs at most the deadline
+        with answer_deadline(settings.answer_deadline_s):
+            checks = [check_log_store(rt), *check_change_sources(rt)]
     finally:
         rt.gateway.close()
     listed = {c.name for c in checks}
     rest = [c for c in configured(settings) if c.kind == "change source" and not c.configured and c.name not in listed]
     slack = next(c for c in configured(settings) if c.kind == "slack")
-    return [*checks, *rest, check_llm(settings), slack]
+    return [*checks, *rest, check_llm(settings), slack, *check_memory(settings)]
 
 
 def render(settings: Settings, checks: list[SourceCheck]) -> str:
@@ -131,7 +164,7 @@ def render(settings: Settings, checks: list[SourceCheck]) -> str:
     for c in checks:
         state = ("configured" if c.configured else "not configured") if c.reachable is None else (
             "reachable" if c.reachable else "NOT REACHABLE")
-        lines.append(f"  {c.kind:<13} {c.name}: {state}" + (f" ({c.detail})" if c.detail else ""))
+        lines.append(f"  {c.kind:<14} {c.name}: {state}" + (f" ({c.detail})" if c.detail else ""))
     return "\n".join(lines)
 
 

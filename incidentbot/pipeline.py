@@ -35,8 +35,8 @@ from incidentbot.core.answer import Answer, Recall
 from incidentbot.core.catalog import Catalog
 from incidentbot.core.change import Change, ChangeReport, SourceStatus
 from incidentbot.core import progress as steps
-from incidentbot.core.deadline import answer_deadline, current_deadline
-from incidentbot.core.errors import StoreTimeout, StoreUnreachable, UsageError
+from incidentbot.core.deadline import Deadline, answer_deadline, current_deadline, use_deadline
+from incidentbot.core.errors import StoreSilent, StoreTimeout, StoreUnreachable, UsageError
 from incidentbot.core.evidence import LogEvidence, QueryRecord
 from incidentbot.core.fields import FieldMap
 from incidentbot.core.intent import Intent
@@ -73,17 +73,28 @@ class Runtime:
     recall: Recall | None = None
 
     @classmethod
-    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True) -> Runtime:
+    def create(cls, settings: Settings, env: dict[str, str] | None = None, check: bool = True,
+               deadline: Deadline | None = None) -> Runtime:
         """The runtime for these settings; the change sources come from `settings.changes`, never the environment.
 
         `env` is only accepted empty (older callers pass `env={}`): change-source
         variables go through `settings_from(env=...)` so they are validated with the rest.
+        `deadline` is the answer's, when a door creates the runtime for one answer
+        (`ask`): the start-up checks (version, privileges) then count against it and
+        may take at most half of it; a store silent that long is asked nothing more
+        in that answer (StoreSilent), and the answer gives what is known without it.
         """
         if env:
             raise TypeError("Runtime.create: pass change-source variables through settings_from(env=...)")
         gateway = ReadOnlyGateway(settings)
         if check:
-            gateway.check_privileges()
+            with use_deadline(deadline):
+                try:
+                    gateway.check_privileges()
+                except StoreSilent as exc:
+                    if deadline is None:
+                        raise
+                    log.warning("%s; answering without it", exc)
         catalog = Catalog.load(settings.catalog_path)
         sources: list[Any] = [ElasticsearchChanges(gateway, settings.changes_index),
                               *sources_from_settings(settings.changes)]
@@ -230,7 +241,10 @@ def investigate(question: str, rt: Runtime, at: datetime | None = None, progress
         clock = time.perf_counter()
         at = rt.at(at)
         progress(ProgressEvent("fields", "started", "discovering the log fields"))
-        fm = rt.fields()
+        try:
+            fm = rt.fields()
+        except StoreSilent:  # silent since the start: the question's words are taken as said, the rest says why
+            fm = FieldMap(values_unread=True)
         intent = build_intent(question, rt, fm, at, context)
         timing = {"intent": (time.perf_counter() - clock) * 1000}
         progress(steps.fields_done(len(fm.services), intent))
@@ -372,7 +386,7 @@ def _what_changed(rt: Runtime, text: str, service: str | None, since: str | None
                   end: str | None, at: datetime) -> ChangeReport:
     try:
         log_services = rt.fields().services
-    except UsageError:
+    except (UsageError, StoreSilent):
         log_services = []
     window = _typed_window(since, start, end, at)
     cq = parse_change_query(text, at, log_services, rt.catalog)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from support.fakeslack import BOT_TOKEN, SECRET, FakeSlackAPI, event_body, final_update, mention, post
-from support.recording_proxy import Forwarded, RecordingProxy
+from support.faultproxy import FaultProxy, Seen
 from support.servers import FIXTURES, parse_json, scenario_args
 
 from incidentbot.dev.embedded import free_port
@@ -28,17 +28,18 @@ SCENARIO = "pricing-deploy-rollback"
 
 @pytest.fixture
 def proxy(es_url):
-    rec = RecordingProxy(es_url).start()
+    """The fault proxy with no faults: it forwards everything and records every request."""
+    rec = FaultProxy(es_url)
     yield rec
     rec.stop()
 
 
 def test_the_classifier_tells_reads_from_writes() -> None:
-    reads = [Forwarded("GET", "/"), Forwarded("HEAD", "/logs-x"), Forwarded("POST", "/logs-x/_search?size=0"),
-             Forwarded("POST", "/_msearch"), Forwarded("POST", "/_security/user/_has_privileges")]
-    writes = [Forwarded("POST", "/logs-x/_bulk"), Forwarded("PUT", "/logs-x"), Forwarded("DELETE", "/logs-x"),
-              Forwarded("POST", "/logs-x/_doc"), Forwarded("POST", "/logs-x/_refresh"),
-              Forwarded("POST", "/logs-x/_delete_by_query"), Forwarded("POST", "/_search/../_bulk")]
+    reads = [Seen("GET", "/"), Seen("HEAD", "/logs-x"), Seen("POST", "/logs-x/_search?size=0"),
+             Seen("POST", "/_msearch"), Seen("POST", "/_security/user/_has_privileges")]
+    writes = [Seen("POST", "/logs-x/_bulk"), Seen("PUT", "/logs-x"), Seen("DELETE", "/logs-x"),
+              Seen("POST", "/logs-x/_doc"), Seen("POST", "/logs-x/_refresh"),
+              Seen("POST", "/logs-x/_delete_by_query"), Seen("POST", "/_search/../_bulk")]
     assert all(f.reads for f in reads) and not any(f.reads for f in writes)
 
 

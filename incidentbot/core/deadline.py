@@ -85,6 +85,26 @@ def answer_deadline(budget_s: float) -> Iterator[Deadline]:
         _CURRENT.reset(token)
 
 
+@contextmanager
+def use_deadline(deadline: Deadline | None) -> Iterator[Deadline | None]:
+    """Make this (already running) deadline current: a door starts the clock at its first step, before
+    the runtime's start-up checks, and everything after shares it. None leaves the current one as it is."""
+    if deadline is None:
+        yield current_deadline()
+        return
+    token = _CURRENT.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _CURRENT.reset(token)
+
+
+def share_of(deadline: Deadline, fraction: float) -> Deadline:
+    """A deadline for one part of the answer: `fraction` of the whole budget, counted from the same start,
+    so that part cannot eat the time the rest of the answer needs."""
+    return Deadline(deadline.budget_s * fraction, started=deadline.started)
+
+
 def start_daemon(fn: Callable[[], T], name: str) -> Future[T]:
     """Run fn on a daemon thread (with the caller's context, so it sees the same deadline); a Future for its result."""
     future: Future[T] = Future()

@@ -40,5 +40,10 @@ class StoreDeadline(StoreTimeout):
     """The answer's overall deadline passed while the log store was still answering."""
 
 
+class StoreSilent(StoreDeadline):
+    """The log store did not answer a start-up check (version, privileges) within its share of the answer's
+    deadline: nothing more is asked of it in this answer, which gives what is known without it."""
+
+
 class NoSuchIndex(UsageError):
     """The configured logs or changes index does not exist (exit 2); the message lists the indices that do."""

@@ -15,6 +15,7 @@ However large the index, that is three requests.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from elasticsearch.dsl.query import Query
 
 from incidentbot.config import Settings
 from incidentbot.core.catalog import Catalog
+from incidentbot.core.deadline import answer_deadline, current_deadline
 from incidentbot.core.errors import StoreTimeout
 from incidentbot.core.evidence import EvidenceLine, Histogram, Latency, LogEvidence, Onset, Pattern, QueryRecord
 from incidentbot.core.intent import Intent
@@ -37,6 +39,7 @@ from incidentbot.evidence.plan import Ranges, SearchPlan, plan_ranges
 from incidentbot.evidence.precursors import precursor_patterns, precursor_ranges
 from incidentbot.gateway import ReadOnlyGateway
 from incidentbot.query import compile as qc
+from incidentbot.query.fusion import TOP_HITS_MAX
 from incidentbot.query.kibana import discover_url
 from incidentbot.core.fields import FieldMap
 
@@ -45,6 +48,10 @@ ONSET_LEAD = timedelta(minutes=15)
 # plan for the rest of the answer: fewer searches, each one a full pass there, so it ends within the deadline.
 LEAN_PER_SEARCH_S = 1.5
 LEAN_PATTERNS = 3
+# Kept back from the answer's deadline for what follows the log evidence (the change records, often on the
+# same busy store, and the summary): a fixed part and two passes at the store's measured pace, at most 15 s.
+RESERVE_S = 2.0
+RESERVE_MAX_S = 15.0
 DEFAULT_WINDOW = timedelta(hours=1)
 MAX_ONSET_LEAD = timedelta(hours=12)
 
@@ -67,20 +74,65 @@ class Job:
     skipped: list[str] = field(default_factory=list)
 
     @property
+    def layouts(self) -> list[list[str]] | None:
+        return [f.indices for f in self.fm.families] if self.fm.families else None
+
+    @property
+    def pass_s(self) -> float:
+        return self.gw.pace.seconds_per_pass
+
+    def time_left(self, reserve: bool = True) -> float | None:
+        """Seconds of the answer's deadline this round may spend (None: no deadline); `reserve` keeps some
+        back for the change records and the summary."""
+        deadline = current_deadline()
+        if deadline is None:
+            return None
+        return deadline.remaining() - (min(RESERVE_S + 2 * self.pass_s, RESERVE_MAX_S) if reserve else 0.0)
+
+    def affordable(self, plan: SearchPlan, reserve: bool = True) -> bool:
+        """Whether the plan should be answered within the time left, behind the work the store already holds
+        from this process, at the pace it has shown (plan.cost in passes)."""
+        left = self.time_left(reserve)
+        return left is None or self.gw.pace.estimate(plan.cost(self.layouts)) <= left
+
+    def busy(self) -> str:
+        """The store's load, in words, for the answer's notes."""
+        ahead = self.gw.pace.ahead()
+        return (f"the log store takes {self.pass_s:.1f}s a search" +
+                (f" and holds {ahead} searches of other questions" if ahead else ""))
+
+    @property
     def timeout(self) -> str:
         return self.settings.search_timeout
 
     def run(self, plan: SearchPlan) -> dict[str, Any]:
-        """Execute a round: once per field layout (on its own indices) when the pattern has several."""
+        """Execute a round: once per field layout (on its own indices) when the pattern has several.
+
+        The store's pace is learnt from it (gateway/pace.py), and a round given up on is still counted
+        as the store's work until it should be done."""
+        cost = plan.cost(self.layouts)
+        pace = self.gw.pace
+        ahead = pace.sent(cost)
         started = time.perf_counter()
-        found = plan.execute(self.gw, [f.indices for f in self.fm.families] if self.fm.families else None)
-        per_search = (time.perf_counter() - started) / max(len(plan) * max(len(self.fm.families), 1), 1)
-        if per_search > LEAN_PER_SEARCH_S and not self.lean:
+        try:
+            found = plan.execute(self.gw, self.layouts)
+        except StoreTimeout:
+            pace.gave_up(cost, ahead, time.perf_counter() - started)
+            raise
+        except Exception:
+            pace.answered(cost, ahead, time.perf_counter() - started)
+            raise
+        pace.answered(cost, ahead, time.perf_counter() - started)
+        if pace.seconds_per_pass > LEAN_PER_SEARCH_S and not self.lean:
             self.lean = True
-            self.skipped.append(f"the log store took {per_search:.1f}s per search")
+            self.skipped.append(f"the log store took {pace.seconds_per_pass:.1f}s per search")
         for indices, reason in plan.failed.items():
             self.failed.setdefault(indices, f"its searches failed: {reason}")
         return found
+
+
+class OverBudget(StoreTimeout):
+    """A round not sent: at the store's measured pace it would end past the answer's deadline."""
 
 
 @dataclass
@@ -176,6 +228,8 @@ def _summed(all_failing: ri.RateSeries, services: list[str]) -> ri.RateSeries:
 
 def read_rates_round(job: Job, intent: Intent) -> Rates:
     plan = plan_rates(job, intent)
+    if not job.affordable(plan, reserve=False):
+        raise OverBudget(f"{job.busy()}: they would end past the answer deadline")
     found = job.run(plan)
     if "rates" not in found:
         found["rates"] = _summed(found["service_rates"], intent.services)
@@ -272,7 +326,9 @@ def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetim
     if not job.lean:  # the newest lines too (a lean plan samples the first ones only)
         plan.add("last", index, qc.sample_search(scope, fm, start, end, half, timeout, True), "the window sample",
                  ri.read_hits)
-    plan.add("baseline", index, qc.sample_search(scope, fm, baseline[0], baseline[1], half, timeout, True, by),
+    # a lean plan samples fewer baseline lines: few enough to ride along with the window's sample in one pass
+    base_n = min(half, TOP_HITS_MAX) if job.lean else half
+    plan.add("baseline", index, qc.sample_search(scope, fm, baseline[0], baseline[1], base_n, timeout, True, by),
              "the baseline sample", lambda r: r)
     scope_services = intent.services + intent.related_services if intent.services else []
     traffic_scope = qc.services_filter(fm, scope_services) or Q("match_all")
@@ -300,6 +356,12 @@ def read_samples_round(job: Job, intent: Intent, baseline: tuple[datetime, datet
     threshold = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
     scope = sample_scope(intent, job.fm, threshold)
     plan = plan_samples(job, intent, scope, baseline, onset, lat)
+    if not job.lean and not job.affordable(plan):
+        job.lean = True
+        job.skipped.append(f"{job.busy()}, so only the first lines of the window were sampled")
+        plan = plan_samples(job, intent, scope, baseline, onset, lat)
+    if not job.affordable(plan):
+        raise OverBudget(f"{job.busy()}: they would end past the answer deadline")
     found = job.run(plan)
     main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
                        "the question's filters in its window",
@@ -338,20 +400,23 @@ def mine_sample(samples: Samples, job: Job) -> Mined:
     most = min(job.settings.max_patterns, LEAN_PATTERNS) if job.lean else job.settings.max_patterns
     if job.lean and len(order) > most:
         job.skipped.append(f"exact counts for the top {most} of {len(order)} patterns only")
+    if job.lean and order:
+        job.skipped.append("pattern lines counted by their words in any order, not as phrases")
     return Mined([p.template for p in mined], list(assignment), order[:most])
 
 
 def plan_probes(job: Job, intent: Intent, samples: Samples, mined: Mined,
-                window: tuple[datetime, datetime], baseline: tuple[datetime, datetime]) -> SearchPlan:
+                window: tuple[datetime, datetime], baseline: tuple[datetime, datetime],
+                top: list[int] | None = None) -> SearchPlan:
     probe_scope = samples.scope if intent.ask == "investigate" else \
         qc.symptom_query(intent, job.fm, services=intent.services, default_to_errors=False)
     r = job.ranges
     plan = SearchPlan()
-    for i in mined.top:
+    for i in mined.top if top is None else top:
         plan.add(f"probe:{i}", job.index,
                  qc.probe_search(probe_scope, job.fm, mined.templates[i], window, baseline,
                                  job.settings.evidence_per_pattern, job.timeout,
-                                 series=(r.range_start, r.range_end, r.bucket_s)),
+                                 series=(r.range_start, r.range_end, r.bucket_s), by_words=job.lean),
                  "a pattern probe", ri.read_probe, required=False)
     return plan
 
@@ -367,14 +432,28 @@ def estimate_probe(mined: Mined, samples: Samples, fm: FieldMap, index: int) -> 
 
 def read_probes_round(job: Job, intent: Intent, samples: Samples, mined: Mined, window: tuple[datetime, datetime],
                       baseline: tuple[datetime, datetime], notes: list[str]) -> dict[int, ri.ProbeCounts | None]:
-    plan = plan_probes(job, intent, samples, mined, window, baseline)
+    top = list(mined.top)
+    plan = plan_probes(job, intent, samples, mined, window, baseline, top)
+    while top and not job.affordable(plan):  # the most common patterns first, as many as the time left allows
+        top.pop()
+        plan = plan_probes(job, intent, samples, mined, window, baseline, top)
+    sample = f"estimates from a sample of {len(samples.window_hits)} lines"
+    out: dict[int, ri.ProbeCounts | None] = {i: estimate_probe(mined, samples, job.fm, i) for i in mined.top}
+    if len(top) < len(mined.top):
+        notes.append(f"pattern counts for {len(mined.top) - len(top)} of {len(mined.top)} patterns are {sample}: "
+                     f"exact counts would end past the answer deadline ({job.busy()})")
+    if not top:
+        return out
+    left = job.time_left()
     try:
-        found = job.run(plan)
+        with answer_deadline(max(left, 0.5)) if left is not None else nullcontext():
+            found = job.run(plan)
     except StoreTimeout as exc:
         # the exact counts are a refinement: answer with the sample's estimates and say so
-        notes.append(f"pattern counts are estimates from a sample of {len(samples.window_hits)} lines: {exc}")
-        return {i: estimate_probe(mined, samples, job.fm, i) for i in mined.top}
-    return {i: found[f"probe:{i}"] for i in mined.top}
+        notes.append(f"pattern counts are {sample}: the exact counts did not finish in the time left ({exc})")
+        return out
+    out.update({i: found[f"probe:{i}"] for i in top})
+    return out
 
 
 def probed_patterns(job: Job, mined: Mined, probes: dict[int, ri.ProbeCounts | None], onset: Onset | None,
@@ -422,7 +501,8 @@ def rates_or_nothing(job: Job, intent: Intent) -> Rates:
         return read_rates_round(job, intent)
     except StoreTimeout as exc:
         job.lean = True
-        job.skipped.append(f"the rate histograms timed out, so no onset or blast radius ({exc})")
+        verb = "were not searched" if isinstance(exc, OverBudget) else "timed out"
+        job.skipped.append(f"the rate histograms {verb}, so no onset or blast radius ({exc})")
         r = job.ranges
         return Rates(Histogram(r.range_start, r.bucket_s, [], [], [], {}, "Q2"), None, [], {}, {}, {})
 
@@ -433,20 +513,47 @@ def samples_or_count(job: Job, intent: Intent, baseline: tuple[datetime, datetim
         return read_samples_round(job, intent, baseline, rates.onset, rates.latency)
     except StoreTimeout as exc:
         job.lean = True
-        job.skipped.append(f"the sampled lines timed out, so no patterns or cited lines ({exc})")
+        verb = "were not searched" if isinstance(exc, OverBudget) else "timed out"
+        job.skipped.append(f"the sampled lines {verb}, so no patterns or cited lines ({exc})")
     lat = rates.latency
     split = rates.onset.at if lat is not None and rates.onset is not None and intent.start < rates.onset.at else None
     slow_ms = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
     plan = SearchPlan()
     plan.add("main", job.index, qc.main_search(intent, job.fm, job.index, job.timeout, split, slow_ms),
              "the main query", lambda r: r)
+    kibana = discover_url(job.settings.kibana_url, intent, job.fm, job.index)
+    scope = sample_scope(intent, job.fm, slow_ms)
+    if not job.affordable(plan, reserve=False):  # not even the count: send nothing more to a store this busy
+        counted = histogram_count(rates, intent)
+        if counted is None:
+            raise OverBudget(f"{job.busy()}: even the count would end past the answer deadline, so nothing more "
+                             "was asked of it")
+        job.skipped.append("the count was read from the per-minute histogram (Q2), to the minute, not run on its own")
+        main = QueryRecord("Q1", job.index, plan.body("main"), counted,
+                           "the question's filters in its window (summed from the histogram's buckets)", kibana)
+        return Samples(main=main, groups=[], scope=scope, window_hits=[], base_hits=[], window_total=0,
+                       first_body={}, concentrations=[])
     found = job.run(plan)
     main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
-                       "the question's filters in its window",
-                       kibana_url=discover_url(job.settings.kibana_url, intent, job.fm, job.index))
-    return Samples(main=main, groups=ri.read_groups(found["main"]), scope=sample_scope(intent, job.fm, slow_ms),
+                       "the question's filters in its window", kibana_url=kibana)
+    return Samples(main=main, groups=ri.read_groups(found["main"]), scope=scope,
                    window_hits=[], base_hits=[], window_total=0, first_body={}, concentrations=[],
                    main_resp=found["main"])
+
+
+def histogram_count(rates: Rates, intent: Intent) -> int | None:
+    """The question's count from round 1's histogram of the same filters: its buckets inside the window
+    (None for a latency question, whose histogram holds durations, or when round 1 did not answer)."""
+    h = rates.histogram
+    if rates.latency is not None or not h.times:
+        return None
+    # the histogram counts failing lines unless the question names its own filter; a count of every line
+    # (no level, status or text asked) is the totals' series
+    every_line = intent.ask != "investigate" and not (intent.levels or intent.status or intent.text)
+    series = h.totals if every_line else h.failing
+    if len(series) != len(h.times):
+        return None
+    return sum(n for t, n in zip(h.times, series) if intent.start <= t < intent.end)
 
 
 # -- the whole -----------------------------------------------------------------------------------

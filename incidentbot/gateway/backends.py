@@ -252,8 +252,13 @@ def _first_line(exc: BaseException) -> str:
     return text[:200]
 
 
-def detect_flavour(settings: Settings) -> str:
-    """Ask the root endpoint which server this is: OpenSearch says so in version.distribution."""
+def detect_flavour(settings: Settings, timeout: float | None = None) -> str:
+    """Ask the root endpoint which server this is: OpenSearch says so in version.distribution.
+
+    `timeout` is what the answer's deadline leaves for it (else the request timeout, at most 10 s);
+    a server that accepts and never answers raises BackendTimeout, not a connection error, so it is
+    not retried into a longer wait.
+    """
     if settings.backend in ("elasticsearch", "opensearch"):
         return str(settings.backend)
     headers = {"Accept": "application/json"}
@@ -269,19 +274,26 @@ def detect_flavour(settings: Settings) -> str:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    wait = min(settings.request_timeout_s, 10) if timeout is None else timeout
     try:
-        with urllib.request.urlopen(request, timeout=min(settings.request_timeout_s, 10), context=context) as resp:
+        with urllib.request.urlopen(request, timeout=wait, context=context) as resp:
             root = json.loads(resp.read() or b"{}")
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403):
             return "elasticsearch"
         raise BackendApiError(exc.code, f"the root endpoint answered {exc.code}") from None
+    except TimeoutError:
+        raise BackendTimeout(f"no answer within {wait:g}s") from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise BackendTimeout(f"no answer within {wait:g}s") from None
+        raise BackendConnectionError(_first_line(exc)) from None
     except (OSError, ValueError) as exc:
         raise BackendConnectionError(_first_line(exc)) from None
     version = root.get("version") or {}
     return "opensearch" if version.get("distribution") == "opensearch" else "elasticsearch"
 
 
-def make_backend(settings: Settings) -> Backend:
-    flavour = detect_flavour(settings)
+def make_backend(settings: Settings, timeout: float | None = None) -> Backend:
+    flavour = detect_flavour(settings, timeout)
     return OpenSearchBackend(settings) if flavour == "opensearch" else ElasticsearchBackend(settings)

@@ -23,19 +23,26 @@ from tenacity import RetryCallState, Retrying, retry, retry_if_exception, stop_a
 from tenacity.stop import stop_base
 
 from incidentbot.config import Settings
-from incidentbot.core.deadline import Deadline, DeadlineExceeded, call_within, current_deadline
+from incidentbot.core.deadline import Deadline, DeadlineExceeded, call_within, current_deadline, share_of
 from incidentbot.core.errors import (
-    NoSuchIndex, StoreDeadline, StoreTimeout, StoreUnavailable, StoreUnreachable, UnsafeCredentials, UsageError,
+    NoSuchIndex, StoreDeadline, StoreSilent, StoreTimeout, StoreUnavailable, StoreUnreachable, UnsafeCredentials,
+    UsageError,
 )
 from incidentbot.gateway.backends import (
     Backend, BackendApiError, BackendBadResponse, BackendConnectionError, BackendTimeout, make_backend,
 )
+from incidentbot.gateway.pace import StorePace
 from incidentbot.gateway.privileges import judge_privileges
 
 log = logging.getLogger(__name__)
 
 _DS_BACKING = re.compile(r"-\d{4}\.\d{2}\.\d{2}-\d{6}$")
 WRITE_PRIVILEGES = ("write", "index", "create", "create_doc", "delete", "delete_index", "create_index", "manage", "all")
+# The start-up checks (version, privileges) may use at most this share of an answer's deadline: a store
+# that accepts connections and never answers then leaves the rest to say what is known without it.
+STARTUP_SHARE = 0.5
+VERSION_CHECK_S = 10.0
+PRIVILEGE_CHECK_S = 15.0
 # cluster privileges that could change data or settings; `monitor` and the read-only ones are fine
 CLUSTER_WRITE_PRIVILEGES = ("all", "manage", "manage_index_templates", "manage_ilm", "manage_pipeline",
                             "manage_ingest_pipelines", "manage_security", "manage_api_key", "manage_transform")
@@ -122,22 +129,61 @@ class ReadOnlyGateway:
         self._partial = threading.local()
         # called with each request made (a server's /metrics counts them); never with the response
         self.observers: list[Callable[[RequestRecord], None]] = []
+        self.pace = StorePace()  # shared by the answers in flight: how busy the store is with this process's work
+        # (the answer's deadline, why): the store did not answer a start-up check within that answer
+        self._silent: tuple[Deadline, str] | None = None
 
     @property
     def flavour(self) -> str:
         return self._client().flavour
 
     def _client(self) -> Backend:
+        self._raise_if_silent()
         with self._lock:
             if self._backend is None:
-                try:
-                    self._backend = _retry(lambda: make_backend(self._settings))()
-                except BackendConnectionError as exc:
-                    raise StoreUnreachable(self._unreachable(str(exc))) from None
-                except BackendApiError as exc:
-                    raise StoreUnreachable(f"the log store at {self._settings.es_url} answered {exc.status_code} "
-                                           "at its root endpoint; check the URL and credentials") from None
+                self._backend = self._connect()
             return self._backend
+
+    def _connect(self) -> Backend:
+        """The backend for the cluster, chosen by the version check (its root endpoint) unless configured.
+
+        Within an answer the check waits at most the start-up share of its deadline; a store
+        that does not answer in that time is silent for the rest of the answer.
+        """
+        answer = current_deadline()
+        share = share_of(answer, STARTUP_SHARE) if answer is not None else None
+        started = time.monotonic()
+        try:
+            if share is None:
+                return _retry(lambda: make_backend(self._settings))()
+            retrying = Retrying(retry=retry_if_exception(_transient), reraise=True,
+                                stop=stop_after_attempt(3) | stop_before_delay_left(share),
+                                wait=wait_exponential(multiplier=0.2, max=2))
+            return call_within(lambda: retrying(lambda: make_backend(self._settings, share.cap(VERSION_CHECK_S))),
+                               share.remaining(), "version check")
+        except (BackendTimeout, DeadlineExceeded):
+            if answer is None or share is None:
+                raise StoreTimeout(f"the log store at {self._settings.es_url} did not answer the version check "
+                                   f"within {min(self._settings.request_timeout_s, VERSION_CHECK_S):g}s") from None
+            raise self._silence("version check", answer, time.monotonic() - started) from None
+        except BackendConnectionError as exc:
+            raise StoreUnreachable(self._unreachable(str(exc))) from None
+        except BackendApiError as exc:
+            raise StoreUnreachable(f"the log store at {self._settings.es_url} answered {exc.status_code} "
+                                   "at its root endpoint; check the URL and credentials") from None
+
+    def _silence(self, part: str, answer: Deadline, waited_s: float) -> StoreSilent:
+        """Remember, for this answer, that the store did not answer a start-up check: it is asked nothing more."""
+        reason = (f"the log store at {self._settings.es_url} did not answer the {part} within {waited_s:.1f}s "
+                  f"(start-up checks may take half the {answer.budget_s:g}s answer deadline, "
+                  "INCIDENTBOT_ANSWER_DEADLINE_S)")
+        self._silent = (answer, reason)
+        return StoreSilent(reason)
+
+    def _raise_if_silent(self) -> None:
+        silent = self._silent
+        if silent is not None and silent[0] is current_deadline():
+            raise StoreSilent(silent[1])
 
     def _unreachable(self, detail: str) -> str:
         return (f"cannot reach the log store at {self._settings.es_url}: {detail}; "
@@ -165,7 +211,7 @@ class ReadOnlyGateway:
         Each attempt's request timeout is what the deadline has left, and a watchdog stops waiting
         at the deadline even when the server trickles bytes that keep the socket's read timeout from firing.
         """
-        client = self._client()
+        client = self._client()  # raises StoreSilent at once when the store was silent at this answer's start
         deadline = current_deadline() or Deadline(self._settings.answer_deadline_s)
         if deadline.expired():
             raise self._deadline_error(verb, index, deadline)
@@ -276,17 +322,28 @@ class ReadOnlyGateway:
             return self._checked
         client = self._client()
         names = [part.strip() for p in self._patterns for part in p.split(",") if part.strip()]
-        timeout = min(self._settings.request_timeout_s, 15.0)
+        answer = current_deadline()
+        share = share_of(answer, STARTUP_SHARE) if answer is not None else None
+        timeout = min(self._settings.request_timeout_s, PRIVILEGE_CHECK_S)
+        wait, started = timeout * 3 + 3, time.monotonic()
+        if share is not None:
+            timeout, wait = share.cap(timeout), share.remaining()
         try:
             body: Any = call_within(lambda: _retry(lambda: client.privileges(
-                names, list(WRITE_PRIVILEGES), list(CLUSTER_WRITE_PRIVILEGES), timeout))(), timeout * 3 + 3,
+                names, list(WRITE_PRIVILEGES), list(CLUSTER_WRITE_PRIVILEGES), timeout))(), wait,
                 "privilege check")
             error: BaseException | None = None
+        except (BackendTimeout, DeadlineExceeded) as exc:
+            if answer is not None and share is not None:  # silent within an answer: it is asked nothing more
+                raise self._silence("privilege check", answer, time.monotonic() - started) from None
+            if isinstance(exc, BackendTimeout):
+                raise StoreUnreachable(self._unreachable(str(exc))) from None
+            body, error = None, exc
         except BackendConnectionError as exc:
             if not isinstance(exc, BackendBadResponse):
                 raise StoreUnreachable(self._unreachable(str(exc))) from None
             body, error = None, exc
-        except (BackendApiError, DeadlineExceeded) as exc:
+        except BackendApiError as exc:
             body, error = None, exc
         verdict = judge_privileges(client.flavour, body, error)
         return self._apply_verdict(verdict)

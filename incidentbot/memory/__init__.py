@@ -7,21 +7,21 @@ given. The stages never see it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from incidentbot.core.answer import Answer
+from incidentbot.core.deadline import current_deadline
 from incidentbot.core.errors import UsageError
 from incidentbot.core.feedback import Feedback
 from incidentbot.core.history import HistoryHit
-from incidentbot.memory.config import MemorySettings
+from incidentbot.memory.config import MemoryConfig, normalise_url, plain
 from incidentbot.memory.recall import DocumentReader, Recaller
 from incidentbot.memory.record import Asked
-from incidentbot.memory.store import AuditStore
+from incidentbot.memory.store import CONNECT_TIMEOUT_S, AuditStore
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Asked", "AuditStore", "Memory", "MemorySettings", "open_memory"]
+__all__ = ["Asked", "AuditStore", "Memory", "MemoryConfig", "open_memory"]
 
 
 @dataclass
@@ -61,17 +61,18 @@ class Memory:
             self.store.close()
 
 
-def open_memory(reader: DocumentReader | None = None, env: Mapping[str, str] | None = None,
-                required: bool = False) -> Memory:
-    """The configured memory. A database that cannot be opened is a usage error when `required`
-    (the `audit` command), else a warning: answering matters more than remembering."""
-    settings = MemorySettings.from_env(env)
-    if settings.db_url is None:
+def open_memory(reader: DocumentReader | None, config: MemoryConfig, required: bool = False) -> Memory:
+    """The configured memory (`settings.memory`). A database that cannot be opened is a usage error when
+    `required` (the `audit` command), else a warning: answering matters more than remembering."""
+    url = plain(config.db_url)
+    if url is None:
         if required:
             raise UsageError("INCIDENTBOT_DB_URL is 'none': no audit trail is kept")
         return Memory(None)
+    deadline = current_deadline()  # opened within an answer (`ask`): a silent database may take a quarter of it
+    timeout = CONNECT_TIMEOUT_S if deadline is None else min(CONNECT_TIMEOUT_S, deadline.remaining() / 4)
     try:
-        store = AuditStore(settings.db_url, settings.retention_days)
+        store = AuditStore(normalise_url(url), config.retention_days, connect_timeout_s=timeout)
     except UsageError as exc:
         if required:
             raise

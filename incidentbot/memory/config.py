@@ -1,54 +1,33 @@
-"""Where the memory lives: the audit database, its retention, and the shared Redis.
+"""What the memory reads of the settings: the audit database, its retention, and the shared Redis.
 
-Read from the environment only (INCIDENTBOT_DB_URL, INCIDENTBOT_AUDIT_RETENTION_DAYS,
-INCIDENTBOT_REDIS_URL), so every door finds the same memory without new options.
+The values live in the one settings model (`incidentbot.config.MemorySettings`:
+INCIDENTBOT_DB_URL, INCIDENTBOT_AUDIT_RETENTION_DAYS, INCIDENTBOT_REDIS_URL),
+validated there with everything else, so `incidentbot config` shows and
+checks them. This layer sits below the settings, so it names only the shape
+it reads (`MemoryConfig`); a door hands it `settings.memory`.
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
-from incidentbot.core.errors import UsageError
-
-DEFAULT_RETENTION_DAYS = 90
-OFF = ("none", "off", "false", "0")
+from pydantic import SecretStr
 
 
-def default_db_path() -> Path:
-    """A file in the user's data folder, so `incidentbot demo` keeps an audit trail with no set-up."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "incidentbot" / "audit.sqlite3"
+class MemoryConfig(Protocol):
+    """The memory section of the settings; the URLs are secrets (they carry passwords)."""
+
+    @property
+    def db_url(self) -> SecretStr | None: ...  # None: no audit trail (INCIDENTBOT_DB_URL=none)
+
+    @property
+    def retention_days(self) -> int: ...
+
+    @property
+    def redis_url(self) -> SecretStr | None: ...
 
 
-@dataclass(frozen=True)
-class MemorySettings:
-    db_url: str | None
-    retention_days: int
-    redis_url: str | None
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> MemorySettings:
-        env = os.environ if env is None else env
-        raw = (env.get("INCIDENTBOT_DB_URL") or "").strip()
-        if raw.lower() in OFF:
-            db_url: str | None = None
-        elif raw:
-            db_url = normalise_url(raw)
-        else:
-            db_url = f"sqlite:///{default_db_path()}"
-        days_raw = (env.get("INCIDENTBOT_AUDIT_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)).strip()
-        try:
-            days = int(days_raw)
-        except ValueError:
-            raise UsageError(f"INCIDENTBOT_AUDIT_RETENTION_DAYS must be a whole number of days, not {days_raw!r}") from None
-        if days < 1:
-            raise UsageError("INCIDENTBOT_AUDIT_RETENTION_DAYS must be at least 1")
-        redis_url = (env.get("INCIDENTBOT_REDIS_URL") or "").strip() or None
-        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise UsageError(f"INCIDENTBOT_REDIS_URL must start with redis://, rediss:// or unix://, not {redis_url!r}")
-        return cls(db_url, days, redis_url)
+def plain(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret is not None else None
 
 
 def normalise_url(url: str) -> str:
@@ -56,7 +35,4 @@ def normalise_url(url: str) -> str:
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
-    if url.startswith(("sqlite:", "postgresql+psycopg:")):
-        return url
-    raise UsageError("INCIDENTBOT_DB_URL must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB "
-                     f"(or 'none' to keep no audit trail), not {url.split('://')[0]}://...")
+    return url

@@ -22,12 +22,14 @@ from incidentbot.core.errors import UsageError
 from incidentbot.core.feedback import Feedback
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import now_utc
+from incidentbot.memory.config import normalise_url
 from incidentbot.memory.migrate import upgrade
 from incidentbot.memory.record import Asked, audit_record, top_template
 from incidentbot.memory.schema import FeedbackRow, Investigation, InvestigationService
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=1)
+CONNECT_TIMEOUT_S = 10.0  # libpq waits forever by default: a database that accepts and never answers would too
 
 
 @dataclass
@@ -41,20 +43,23 @@ class Filter:
     limit: int | None = 50
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, connect_timeout_s: float) -> Engine:
+    url = normalise_url(url)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, pool_pre_ping=True, future=True)
+    # libpq takes whole seconds and treats less than 2 as 2
+    connect_args = {"connect_timeout": max(int(connect_timeout_s), 2)} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args)
 
 
 class AuditStore:
     """Investigations and feedback in one SQL database, migrated at open, purged by age."""
 
-    def __init__(self, url: str, retention_days: int = 90) -> None:
+    def __init__(self, url: str, retention_days: int = 90, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         self.url = url
         self.retention = timedelta(days=retention_days)
         try:
-            self.engine = _engine(url)
+            self.engine = _engine(url, connect_timeout_s)
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             cause = getattr(exc, "orig", None) or exc

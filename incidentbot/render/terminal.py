@@ -59,6 +59,13 @@ def render_answer(answer: Answer) -> str:
             if c.url:
                 out.append("       " + c.url)
         out.append("")
+    if answer.changes and not answer.suspects and any(s.name == "log store" and not s.ok for s in answer.sources):
+        # the log store failed: nothing to rank against, so the changes are what is still known
+        out.append("Changes (not ranked: the log store did not answer)")
+        for c in sorted(answer.changes, key=lambda c: c.timestamp, reverse=True)[:20]:
+            out.append(f"  {iso(c.timestamp)}  {c.kind:<10} {c.id}  {c.service}")
+            out.append(_wrap(c.title, "       "))
+        out.append("")
     if ev.patterns:
         out.append("Error patterns (ranked by how much of the rise they explain)")
         for p in ev.patterns:

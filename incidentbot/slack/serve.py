@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,7 +32,7 @@ from incidentbot.config import Settings, SlackSettings
 from incidentbot.core.errors import UsageError
 from incidentbot.core.mask import install_log_masking, mask_secrets
 from incidentbot.core.timeutil import iso
-from incidentbot.memory import MemorySettings, open_memory
+from incidentbot.memory import MemoryConfig, open_memory, plain
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import build_app
 from incidentbot.slack.deps import Deps, Workers
@@ -185,13 +185,17 @@ def _count_request(record: Any) -> None:
     observe_request(record.verb, record.bytes_out, record.bytes_in)
 
 
-def build_deps(rt: Runtime, env: Mapping[str, str] | None, secret: str) -> Deps:
-    """The listeners' dependencies: the audit memory, and Redis-backed state when INCIDENTBOT_REDIS_URL is set."""
-    memory = open_memory(rt.gateway, env)
+def build_deps(rt: Runtime, config: MemoryConfig | None, secret: str) -> Deps:
+    """The listeners' dependencies: the audit memory, and Redis-backed state when INCIDENTBOT_REDIS_URL is set.
+
+    `config` is the memory section to use (None: the runtime's own settings).
+    """
+    config = config if config is not None else rt.settings.memory
+    memory = open_memory(rt.gateway, config)
     rt.recall = memory
     rt.gateway.observers.append(_count_request)
     rt.gateway.measure_bytes = True
-    redis_url = MemorySettings.from_env(env).redis_url
+    redis_url = plain(config.redis_url)
     shared: dict[str, Any] = {}
     if redis_url:
         shared = shared_state(redis_url, secret)

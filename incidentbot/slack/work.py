@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from incidentbot.core.answer import Answer
+from incidentbot.core.deadline import Deadline, use_deadline
 from incidentbot.core.errors import StoreTimeout, StoreUnavailable, StoreUnreachable, UsageError
 from incidentbot.core.mask import mask_secrets
 from incidentbot.core.progress import ProgressEvent
@@ -51,6 +52,8 @@ class Ask:
     title: str = ""
     respond: Callable[..., Any] | None = None  # a slash command's response_url
     set_status: Callable[..., Any] | None = None  # an assistant thread's assistant.threads.setStatus
+    # the answer's deadline, started when the question arrived (start_question): the wait for a worker counts
+    deadline: Deadline | None = None
 
 
 def post(client: WebClient, channel: str, thread_ts: str | None, msg: bk.Rendered) -> str | None:
@@ -126,8 +129,9 @@ def run_question(client: WebClient, deps: Deps, ask: Ask) -> None:
         return
     answer_thread = ask.thread_ts or surface.ts or ""
     try:
-        answer = investigate(ask.question, deps.rt, progress=observer(surface, ask.set_status),
-                             context=deps.threads.context(ask.channel, ask.thread_ts))
+        with use_deadline(ask.deadline):  # the pipeline keeps it: it started sooner than its own would
+            answer = investigate(ask.question, deps.rt, progress=observer(surface, ask.set_status),
+                                 context=deps.threads.context(ask.channel, ask.thread_ts))
     except Exception as exc:
         if isinstance(exc, StoreUnreachable):
             deps.health.report("log store", False, str(exc))
@@ -172,6 +176,8 @@ def attach_chart(client: WebClient, deps: Deps, channel: str, thread_ts: str, an
 
 def start_question(client: WebClient, deps: Deps, ask: Ask) -> bool:
     """Queue a question, or say the channel is busy; False when it was not queued."""
+    if ask.deadline is None and deps.rt is not None:
+        ask.deadline = Deadline(deps.rt.settings.answer_deadline_s)
     if deps.workers.try_submit(ask.channel, lambda: run_question(client, deps, ask)) is not None:
         return True
     if ask.respond is not None:

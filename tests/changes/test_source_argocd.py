@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from support.changecheck import assert_fields, by_id
 from support.fakehttp import FakeServer, Reply, Request, json_reply
 from support.fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 
@@ -73,21 +74,12 @@ def applications(request: Request, fake: FakeServer) -> Reply:
 def test_history_and_failed_sync_become_changes(server: FakeServer) -> None:
     server.route("/api/v1/applications", applications)
     src = ArgoCDSource(server.url, "argo-token", service_label="team.example.com/service")
-    changes = {c.id: c for c in src.fetch(START, END)}
-
-    assert set(changes) == {
-        "argocd:payments-prod:history:6",
-        "argocd:payments-prod:history:7",
-        "argocd:checkout:history:1",
-        "argocd:checkout:operation:2026-03-14T14:20:00Z",
-    }
-    forward = changes["argocd:payments-prod:history:6"]
-    assert forward.kind == "deploy" and forward.service == "payments"
-    assert forward.timestamp == datetime(2026, 3, 14, 13, 30, tzinfo=UTC)
-    assert (forward.version, forward.previous_version) == (REV_B[:12], REV_A[:12])
-    assert forward.environment == "production"
-    assert forward.url == f"{server.url}/applications/argocd/payments-prod"
-    assert forward.author == "argocd (automated)"
+    changes = by_id(src.fetch(START, END), "argocd:payments-prod:history:6", "argocd:payments-prod:history:7",
+                    "argocd:checkout:history:1", "argocd:checkout:operation:2026-03-14T14:20:00Z")
+    assert_fields(changes["argocd:payments-prod:history:6"], kind="deploy", service="payments",
+                  timestamp=datetime(2026, 3, 14, 13, 30, tzinfo=UTC), version=REV_B[:12],
+                  previous_version=REV_A[:12], environment="production",
+                  url=f"{server.url}/applications/argocd/payments-prod", author="argocd (automated)")
 
     back = changes["argocd:payments-prod:history:7"]
     assert back.kind == "rollback"  # REV_A had run before REV_B

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from support.changecheck import assert_fields, by_id
 from support.fakehttp import FakeServer, Reply, Request, json_reply, refused_url
 from support.fakehttp import fake_env, server  # noqa: F401  (pytest fixtures)
 from kubernetes.client import Configuration
@@ -131,18 +132,12 @@ def source(url: str, **kwargs: object) -> KubernetesSource:
 
 def test_rollouts_and_configmaps(server: FakeServer) -> None:
     install(server)
-    changes = {c.id: c for c in source(server.url).fetch(START, END)}
-
-    assert set(changes) == {
-        "kubernetes:prod/deployment/payments:3",
-        "kubernetes:prod/deployment/payments:4",
-        "kubernetes:prod/statefulset/postgres-main:2",
-        "kubernetes:prod/configmap/payments-config:123456",
-    }
+    changes = by_id(source(server.url).fetch(START, END), "kubernetes:prod/deployment/payments:3",
+                    "kubernetes:prod/deployment/payments:4", "kubernetes:prod/statefulset/postgres-main:2",
+                    "kubernetes:prod/configmap/payments-config:123456")
     rollout = changes["kubernetes:prod/deployment/payments:3"]
-    assert rollout.kind == "deploy" and rollout.service == "payments"
-    assert rollout.timestamp == datetime(2026, 3, 14, 14, 1, tzinfo=UTC)
-    assert (rollout.version, rollout.previous_version) == ("2.31.0", "2.30.4")
+    assert_fields(rollout, kind="deploy", service="payments", timestamp=datetime(2026, 3, 14, 14, 1, tzinfo=UTC),
+                  version="2.31.0", previous_version="2.30.4")
     assert "was registry.example.com/acme/payments:2.30.4" in rollout.description
 
     undo = changes["kubernetes:prod/deployment/payments:4"]

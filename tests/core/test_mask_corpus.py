@@ -14,12 +14,12 @@ from __future__ import annotations
 import io
 import json
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from support.httpserve import LocalHTTPServer, send, started
 
 from incidentbot.answer.pack import evidence_pack, render_pack
 from incidentbot.core.answer import Answer
@@ -115,36 +115,25 @@ def _answer(text: str) -> Answer:
                   timing_ms={"total": 1.0}, notes=[text])
 
 
-class _Recorder:
+class _Recorder(LocalHTTPServer):
     """A local Slack Web API that keeps every request body as bytes."""
 
     def __init__(self) -> None:
         self.bodies: list[bytes] = []
-        rec = self
+        super().__init__(self._serve)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                return None
+    @property
+    def url(self) -> str:
+        return super().url + "/api/"
 
-            def do_POST(self) -> None:
-                rec.bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                data = b'{"ok": true, "ts": "1.0", "channel": "C1"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api/"
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        self.bodies.append(h.rfile.read(int(h.headers.get("Content-Length") or 0)))
+        send(h, 200, b'{"ok": true, "ts": "1.0", "channel": "C1"}')
 
 
 @pytest.fixture(scope="module")
 def slack() -> Any:
-    rec = _Recorder()
-    yield rec
-    rec.httpd.shutdown()
+    yield from started(_Recorder())
 
 
 def test_the_corpus_is_large_enough() -> None:

@@ -11,13 +11,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from support.faultproxy import Store, store  # noqa: F401 - the fixture
+from support.faultproxy import Store, Trickler, store  # noqa: F401 - the fixture
 from support.servers import parse_json
 
 pytestmark = pytest.mark.integration  # one noida-db with one scenario (support/faultproxy.py)
@@ -33,34 +30,6 @@ def _run(st: Store, command: list[str], env: dict[str, str]) -> subprocess.Compl
                           env={**clean, "INCIDENTBOT_CHANGES_DEADLINE_S": "2", **env})
 
 
-def _trickling_server() -> ThreadingHTTPServer:
-    """A vendor API that sends headers, then one byte every second, forever."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "1000000")
-            self.end_headers()
-            try:
-                for _ in range(600):
-                    self.wfile.write(b" ")
-                    self.wfile.flush()
-                    time.sleep(1.0)
-            except OSError:
-                pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
 @pytest.mark.parametrize("command", [["ask", "why is orders-api throwing 500s?", "--json"], ["whatchanged", "--json"]])
 def test_a_fifo_change_file_does_not_keep_the_process_alive(store: Store, tmp_path: Path, command: list[str]) -> None:
     fifo = tmp_path / "changes.ndjson"
@@ -73,12 +42,12 @@ def test_a_fifo_change_file_does_not_keep_the_process_alive(store: Store, tmp_pa
 
 
 def test_a_trickling_vendor_api_does_not_keep_the_process_alive(store: Store) -> None:
-    vendor = _trickling_server()
+    vendor = Trickler()  # headers, then one byte a second, for ten minutes
     try:
         proc = _run(store, ["whatchanged", "--json"], {"LAUNCHDARKLY_API_TOKEN": "api-x",
-                                                      "LAUNCHDARKLY_API_URL": f"http://127.0.0.1:{vendor.server_port}"})
+                                                      "LAUNCHDARKLY_API_URL": vendor.url})
     finally:
-        vendor.shutdown()
+        vendor.stop()
     assert proc.returncode == 0, proc.stderr
     doc = parse_json(proc.stdout)
     ld = next(s for s in doc["sources"] if s["name"] == "launchdarkly")

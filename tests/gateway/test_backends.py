@@ -1,16 +1,14 @@
 """Backend detection honours INCIDENTBOT_ES_VERIFY_CERTS, like the client libraries do."""
 from __future__ import annotations
 
-import json
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support.httpserve import LocalHTTPServer, as_bytes, send
 
 from incidentbot.config import settings_from
 from incidentbot.gateway.backends import BackendConnectionError, detect_flavour
@@ -27,29 +25,15 @@ def self_signed_https(tmp_path: Path) -> Iterator[str]:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
                     "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            data = json.dumps(ROOT).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = LocalHTTPServer(lambda h: send(h, 200, as_bytes(ROOT)))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    server.start()
     try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
+        yield f"https://127.0.0.1:{server.port}"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def test_verify_certs_false_is_honoured_when_the_backend_is_detected(self_signed_https: str) -> None:

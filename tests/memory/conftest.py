@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from support.dbservers import PostgresServer, RedisServer
+from support.httpserve import started
 
 from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
 
@@ -15,20 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    """A real PostgreSQL server for the session (its own data folder and port)."""
+    yield from started(PostgresServer())
 
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    """A real Redis server for the session."""
+    yield from started(RedisServer())
 
 
 _db_counter = iter(range(1, 10_000))

@@ -9,10 +9,10 @@ from sqlalchemy import inspect, text
 from support.memoryhelp import first_question, one_server, runtime
 
 from incidentbot.cli import main
-from incidentbot.core.errors import UsageError
 from incidentbot.core.feedback import Feedback
 from incidentbot.core.timeutil import now_utc
-from incidentbot.memory import Asked, AuditStore, MemorySettings, open_memory
+from incidentbot.config import SettingsError, settings_from
+from incidentbot.memory import Asked, AuditStore, open_memory
 from incidentbot.memory.config import normalise_url
 from incidentbot.pipeline import investigate
 
@@ -41,7 +41,7 @@ def test_a_real_answer_is_recorded_masked_and_shown_in_full(db_url, es_url, memo
     monkeypatch.setenv("INCIDENTBOT_DB_URL", db_url)
     sc = memory_scenarios["coredns-forward-zone"]
     rt = runtime(sc, es_url)
-    memory = open_memory(rt.gateway)
+    memory = open_memory(rt.gateway, settings_from().memory)
     answer = investigate(f"{first_question(sc)['ask']} (our key {SECRET})", rt)
     assert memory.record(answer, Asked(door="slack", user="U42", channel="CINC412", thread_ts="17.1"))
     memory.close()
@@ -77,7 +77,7 @@ def test_list_filters_by_time_channel_and_service_and_export_carries_feedback(db
     for name, channel in (("coredns-forward-zone", "CDNS"), ("orders-inventory-deploy", "CORD")):
         sc = memory_scenarios[name]
         rt = runtime(sc, es_url)
-        memory = open_memory(rt.gateway)
+        memory = open_memory(rt.gateway, settings_from().memory)
         answer = investigate(first_question(sc)["ask"], rt)
         memory.record(answer, Asked(door="slack", user="U1", channel=channel))
         memory.record_feedback(Feedback(investigation_id=answer.investigation_id, user="U2", channel=channel,
@@ -122,11 +122,11 @@ def test_retention_forgets_old_investigations_and_their_feedback(db_url, es_url,
 
 
 def test_settings_and_an_unreachable_database_never_cost_the_answer(es_url, memory_scenarios, capsys, monkeypatch):
-    with pytest.raises(UsageError, match="RETENTION"):
-        MemorySettings.from_env({"INCIDENTBOT_AUDIT_RETENTION_DAYS": "a week"})
-    with pytest.raises(UsageError, match="INCIDENTBOT_DB_URL"):
-        MemorySettings.from_env({"INCIDENTBOT_DB_URL": "mysql://x/y"})
-    assert MemorySettings.from_env({"INCIDENTBOT_DB_URL": "postgresql://u:p@h/d"}).db_url.startswith("postgresql+psycopg://")
+    with pytest.raises(SettingsError, match="RETENTION"):
+        settings_from(env={"INCIDENTBOT_AUDIT_RETENTION_DAYS": "a week"})
+    with pytest.raises(SettingsError, match="INCIDENTBOT_DB_URL"):
+        settings_from(env={"INCIDENTBOT_DB_URL": "mysql://x/y"})
+    assert normalise_url("postgresql://u:p@h/d").startswith("postgresql+psycopg://")
     sc = memory_scenarios["coredns-forward-zone"]
     monkeypatch.setenv("INCIDENTBOT_DB_URL", "postgresql://nobody:pw@127.0.0.1:1/audit")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)

@@ -13,6 +13,7 @@ from incidentbot.answer.verify import citations
 from incidentbot.cli import main
 from incidentbot.core.feedback import Feedback
 from incidentbot.dev.scenario import load_scenario
+from incidentbot.config import settings_from
 from incidentbot.memory import Asked, open_memory
 from incidentbot.pipeline import investigate
 from incidentbot.render.blocks import answer_blocks
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.parametrize("es_url", one_server(), indirect=True)
 
 def ask(sc, es_url, question, channel=None, logs_index=None):
     rt = runtime(sc, es_url, logs_index)
-    memory = open_memory(rt.gateway)
+    memory = open_memory(rt.gateway, settings_from().memory)
     rt.recall = memory
     answer = investigate(question, rt)
     memory.record(answer, Asked(door="slack" if channel else "cli", user="U1", channel=channel))

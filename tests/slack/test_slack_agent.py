@@ -10,10 +10,11 @@ import json
 import re
 import time
 
-import pytest
 from support.fakeslack import (
     BOT_ID,
     BOT_USER,
+    QUESTION,
+    SCENARIO,
     BotServer,
     FakeSlackAPI,
     chunks_of,
@@ -21,29 +22,23 @@ from support.fakeslack import (
     limits_ok,
     mention,
     message,
+    bot_fixture,
     runtime_for,
     stopped,
     thread_started,
 )
 from support.servers import one_server
 
+from incidentbot.config import settings_from
 from incidentbot.core.feedback import NONE_OF_THESE, MemoryFeedbackSink
 from incidentbot.pipeline import recent_failing_services
 from incidentbot.slack.assistant import GREETING
 
 pytestmark = one_server()
 
-SCENARIO = "coredns-forward-zone"
-QUESTION = "why is shipping-api returning 503s?"
 
-
-@pytest.fixture(scope="module")
-def bot(es_url, scenarios):
-    api = FakeSlackAPI().start()
-    server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, feedback=MemoryFeedbackSink()).start()
-    yield server
-    server.stop()
-    api.stop()
+# The bot on a workspace that streams, keeping feedback in memory (the feedback tests read it).
+bot = bot_fixture(feedback=MemoryFeedbackSink())
 
 
 def elements(blocks, action_id):
@@ -269,7 +264,7 @@ def test_feedback_is_stored_with_the_answer_in_the_audit_trail(es_url, scenarios
     """With an audit database, the answer is recorded and a click on its buttons lands beside it."""
     from incidentbot.memory import open_memory
 
-    memory = open_memory(None, {"INCIDENTBOT_DB_URL": f"sqlite:///{tmp_path / 'audit.sqlite3'}"})
+    memory = open_memory(None, settings_from(env={"INCIDENTBOT_DB_URL": f"sqlite:///{tmp_path / 'audit.sqlite3'}"}).memory)
     api = FakeSlackAPI().start()
     bot = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, memory=memory, feedback=memory).start()
     try:

@@ -5,18 +5,17 @@ import json
 import re
 import time
 
-import pytest
 from support.fakeslack import (
     BOT_ID,
     BOT_USER,
-    BotServer,
-    FakeSlackAPI,
+    QUESTION,
+    SCENARIO,
     final_update,
     limits_ok,
     mention,
     message,
     post,
-    runtime_for,
+    bot_fixture,
 )
 from support.servers import one_server
 
@@ -25,22 +24,10 @@ from incidentbot.slack.pacing import EditPacing
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
 pytestmark = one_server()
 
-SCENARIO = "coredns-forward-zone"
-QUESTION = "why is shipping-api returning 503s?"
 
-
-@pytest.fixture(scope="module")
-def bot(es_url, scenarios):
-    """The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message.
-
-    Progress edits unpaced (no interval, no budget) so each step's line can be asserted; test_slack_pacing covers the pacing.
-    """
-    api = FakeSlackAPI().start()
-    api.refuse_streaming()
-    server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, pacing=EditPacing(interval=0, per_minute=None)).start()
-    yield server
-    server.stop()
-    api.stop()
+# The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message.
+# Progress edits unpaced (no interval, no budget) so each step's line can be asserted (test_slack_pacing: pacing).
+bot = bot_fixture(streaming=False, pacing=EditPacing(interval=0, per_minute=None))
 
 
 def texts(blocks):

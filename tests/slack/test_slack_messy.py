@@ -3,7 +3,7 @@ a time zone in the question, a culprit recorded under its Argo CD application's 
 from __future__ import annotations
 
 import pytest
-from support.fakeslack import BotServer, FakeSlackAPI, final_update, limits_ok, runtime_for
+from support.fakeslack import bot_fixture, final_update, limits_ok
 
 from support.servers import server_params
 from test_slack_http import texts
@@ -11,13 +11,7 @@ from test_slack_http import texts
 pytestmark = pytest.mark.parametrize("es_url", server_params()[:1], indirect=True)
 
 
-@pytest.fixture(scope="module")
-def bot(es_url, scenarios):
-    api = FakeSlackAPI().start()
-    server = BotServer(runtime_for(scenarios["parcel-argo-skew"], es_url), api).start()
-    yield server
-    server.stop()
-    api.stop()
+bot = bot_fixture("parcel-argo-skew")
 
 
 def test_slash_investigate_reads_the_zone_and_names_the_mapped_culprit(bot):

@@ -7,18 +7,27 @@ signed mentions with the real pipeline.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 
 import pytest
-from support.fakeslack import BOT_TOKEN, BotServer, Call, FakeSlackAPI, final_update, mention, runtime_for
+from support.fakeslack import (
+    BOT_TOKEN,
+    QUESTION,
+    SCENARIO,
+    BotServer,
+    Call,
+    FakeSlackAPI,
+    final_update,
+    mention,
+    running_bot,
+    runtime_for,
+)
 from support.servers import one_server
 
 from incidentbot.core.progress import ProgressEvent
 from incidentbot.slack.deps import build_client
 from incidentbot.slack.pacing import EditPacing
 from incidentbot.slack.progress import ProgressMessage
-
-SCENARIO = "coredns-forward-zone"
-QUESTION = "why is shipping-api returning 503s?"
 
 
 @pytest.fixture
@@ -108,18 +117,14 @@ def test_many_messages_share_the_apps_budget_and_every_answer_still_arrives(api)
 
 
 @pytest.fixture
-def bot_for(es_url, scenarios, api):
-    servers: list[BotServer] = []
+def bot_for(es_url, scenarios):
+    """Bots where Slack refuses streaming, each with the pacing a test gives it; stopped after the test."""
+    with ExitStack() as stack:
+        def make(pacing: EditPacing) -> BotServer:
+            rt = runtime_for(scenarios[SCENARIO], es_url)
+            return stack.enter_context(running_bot(rt, streaming=False, pacing=pacing))
 
-    def make(pacing: EditPacing) -> BotServer:
-        api.refuse_streaming()
-        server = BotServer(runtime_for(scenarios[SCENARIO], es_url), api, pacing=pacing).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+        yield make
 
 
 @one_server()

@@ -5,7 +5,9 @@
 - fakeopenai: a local OpenAI-compatible endpoint replaying scripted replies.
 - fakehttp: a local vendor API (GitHub, Argo CD, LaunchDarkly, Kubernetes) with recorded requests.
 - answerfixture: a hand-made Answer from typed values, for summary and rendering tests.
-- recording_proxy: an HTTP proxy in front of a search server that records every request.
+- faultproxy: the one HTTP proxy in front of a search server: records every request, injects faults.
+- changecheck: the exact changes a source made, and one change's fields.
+- httpserve: a quiet local HTTP server on a free port, and `started()`, the body of a server fixture.
 
 Tests import them as `from support.fakeslack import ...` (pyproject puts tests/ on the path).
 """

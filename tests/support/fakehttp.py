@@ -5,17 +5,17 @@ POST would be recorded (and a test would see it) instead of failing obscurely.
 """
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from support.httpserve import LocalHTTPServer, Reply, as_bytes, send, started
 
 
 @dataclass
@@ -30,14 +30,6 @@ class Request:
         return values[0] if values else None
 
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
-
-
 Handler = Callable[[Request, "FakeServer"], Reply]
 
 
@@ -45,35 +37,14 @@ def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = No
     return Reply(status, body, dict(headers or {}), delay_s)
 
 
-class FakeServer:
+class FakeServer(LocalHTTPServer):
     """Routes by path; each route replays its replies in order, repeating the last one."""
 
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply | Handler]] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
-        fake = self
-
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 65536  # one write per reply: no Nagle/delayed-ACK stall per request
-
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def _any(self) -> None:
-                fake._serve(self)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(self._serve, wbufsize=65536, poll_interval=0.02)
 
     def route(self, path: str, *replies: Reply | Handler) -> None:
         self.routes[path] = list(replies)
@@ -107,27 +78,7 @@ class FakeServer:
             reply = Reply(404, {"message": "Not Found"})
         if reply.delay_s:
             time.sleep(reply.delay_s)
-        body = reply.body
-        data = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
-        try:
-            handler.send_response(reply.status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(data)))
-            for key, value in reply.headers.items():
-                handler.send_header(key, value)
-            handler.end_headers()
-            if handler.command != "HEAD":
-                handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def start(self) -> FakeServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        send(handler, reply.status, as_bytes(reply.body), reply.headers)
 
 
 def refused_url() -> str:
@@ -153,8 +104,4 @@ def fake_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     """A started fake API, stopped after the test."""
-    fake = FakeServer().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+    yield from started(FakeServer())

@@ -10,23 +10,17 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from support.httpserve import LocalHTTPServer, Reply, send, started
 
 from incidentbot.config import Settings
 
 
-@dataclass
-class Scripted:
-    """One reply: an HTTP status, a JSON body, extra headers, and how long to stall first."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
+Scripted = Reply  # one scripted reply: an HTTP status, a JSON body, extra headers, and how long to stall first
 
 
 @dataclass
@@ -64,7 +58,7 @@ def error_reply(status: int, message: str, kind: str, headers: dict[str, str] | 
                     dict(headers or {}))
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalHTTPServer):
     """Replays `script` in order (the last reply repeats) on POST /v1/chat/completions."""
 
     def __init__(self) -> None:
@@ -74,47 +68,22 @@ class FakeOpenAI:
         self._served = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        fake = self
+        super().__init__(self._serve)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-            def do_GET(self) -> None:  # the model list, as `config --check` asks for it
-                fake.requests.append(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, {}, ""))
-                data = json.dumps({"object": "list", "data": [{"id": m, "object": "model", "created": 0,
-                                                               "owned_by": "test"} for m in fake.models]}).encode()
-                self.send_response(200 if self.path.endswith("/models") else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8")
-                reply = fake._next(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                            json.loads(raw or "{}"), raw))
-                if reply.delay_s:
-                    fake._stop.wait(reply.delay_s)
-                data = json.dumps(reply.body).encode("utf-8")
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    for key, value in reply.headers.items():
-                        self.send_header(key, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-                    pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        """GET: the model list (as `config --check` asks for it); POST: the next scripted reply."""
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        if h.command == "GET":
+            self.requests.append(Recorded(h.path, headers, {}, ""))
+            reply = Reply(200 if h.path.endswith("/models") else 404,
+                          {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "test"}
+                                                      for m in self.models]})
+        else:
+            raw = h.rfile.read(int(h.headers.get("Content-Length") or 0)).decode("utf-8")
+            reply = self._next(Recorded(h.path, headers, json.loads(raw or "{}"), raw))
+            if reply.delay_s:
+                self._stop.wait(reply.delay_s)
+        send(h, reply.status, json.dumps(reply.body).encode("utf-8"), reply.headers)
 
     def _next(self, request: Recorded) -> Scripted:
         with self._lock:
@@ -127,27 +96,18 @@ class FakeOpenAI:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return super().url + "/v1"
 
     def settings(self, timeout_s: float = 1.0, model: str = "test-model") -> Settings:
         return Settings(openai_api_key="sk-test-not-a-real-key", openai_base_url=self.url, llm_model=model,
                         llm_timeout_s=timeout_s)
 
-    def start(self) -> "FakeOpenAI":
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._stop.set()  # a stalled reply ends now: the client's own timeout was what the test watched
+        super().stop()
 
 
 @pytest.fixture
 def fake_openai() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    """A started fake OpenAI, stopped after the test."""
+    yield from started(FakeOpenAI())

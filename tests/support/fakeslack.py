@@ -16,11 +16,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+from support.httpserve import LocalHTTPServer, as_bytes, send
 
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import build_app
@@ -32,6 +36,10 @@ BOT_TOKEN = "xoxb-test-token"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 
+# The incident the Slack tests answer from, and a question about it: the Slack layer needs one, not all.
+SCENARIO = "coredns-forward-zone"
+QUESTION = "why is shipping-api returning 503s?"
+
 
 @dataclass
 class Call:
@@ -42,7 +50,7 @@ class Call:
     reply: Any = None
 
 
-class FakeSlackAPI:
+class FakeSlackAPI(LocalHTTPServer):
     """Plays the Slack Web API at http://127.0.0.1:PORT/api/ and records every call."""
 
     def __init__(self) -> None:
@@ -58,73 +66,50 @@ class FakeSlackAPI:
         self.channel_names: dict[str, str] = {}  # channel id -> name (conversations.info)
         self._ts = itertools.count(1)
         self._cond = threading.Condition()
-        fake = self
+        super().__init__(self._serve)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    @property
+    def base(self) -> str:
+        """http://127.0.0.1:PORT: uploads and response_urls live beside the Web API."""
+        return super().url
 
-            def log_message(self, *args: Any) -> None:
-                return None
+    @property
+    def url(self) -> str:
+        return self.base + "/api/"
 
-            def _handle(self) -> None:
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                ctype = self.headers.get("Content-Type") or ""
-                params: dict[str, Any] = dict(parse_qsl(parts.query))
-                if "json" in ctype and raw:
-                    params.update(json.loads(raw))
-                elif "x-www-form-urlencoded" in ctype and raw and not parts.path.startswith("/upload/"):
-                    params.update(dict(parse_qsl(raw.decode())))
-                elif raw:
-                    params["_raw"] = raw
-                if parts.path.startswith("/api/"):
-                    method = parts.path[len("/api/"):]
-                elif parts.path.startswith("/upload/"):
-                    method = "upload"
-                elif parts.path.startswith("/respond/"):
-                    method = "response_url"
-                    params["_path"] = parts.path
-                else:
-                    method = parts.path
-                delay = fake.delays.get(method, 0.0)
-                if delay:
-                    time.sleep(delay)
-                if fake.rate_limited.get(method, 0) > 0:
-                    fake.rate_limited[method] -= 1
-                    fake.record(Call(method, params, time.monotonic(), dict(self.headers.items()), 429))
-                    data = b'{"ok": false, "error": "ratelimited"}'
-                    self.send_response(429)
-                    self.send_header("Retry-After", fake.retry_after)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    return
-                status, body = fake.reply(method, params)
-                fake.record(Call(method, params, time.monotonic(), dict(self.headers.items()), body))
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain" if isinstance(body, bytes) else "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _handle  # noqa: N815
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.url = self.base + "/api/"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> "FakeSlackAPI":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        """One Web API call: its method from the path, its arguments from the query and the body; recorded."""
+        parts = urlsplit(h.path)
+        length = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(length) if length else b""
+        ctype = h.headers.get("Content-Type") or ""
+        params: dict[str, Any] = dict(parse_qsl(parts.query))
+        if "json" in ctype and raw:
+            params.update(json.loads(raw))
+        elif "x-www-form-urlencoded" in ctype and raw and not parts.path.startswith("/upload/"):
+            params.update(dict(parse_qsl(raw.decode())))
+        elif raw:
+            params["_raw"] = raw
+        if parts.path.startswith("/api/"):
+            method = parts.path[len("/api/"):]
+        elif parts.path.startswith("/upload/"):
+            method = "upload"
+        elif parts.path.startswith("/respond/"):
+            method = "response_url"
+            params["_path"] = parts.path
+        else:
+            method = parts.path
+        delay = self.delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
+        if self.rate_limited.get(method, 0) > 0:
+            self.rate_limited[method] -= 1
+            self.record(Call(method, params, time.monotonic(), dict(h.headers.items()), 429))
+            send(h, 429, b'{"ok": false, "error": "ratelimited"}', {"Retry-After": self.retry_after})
+            return
+        status, body = self.reply(method, params)
+        self.record(Call(method, params, time.monotonic(), dict(h.headers.items()), body))
+        send(h, status, as_bytes(body), content_type="text/plain" if isinstance(body, bytes) else "application/json")
 
     def record(self, call: Call) -> None:
         with self._cond:
@@ -424,6 +409,39 @@ class BotServer:
     def action(self, action_id: str, value: str, channel: str, message_ts: str, **kw: Any) -> Response:
         return post(self.url, action_form(action_id, value, channel, message_ts, f"{self.api.base}/respond/{channel}",
                                           **kw), "application/x-www-form-urlencoded")
+
+
+@contextmanager
+def running_bot(rt: Runtime, streaming: bool = True, **deps: Any) -> Iterator[BotServer]:
+    """A started fake Slack and the real bot talking to it; both stopped however the tests ended.
+
+    Why: every module that drives the bot end to end needs this pair; `streaming=False`
+    plays a workspace where Slack refuses chat.startStream (the edited-message path).
+    """
+    api = FakeSlackAPI().start()
+    if not streaming:
+        api.refuse_streaming()
+    server = BotServer(rt, api, **deps).start()
+    try:
+        yield server
+    finally:
+        server.stop()  # the bot first: its workers may still post to the fake
+        api.stop()
+
+
+def bot_fixture(scenario: str = SCENARIO, streaming: bool = True, **deps: Any) -> Any:
+    """A module-scoped `bot` fixture: `bot = bot_fixture(...)` in a test module (the bot on `scenario`'s store).
+
+    Why a factory: the end-to-end Slack modules differ only in the scenario, streaming
+    and the bot's extras (a feedback sink); the fixture body is the same.
+    """
+
+    @pytest.fixture(scope="module", name="bot")
+    def _bot(es_url: str, scenarios: dict[str, Any]) -> Iterator[BotServer]:
+        with running_bot(runtime_for(scenarios[scenario], es_url), streaming, **deps) as server:
+            yield server
+
+    return _bot
 
 
 def runtime_for(sc: Any, es_url: str) -> Runtime:

@@ -1,10 +1,12 @@
-"""A fault-injecting HTTP proxy in front of a real search server, and a one-scenario store fixture.
+"""The one HTTP proxy of the tests: in front of a real search server, it records every request and injects faults.
 
 Faults are injected on the wire, never by patching our code: requests whose
-path matches a rule get that rule's fault (trickled bytes, an error status,
-a truncated body, a rewritten JSON answer); everything else is forwarded to
-the real server. Every request is recorded, so a test can also check that
-only reads reached the store.
+path (and, if the fault says so, body) matches a rule get that rule's fault
+(trickled bytes, an error status, a truncated body, a rewritten JSON answer,
+a request held back for a while); everything else is forwarded to the real
+server. Every request is recorded with its method, path and body, so a test
+can also check that only reads reached the store (`writes()`). With no
+faults it is the plain recording proxy of the read-only tests.
 """
 from __future__ import annotations
 
@@ -14,76 +16,111 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from support.httpserve import LocalHTTPServer, as_bytes, send
+from support.servers import FIXTURES
 
 from incidentbot.dev.embedded import EmbeddedSearchServer
 from incidentbot.dev.scenario import Scenario, load_scenario, read_scenario
-from support.servers import FIXTURES
 
 SCENARIO = "orders-inventory-deploy"
+
+# Endpoints a POST may reach and still only read (search bodies are large, so clients POST them).
+# The header an Elasticsearch client checks before it believes an answer came from Elasticsearch.
+ES_PRODUCT = {"X-Elastic-Product": "Elasticsearch"}
+
+READ_ENDPOINTS = frozenset({"_search", "_msearch", "_count", "_field_caps", "_mget", "_pit", "_has_privileges",
+                            "_validate", "_explain", "_termvectors", "_mtermvectors"})
 
 
 @dataclass
 class Fault:
-    """What to do to requests whose path matches `path` (a regex); `times` limits it (None: always)."""
+    """What to do to requests whose path matches `path` (a regex) and whose body holds `body`; `times` limits it.
+
+    kind: "trickle" (the real answer, one byte every `every_s`), "hang" (headers,
+    then a space every `every_s`), "status" (an error `status`), "truncate" (a
+    cut-short answer), "rewrite" (the real answer through `rewrite`), "hold" (the
+    real answer, `hold_s` late: a store too slow for that one request).
+    `times` None: always; `used` counts the requests it was applied to.
+    """
 
     path: str
-    kind: str  # "trickle" | "status" | "truncate" | "rewrite" | "hang"
+    kind: str  # "trickle" | "status" | "truncate" | "rewrite" | "hang" | "hold"
     status: int = 500
     every_s: float = 5.0
     rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     times: int | None = None
     used: int = 0
+    body: bytes = b""  # the fault applies only to requests whose body holds these bytes (b"": any body)
+    hold_s: float = 0.0
+
+    def matches(self, path: str, body: bytes) -> bool:
+        return (re.search(self.path, path) is not None and self.body in body
+                and (self.times is None or self.used < self.times))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Seen:
+    """One request as it reached the proxy; `reads` tells a read from a write by method and endpoint."""
+
     method: str
     path: str
+    body: bytes = b""
+
+    @property
+    def endpoint(self) -> str:
+        """The last `_name` segment of the path ("/logs-x/_search" -> "_search"), or "" for a plain path."""
+        named = [p for p in self._parts() if p.startswith("_")]
+        return named[-1] if named else ""
+
+    @property
+    def reads(self) -> bool:
+        if self.method in ("GET", "HEAD"):
+            return True
+        if self.method == "POST":
+            parts = self._parts()
+            return any(p in READ_ENDPOINTS for p in parts) and "_bulk" not in parts and "_doc" not in parts
+        return False
+
+    def _parts(self) -> list[str]:
+        return [p for p in urlsplit(self.path).path.split("/") if p]
 
 
-class FaultProxy:
-    """Forwards to `target`, applying the first matching fault."""
+class FaultProxy(LocalHTTPServer):
+    """Forwards to `target`, applying the first matching fault; started at once, `stop()` when done."""
 
     def __init__(self, target: str, faults: list[Fault] | None = None) -> None:
         self.target = target.rstrip("/")
         self.faults: list[Fault] = list(faults or [])
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-            def _any(self) -> None:
-                proxy._serve(self)
-
-            do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._stopped = threading.Event()  # ends a hold early: a held request must not outlive its test
+        super().__init__(self._serve)
+        self.start()
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._stopped.set()
+        super().stop()
 
-    def _fault(self, path: str) -> Fault | None:
+    def writes(self) -> list[Seen]:
+        """Every request that was not a read (the read-only tests want none)."""
+        with self._lock:
+            return [s for s in self.seen if not s.reads]
+
+    def endpoints(self) -> set[str]:
+        with self._lock:
+            return {s.endpoint for s in self.seen}
+
+    def _fault(self, path: str, body: bytes) -> Fault | None:
         with self._lock:
             for fault in self.faults:
-                if re.search(fault.path, path) and (fault.times is None or fault.used < fault.times):
+                if fault.matches(path, body):
                     fault.used += 1
                     return fault
         return None
@@ -100,56 +137,74 @@ class FaultProxy:
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
         with self._lock:
-            self.seen.append(Seen(h.command, h.path))
-        fault = self._fault(h.path)
+            self.seen.append(Seen(h.command, h.path, body))
+        fault = self._fault(h.path, body)
         try:
             if fault is None:
                 self._reply(h, *self._forward(h, body))
             elif fault.kind == "status":
-                data = json.dumps({"error": {"type": "injected", "reason": f"injected {fault.status}"},
-                                   "status": fault.status}).encode()
-                self._reply(h, fault.status, {"Content-Type": "application/json"}, data)
+                send(h, fault.status, as_bytes({"error": {"type": "injected", "reason": f"injected {fault.status}"},
+                                                "status": fault.status}))
             elif fault.kind == "rewrite":
                 status, headers, data = self._forward(h, body)
                 data = json.dumps(fault.rewrite(json.loads(data)) if fault.rewrite else json.loads(data)).encode()
                 self._reply(h, status, headers, data)
             elif fault.kind == "truncate":  # a canned start of an answer, then the connection closes
                 data = b'{"took": 3, "responses": [{"took": 3, "timed_out": false, "hits": {"total": {"value": 26'
-                self._reply(h, 200, {"Content-Type": "application/json", "X-Elastic-Product": "Elasticsearch"},
-                            data, declared=4096)
+                send(h, 200, data, ES_PRODUCT, length=4096)
                 h.close_connection = True
             elif fault.kind in ("trickle", "hang"):
-                status, headers, data = self._forward(h, body)
-                self._trickle(h, status, headers, data, fault)
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            pass
+                status, _, data = self._forward(h, body)
+                self._trickle(h, status, data, fault)
+            elif fault.kind == "hold":
+                if self._stopped.wait(fault.hold_s):  # the test ended while this request was held: no answer
+                    h.close_connection = True
+                else:
+                    self._reply(h, *self._forward(h, body))
+        except OSError:  # the client gave up (its timeout), or the server behind is gone as the test ends
+            h.close_connection = True
 
     @staticmethod
-    def _reply(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes,
-               declared: int | None = None) -> None:
-        h.send_response(status)
-        for key in ("Content-Type", "X-Elastic-Product"):
-            value = next((v for k, v in headers.items() if k.lower() == key.lower()), None)
-            if value:
-                h.send_header(key, value)
-        h.send_header("Content-Length", str(declared if declared is not None else len(data)))
-        h.end_headers()
-        h.wfile.write(data)
-        h.wfile.flush()
+    def _reply(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes) -> None:
+        """The server's answer as it came, with the two headers clients read (the product check, the type)."""
+        got = {k.lower(): v for k, v in headers.items()}
+        product = {"X-Elastic-Product": got["x-elastic-product"]} if got.get("x-elastic-product") else {}
+        send(h, status, data, product, content_type=got.get("content-type") or "application/json")
 
     @staticmethod
-    def _trickle(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes, fault: Fault) -> None:
+    def _trickle(h: BaseHTTPRequestHandler, status: int, data: bytes, fault: Fault) -> None:
         """Headers at once, then one byte every `every_s` seconds: no read ever waits long enough to time out."""
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("X-Elastic-Product", "Elasticsearch")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.flush()
+        send(h, status, b"", ES_PRODUCT, length=len(data))
         for i in range(len(data)):
             h.wfile.write(data[i:i + 1] if fault.kind == "trickle" else b" ")
             h.wfile.flush()
             time.sleep(fault.every_s)
+
+
+class Trickler(LocalHTTPServer):
+    """A vendor API that sends headers, then one space every `every_s`, `count` times: no read ever times out.
+
+    Only a deadline on the whole call ends it; started at once, `stop()` ends it early.
+    """
+
+    def __init__(self, every_s: float = 1.0, count: int = 600) -> None:
+        self.every_s, self.count = every_s, count
+        self._stopped = threading.Event()  # a trickle must not outlive its test
+        super().__init__(self._serve)
+        self.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        super().stop()
+
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        send(h, 200, b"", length=100_000_000)
+        for _ in range(self.count):
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            if self._stopped.wait(self.every_s):
+                break
+        h.close_connection = True
 
 
 @dataclass
@@ -186,43 +241,24 @@ OS_ROOT = {"name": "n", "cluster_name": "c", "version": {"number": "2.17.0", "di
            "tagline": "The OpenSearch Project: https://opensearch.org/"}
 
 
-class FakeCluster:
-    """A search server that answers set paths with set replies (status, JSON or raw bytes); records requests."""
+Route = tuple[int, Any] | Callable[[Seen], tuple[int, Any]]
 
-    def __init__(self, root: dict[str, Any], routes: dict[str, tuple[int, Any]]) -> None:
-        self.routes = {"/": (200, root), **routes}
+
+class FakeCluster(LocalHTTPServer):
+    """A search server that answers set paths with set replies (status, JSON or raw bytes); records requests.
+
+    A route may also be a function of the request (`Seen`, body included): an answer that depends on what was asked.
+    """
+
+    def __init__(self, root: dict[str, Any], routes: Mapping[str, Route]) -> None:
+        self.routes: dict[str, Route] = {"/": (200, root), **routes}
         self.seen: list[Seen] = []
-        cluster = self
+        super().__init__(self._serve)
+        self.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-            def _any(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                path = self.path.split("?")[0]
-                cluster.seen.append(Seen(self.command, path))
-                status, body = cluster.routes.get(path, (404, {"error": "no handler found for uri [x]"}))
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("X-Elastic-Product", "Elasticsearch")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_HEAD = _any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        seen = Seen(h.command, h.path.split("?")[0], h.rfile.read(int(h.headers.get("Content-Length") or 0)))
+        self.seen.append(seen)
+        route = self.routes.get(seen.path, (404, {"error": "no handler found for uri [x]"}))
+        status, body = route(seen) if callable(route) else route
+        send(h, status, as_bytes(body), ES_PRODUCT)

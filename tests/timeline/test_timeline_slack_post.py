@@ -6,15 +6,15 @@ ones that post the answer (chat.postMessage and the three steps of a file upload
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from support.httpserve import LocalHTTPServer, as_bytes, send, started
 from slack_sdk import WebClient
 
 from incidentbot.core.change import Change, SourceStatus
@@ -28,46 +28,25 @@ READS = {"auth.test", "conversations.history", "conversations.replies"}
 POSTS = {"chat.postMessage", "files.getUploadURLExternal", "files.completeUploadExternal", "upload"}
 
 
-class FakeSlack:
+class FakeSlack(LocalHTTPServer):
     """conversations.history in pages of 4 (cursor = offset), replies by thread ts, uploads accepted."""
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.doc = doc
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        fake = self
+        super().__init__(self._serve)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                method = self.path.rsplit("/", 1)[-1]
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    params = json.loads(raw or b"{}")
-                elif self.path.startswith("/upload"):
-                    params = {"bytes": len(raw), "body": raw.decode("utf-8", "replace")}
-                else:
-                    params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                fake.calls.append((method, params))
-                body = fake.reply(method, params, self.server.server_address)
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        raw = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        method = h.path.rsplit("/", 1)[-1]
+        if "json" in (h.headers.get("Content-Type") or ""):
+            params = json.loads(raw or b"{}")
+        elif h.path.startswith("/upload"):
+            params = {"bytes": len(raw), "body": raw.decode("utf-8", "replace")}
+        else:
+            params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        self.calls.append((method, params))
+        send(h, 200, as_bytes(self.reply(method, params, h.server.server_address)))
 
     def reply(self, method: str, p: dict[str, Any], addr: Any) -> dict[str, Any]:
         if method == "auth.test":
@@ -94,11 +73,7 @@ class FakeSlack:
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack(json.loads(HISTORY.read_text()))
-    fake.thread.start()
-    yield fake
-    fake.httpd.shutdown()
-    fake.httpd.server_close()
+    yield from started(FakeSlack(json.loads(HISTORY.read_text())))
 
 
 class _Rt:
