@@ -64,11 +64,11 @@ def test_progress_edits_are_paced_and_the_latest_state_wins(api):
     time.sleep(1.2)
     updates = api.of("chat.update", "CPACE")
     assert updates[-1].params["text"] == "the answer", [u.params["text"] for u in updates]
-    assert len(updates) <= 4 and sum(1 for u in updates if is_progress(u)) <= 3
+    assert sum(1 for u in updates if is_progress(u)) <= 4, "steps 12-14 coalesced (and dropped for the answer)"
 
 
 def test_a_rate_limited_progress_edit_waits_out_retry_after_and_the_answer_still_arrives(api):
-    api.retry_after = "1"
+    api.retry_after = "2"
     api.rate_limited["chat.update"] = 1
     pm = ProgressMessage(build_client(BOT_TOKEN, api.url), "C429", "1.1", pacing=EditPacing(interval=0))
     pm.start()
@@ -78,7 +78,7 @@ def test_a_rate_limited_progress_edit_waits_out_retry_after_and_the_answer_still
     pm.event(step(2))
     assert len(api.of("chat.update", "C429")) == 1, "held back: Slack asked to wait"
     landed = api.wait_for(lambda a: [c for c in a.of("chat.update", "C429") if c.reply != 429])[0]
-    assert landed.at - limited[0].at >= 0.9, "Retry-After was waited out"
+    assert landed.at - limited[0].at >= 1.9, "Retry-After was waited out"
     assert "step 2 finished" in landed.params["text"], "the latest state, not the refused one"
 
     api.rate_limited["chat.update"] = 1  # the answer meets a 429 too: it is retried, never dropped
