@@ -115,15 +115,21 @@ class EditPacing:
     interval: float = DEFAULT_INTERVAL_S
     per_minute: int | None = DEFAULT_PER_MINUTE
     backoff: Backoff = field(default_factory=Backoff)
-    budget: Limiter | None = field(default=None, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.per_minute:
-            self.budget = Limiter(Rate(self.per_minute, Duration.MINUTE))
+    _budget: Limiter | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def spend(self) -> bool:
-        """One progress edit from the app's budget; False (at once, never blocking) when it is spent."""
-        return self.budget is None or bool(self.budget.try_acquire("progress", blocking=False))
+        """One progress edit from the app's budget; False (at once, never blocking) when it is spent.
+
+        The limiter (and the cleaning thread pyrate-limiter gives each) is made at the first progress
+        edit: an app that always streams never needs one.
+        """
+        if not self.per_minute:
+            return True
+        with self._lock:
+            if self._budget is None:
+                self._budget = Limiter(Rate(self.per_minute, Duration.MINUTE))
+        return bool(self._budget.try_acquire("progress", blocking=False))
 
 
 class PacedEdits(Generic[State]):
