@@ -47,6 +47,7 @@ from support.fakeslack import (
 
 from incidentbot.config import settings_from
 from incidentbot.slack.deps import Workers
+from incidentbot.slack.pacing import EditPacing
 
 ACK_DEADLINE_S = 3.0
 # what the bot says when it has no answer (incidentbot.slack.work.failure_text)
@@ -83,6 +84,17 @@ def replies(api: FakeSlackAPI, channel: str) -> list[Any]:
     return started + api.of("chat.postMessage", channel)
 
 
+def progress_edits(api: FakeSlackAPI, channels: list[str]) -> str:
+    """How many chat.update calls were progress (before each answer), in all and in the busiest minute."""
+    edits = [u for ch in channels for u in api.of("chat.update", ch) if "Investigating" in str(u.params.get("text"))]
+    times = sorted(u.at for u in edits)
+    busiest = max((sum(1 for t in times if start <= t < start + 60) for start in times), default=0)
+    per = [sum(1 for u in edits if u.params.get("channel") == ch) for ch in channels]
+    return (f"progress edits (chat.update before the answer): {len(edits)} in all, {busiest} in the busiest minute "
+            f"(app budget {EditPacing().per_minute}/min), per answer p50 {statistics.median(per):.0f} / max {max(per)}; "
+            f"429s {sum(1 for u in api.of('chat.update') if u.reply == 429)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mentions", type=int, default=20)
@@ -105,8 +117,9 @@ def main() -> int:
         if args.refuse_stream:
             api.refuse_streaming()
         workers = Workers(max_workers=args.workers, per_channel=3)
+        pacing = EditPacing()  # one app, one workspace: the progress edits' budget is shared as in production
         chosen = [scenarios[i % len(scenarios)] for i in range(args.mentions)]
-        bots = {sc.name: BotServer(runtime_for(sc, url), api, workers=workers).start()
+        bots = {sc.name: BotServer(runtime_for(sc, url), api, workers=workers, pacing=pacing).start()
                 for sc in {sc.name: sc for sc in chosen}.values()}
         jobs = [(bots[sc.name], f"CLOAD{i:03d}", sc.questions[0]["ask"]) for i, sc in enumerate(chosen)]
         acks: list[float] = [0.0] * len(jobs)
@@ -149,6 +162,8 @@ def main() -> int:
                 f"{ch} ({c.method}: {json.dumps(c.params.get('chunks') or c.params.get('text'))[:160]})"
                 for ch, c in ends.items()))
         print(describe("time to answer", finals))
+        if args.refuse_stream:
+            print(progress_edits(api, [ch for _, ch, _ in jobs]))
         if failed:
             reasons = [next(w for w in REFUSALS if w in json.dumps(final(api, ch).params)) for ch in failed]
             print("unanswered: " + ", ".join(f"{reasons.count(r)}x {r!r}" for r in dict.fromkeys(reasons))

@@ -135,6 +135,10 @@ class SlackSettings(_Section):
     port: int = env(3000, "PORT", ge=0, le=65535)
     # False: never try chat.startStream, always the edited progress message (a workspace where streams misbehave)
     streaming: bool = env(True, "INCIDENTBOT_SLACK_STREAMING")
+    # where Slack refuses streaming: at most one edit of a progress message per this many seconds (0: every step)
+    progress_interval_s: float = env(1.0, "INCIDENTBOT_SLACK_PROGRESS_INTERVAL_S", ge=0, le=60)
+    # ...and at most this many progress edits a minute for the whole app (answers are not counted)
+    progress_edits_per_min: int = env(40, "INCIDENTBOT_SLACK_PROGRESS_EDITS_PER_MIN", ge=1, le=1000)
 
     _url = field_validator("api_url", "workspace_url")(classmethod(lambda cls, v: _http_url(v)))
 

@@ -305,7 +305,7 @@ def _answer_intent(intent: Intent, rt: Runtime, at: datetime | None, progress: P
                     partial=partial)
     if investigation_id:
         answer.investigation_id = investigation_id
-    _summarise(answer, changes, rt.settings, store_failed)
+    _summarise(answer, changes, rt.settings, store_failed, rt.catalog)
     for status in sources:
         if not status.ok and status.name != LOG_STORE:
             answer.notes.append(f"change source {status.name} failed: {status.error}")
@@ -347,7 +347,8 @@ def _partial_sentence(answer: Answer, store_failed: str | None) -> str:
     return f"The counts are partial, lower bounds: {'; '.join(answer.partial)} [{main}]."
 
 
-def _summarise(answer: Answer, changes: list[Change], settings: Settings, store_failed: str | None) -> None:
+def _summarise(answer: Answer, changes: list[Change], settings: Settings, store_failed: str | None,
+               catalog: Catalog | None = None) -> None:
     """The templated summary, verified; then the model's wording when one is configured (verified too).
 
     A partial answer says so first, whichever wording is kept; with no evidence there is nothing to phrase.
@@ -358,7 +359,7 @@ def _summarise(answer: Answer, changes: list[Change], settings: Settings, store_
         log.warning("summary sentences dropped by the verifier: %s", dropped)
     answer.summary = summary
     if not store_failed:
-        answer.summary, answer.mode, llm_notes = write_summary(answer, settings)
+        answer.summary, answer.mode, llm_notes = write_summary(answer, settings, catalog)
         answer.notes.extend(llm_notes)
     if answer.partial:
         answer.summary = " ".join(x for x in (_partial_sentence(answer, store_failed), answer.summary) if x)

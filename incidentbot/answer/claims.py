@@ -9,6 +9,11 @@ people decide and act. So a sentence is dropped when it:
 
 - names an identifier (a token with digits, or joined by - _ . / :, such as
   deploy-1, billing-api, v2.4.1, #4821) that appears nowhere in the pack;
+- names a one-word system the pack does not hold ("the Kafka broker failed",
+  "caused by PaymentGateway"): a CamelCase, snake_case or `backticked` word,
+  or a capitalised word past the sentence's start that is not ordinary
+  English (`english.COMMON_WORDS`); a name the pack holds passes however it
+  is spelled (Payments, PaymentGateway for payment-gateway);
 - quotes text (“...”) that no pattern, log line or change title holds;
 - states a number, in digits or in words, that the pack does not hold;
 - tells someone to act: it opens with an action verb, or an advice word
@@ -21,6 +26,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from incidentbot.answer.english import COMMON_WORDS
 
 _UNITS = {w: i for i, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
@@ -53,7 +60,9 @@ _COMMON = frozenset({"e.g", "i.e", "per-minute", "5xx", "4xx", "2xx", "3xx", "50
                      "follow-up", "in-flight", "built-in", "third-party", "long-running", "well-known", "re-deploy",
                      "roll-back", "roll-out", "set-up", "same-day", "up-to-date", "one-off", "read-only",
                      "high-confidence", "low-confidence", "medium-confidence", "time-out", "time-outs", "co-located",
-                     "non-zero", "pre-existing", "by-product", "x-request-id", "utc"})
+                     "non-zero", "pre-existing", "by-product", "x-request-id", "utc", "build-up",
+                     *(f"{level}-level" for level in ("error", "warn", "warning", "info", "debug", "fatal",
+                                                      "critical", "trace"))})
 
 
 def words_to_numbers(text: str) -> list[str]:
@@ -113,6 +122,54 @@ def unknown_names(sentence: str, known: set[str]) -> list[str]:
     return out
 
 
+_QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"")
+_BACKTICKED = re.compile(r"`([^`\s]+)`")
+# a word standing alone: not part of a token joined by - / . : (those are `unknown_names`' to judge)
+_WORD = re.compile(r"(?<![\w\-/.:#@])[A-Za-z][A-Za-z0-9_]*(?![\w]|[-/.:][A-Za-z0-9])")
+_STARTS = ".!?:"  # a capitalised clause may follow a colon
+
+
+def word_forms(known: set[str]) -> set[str]:
+    """The pack's tokens, their parts (orders-api: orders, api) and squashed spellings (payment-gateway: paymentgateway)."""
+    out = set(known)
+    for token in known:
+        parts = [p for p in re.split(r"[-_./:#@]+", token) if p]
+        out.update(parts)
+        out.add("".join(parts))
+    return out
+
+
+def _held(word: str, forms: set[str]) -> bool:
+    low = word.lower()
+    return low in forms or (low.endswith("s") and low[:-1] in forms) or low.replace("_", "") in forms
+
+
+def _at_start(text: str, pos: int) -> bool:
+    """True for a sentence's first word, or the first after a colon (which may open a capitalised clause)."""
+    before = text[:pos].rstrip()
+    return not re.search(r"\w", before) or before[-1] in _STARTS
+
+
+def unknown_words(sentence: str, forms: set[str]) -> list[str]:
+    """One-word names (CamelCase, snake_case, `backticked`, Capitalised past the start) the pack does not hold.
+
+    `forms` is `word_forms` of what the sentence may name. Quoted text is left
+    to `unknown_quotes`; a capitalised ordinary word, or any first word, passes.
+    """
+    bare = _QUOTED.sub(" ", _CITATION.sub("", sentence))
+    out = [w for w in _BACKTICKED.findall(bare) if re.fullmatch(r"\w+", w) and not _held(w, forms)]
+    bare = bare.replace("`", " ")
+    for m in _WORD.finditer(bare):
+        word = m.group(0)
+        if word in out or _held(word, forms) or any(ch.isdigit() for ch in word):
+            continue  # a word with digits (P95, K8s) is `unknown_names`' and the number check's to judge
+        identifier = "_" in word.strip("_") or re.search(r"[a-z][A-Z]", word) is not None
+        proper = word[0].isupper() and word.lower() not in COMMON_WORDS and not _at_start(bare, m.start())
+        if identifier or proper:
+            out.append(word)
+    return out
+
+
 def unknown_quotes(sentence: str, texts: Iterable[str]) -> list[str]:
     """Quoted text the pack's patterns, lines and titles do not contain (whitespace and case ignored)."""
     haystack = " ".join(" ".join(t.lower().split()) for t in texts)
@@ -124,11 +181,16 @@ def unknown_quotes(sentence: str, texts: Iterable[str]) -> list[str]:
     return out
 
 
+def invented_names(sentence: str, known: set[str]) -> list[str]:
+    """Names a sentence uses that `known` does not hold: identifiers first, else one-word names."""
+    return unknown_names(sentence, known) or unknown_words(sentence, word_forms(known))
+
+
 def claim_problem(sentence: str, known: set[str], texts: list[str], numbers: set[str]) -> str | None:
     """Why a sentence must go (an order, an unknown name, quote or spelled number), or None when it may stay."""
     if (order := tells_to_act(sentence)) is not None:
         return f"tells people to act (\"{order}\")"
-    if names := unknown_names(sentence, known):
+    if names := invented_names(sentence, known):
         return f"names what the evidence does not hold ({', '.join(names[:3])})"
     if quotes := unknown_quotes(sentence, texts):
         return f"quotes text the evidence does not hold (\"{quotes[0][:40]}\")"

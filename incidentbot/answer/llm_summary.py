@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from incidentbot.core.mask import mask_secrets, neutralise_mentions
 from incidentbot.core.answer import Answer
-from incidentbot.answer.claims import claim_problem, vocabulary
+from incidentbot.answer.claims import claim_problem, invented_names, vocabulary
+from incidentbot.core.catalog import Catalog
 from incidentbot.core.names import mentions
 from incidentbot.answer.pack import evidence_pack, known_numbers, render_pack
 from incidentbot.answer.verify import sentences, citations, verify_summary
@@ -29,11 +30,15 @@ _INERT_MENTION = re.compile("@\u200b" + r"\S*\s*")
 
 @dataclass
 class LLMSummaryResult:
-    """The verified text, or None with the reason; `dropped` lists what the verifier removed and why."""
+    """The verified text, or None with the reason; `dropped` lists what the verifier removed and why.
+
+    `invented` holds the names the model used that nothing in the answer holds (a note tells the reader).
+    """
 
     text: str | None = None
     error: str | None = None
     dropped: list[str] = field(default_factory=list)
+    invented: list[str] = field(default_factory=list)
 
 
 def _content(message: object) -> str:
@@ -64,7 +69,23 @@ def _unsupported_change_names(text: str, answer: Answer) -> tuple[str, list[str]
     return " ".join(kept), dropped
 
 
-def llm_summary(answer: Answer, settings: Settings) -> LLMSummaryResult:
+def known_names(answer: Answer, catalog: Catalog | None = None) -> list[str]:
+    """Names our own records hold beyond the pack: every change read (not only suspects) and the catalog.
+
+    Structured fields only (id, service, kind, source, author, environment,
+    version); a change's title is untrusted text, citable only through its suspect.
+    """
+    out: list[str] = []
+    for change in answer.changes:
+        out += [v for v in (change.id, change.service, change.kind, change.source, change.author,
+                            change.environment, change.version, change.recorded_service) if v]
+    if catalog is not None:
+        for info in catalog.services.values():
+            out += [info.name, *info.depends_on, *info.aliases, *([info.owner] if info.owner else [])]
+    return out
+
+
+def llm_summary(answer: Answer, settings: Settings, catalog: Catalog | None = None) -> LLMSummaryResult:
     """Ask the model for a summary of the evidence pack and keep only the sentences that verify."""
     # lazy: the LLM stack (langchain, openai) costs about a second to import and only runs with a model configured
     from langchain_core.messages import HumanMessage, SystemMessage
@@ -83,15 +104,15 @@ def llm_summary(answer: Answer, settings: Settings) -> LLMSummaryResult:
     total = len(sentences(text))
     text, dropped = verify_summary(text, answer.ids(), known_numbers(pack))
     text, wrong_change = _unsupported_change_names(text, answer)
-    text, claims = _unsupported_claims(text, pack)
+    text, claims, invented = _unsupported_claims(text, pack, known_names(answer, catalog))
     dropped += wrong_change + claims
     if not text:
-        return LLMSummaryResult(error="no sentence survived verification", dropped=dropped)
+        return LLMSummaryResult(error="no sentence survived verification", dropped=dropped, invented=invented)
     kept = len(sentences(text))
     if kept * 2 < total:  # most of it was wrong: what is left cannot be trusted to be the gist
         return LLMSummaryResult(error=f"too little survived verification ({kept} of {total} sentences)",
-                                dropped=dropped)
-    return LLMSummaryResult(text=text, dropped=dropped)
+                                dropped=dropped, invented=invented)
+    return LLMSummaryResult(text=text, dropped=dropped, invented=invented)
 
 
 def _strings(value: object) -> list[str]:
@@ -104,14 +125,16 @@ def _strings(value: object) -> list[str]:
     return [] if value is None or isinstance(value, bool) else [str(value)]
 
 
-def _unsupported_claims(text: str, pack: dict) -> tuple[str, list[str]]:
+def _unsupported_claims(text: str, pack: dict, names: list[str]) -> tuple[str, list[str], list[str]]:
     """Drop sentences that order people to act, or name, quote or spell out what the pack does not hold.
 
-    A name counts as held when our facts hold it, or when the untrusted text of a pattern, line or
-    change the sentence cites holds it: a planted log line cannot make its own names citable elsewhere.
+    A name counts as held when our facts (the pack's, and `names`: changes read, the catalog) hold it,
+    or when the untrusted text of a pattern, line or change the sentence cites holds it: a planted log
+    line cannot make its own names citable elsewhere. Returns the text, what was dropped and the
+    invented names.
     """
     data = pack.get("untrusted_data") or {}
-    facts = vocabulary(_strings({k: v for k, v in pack.items() if k != "untrusted_data"}))
+    facts = vocabulary(_strings({k: v for k, v in pack.items() if k != "untrusted_data"}) + names)
     by_id: dict[str, set[str]] = {}
     for group in ("pattern_templates", "log_lines", "change_titles"):
         for item in data.get(group) or []:
@@ -119,15 +142,16 @@ def _unsupported_claims(text: str, pack: dict) -> tuple[str, list[str]]:
     quotable = _strings(data.get("pattern_templates")) + _strings(data.get("log_lines")) + _strings(
         data.get("change_titles"))
     numbers = known_numbers(pack)
-    kept, dropped = [], []
+    kept, dropped, invented = [], [], []
     for sentence in sentences(text):
         known = facts.union(*(by_id.get(c, set()) for c in citations(sentence)))
         problem = claim_problem(sentence, known, quotable, numbers)
         if problem:
             dropped.append(f"{problem}: {sentence[:80]}")
+            invented += [n for n in invented_names(sentence, known) if n not in invented]
         else:
             kept.append(sentence)
-    return " ".join(kept), dropped
+    return " ".join(kept), dropped, invented
 
 
 def summarise_timeline(timeline_json: dict, settings: Settings) -> str:
@@ -145,16 +169,20 @@ def summarise_timeline(timeline_json: dict, settings: Settings) -> str:
     return _INERT_MENTION.sub("", neutralise_mentions(mask_secrets(text))).strip()
 
 
-def write_summary(answer: Answer, settings: Settings) -> tuple[str, str, list[str]]:
+def write_summary(answer: Answer, settings: Settings, catalog: Catalog | None = None) -> tuple[str, str, list[str]]:
     """(summary, mode, notes): the verified LLM summary, or the templated one already in `answer.summary`.
 
     A no-op without an API key, and never raises: a failure becomes a note the
-    answer carries, as the contract asks for a partial answer.
+    answer carries, as the contract asks for a partial answer. A note also
+    names what the model invented, so a reader knows why its wording went.
     """
     if not settings.llm_enabled:
         return answer.summary, "deterministic", []
-    result = llm_summary(answer, settings)
+    result = llm_summary(answer, settings, catalog)
+    invented = (f"; it named what the evidence does not hold ({', '.join(n[:40] for n in result.invented[:3])})"
+                if result.invented else "")
     if result.error or not result.text:
-        return answer.summary, "deterministic", [f"LLM summary unavailable ({result.error}): templated summary kept"]
-    notes = [f"LLM summary: {len(result.dropped)} sentence(s) dropped by the verifier"] if result.dropped else []
+        return answer.summary, "deterministic", [
+            f"LLM summary unavailable ({result.error}): templated summary kept{invented}"]
+    notes = [f"LLM summary: {len(result.dropped)} sentence(s) dropped by the verifier{invented}"] if result.dropped else []
     return result.text, "llm", notes

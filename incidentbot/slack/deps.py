@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from incidentbot.core.feedback import FeedbackSink, MemoryFeedbackSink
 from incidentbot.core.mask import mask_tree
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.charts import ChartFiles
 from incidentbot.slack.dedupe import TTLSet
+from incidentbot.slack.pacing import EditPacing, RateLimitRetry
 from incidentbot.slack.recent import Health, RecentInvestigations
 from incidentbot.slack.threads import AnswerStore, ThreadMemory
 
@@ -107,6 +107,7 @@ class Deps:
     recent: RecentInvestigations = field(default_factory=RecentInvestigations)
     health: Health = field(default_factory=Health)
     streaming: bool = True  # try chat.startStream first; False: always the edited progress message
+    pacing: EditPacing = field(default_factory=EditPacing)  # progress edits: one per message per interval
     # The audit trail (incidentbot.memory.Memory): records each answer; None keeps nothing.
     memory: Any = None
 
@@ -134,8 +135,11 @@ def masked_respond(respond: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build_client(token: str, api_url: str | None = None) -> WebClient:
-    """A WebClient on SLACK_API_URL that masks every request and waits out 429s (Retry-After)."""
+    """A WebClient on SLACK_API_URL that masks every request and waits out 429s (Retry-After).
+
+    Calls made under `pacing.best_effort()` (progress edits) are not retried: their pacer waits instead.
+    """
     base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
     client = MaskingWebClient(token=token, base_url=base, timeout=30)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    client.retry_handlers.append(RateLimitRetry(max_retry_count=RATE_LIMIT_RETRIES))
     return client

@@ -4,7 +4,9 @@ A responder who asked a question needs to see at once that it was heard and
 what is being searched, and later needs the answer where the question was;
 posting "Investigating..." and editing that same message (chat.update) as
 the pipeline's stages finish gives both without flooding the thread.
-A failed update never sinks the investigation: progress is a courtesy.
+A failed update never sinks the investigation: progress is a courtesy, so
+its edits are paced (`pacing`: one per interval, the latest state winning,
+a 429 waited out instead of retried) while the answer always goes out.
 This is the fallback where Slack refuses streaming (see `stream`).
 """
 from __future__ import annotations
@@ -14,10 +16,11 @@ import threading
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from incidentbot.core.progress import ProgressEvent
 from incidentbot.render.blocks import context, safe, section
+from incidentbot.slack.pacing import EditPacing, PacedEdits
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,8 @@ STARTED = ":mag: Investigating..."
 class ProgressMessage:
     """The "Investigating..." message of one question, updated in place until it holds the answer."""
 
-    def __init__(self, client: WebClient, channel: str, thread_ts: str | None, title: str = "") -> None:
+    def __init__(self, client: WebClient, channel: str, thread_ts: str | None, title: str = "",
+                 pacing: EditPacing | None = None) -> None:
         self.client = client
         self.channel = channel
         self.thread_ts = thread_ts
@@ -35,6 +39,7 @@ class ProgressMessage:
         self.ts: str | None = None
         self.lines: list[str] = []
         self._lock = threading.Lock()
+        self.edits: PacedEdits[tuple[str, list[dict[str, Any]]]] = PacedEdits(self._edit, pacing or EditPacing())
 
     def _blocks(self, status: str) -> list[dict[str, Any]]:
         blocks = []
@@ -59,21 +64,25 @@ class ProgressMessage:
             return
         with self._lock:
             self.lines.append(safe(line))
-            try:
-                self.client.chat_update(channel=self.channel, ts=self.ts, text=f"{STARTED} {safe(line)}",
-                                        blocks=self._blocks(STARTED))
-            except SlackApiError as exc:
-                log.warning("progress update failed: %s", exc.response.get("error"))
+            state = (f"{STARTED} {safe(line)}", self._blocks(STARTED))
+        self.edits.offer(state)
+
+    def _edit(self, state: tuple[str, list[dict[str, Any]]]) -> None:
+        """One progress edit (PacedEdits calls it; a SlackApiError goes back to it)."""
+        text, blocks = state
+        self.client.chat_update(channel=self.channel, ts=self.ts or "", text=text, blocks=blocks)
 
     def finish(self, blocks: list[dict[str, Any]], text: str) -> None:
         """Replace the progress with the answer (raises: the caller falls back to plain text)."""
         if self.ts is None:
             raise RuntimeError("finish() before start()")
+        self.edits.close()  # no progress edit can land after (and so hide) the answer
         with self._lock:
             self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
 
     def fail(self, text: str) -> None:
         """Replace the progress with an explanation; never raises."""
+        self.edits.close()
         with self._lock:
             try:
                 if self.ts is None:
@@ -83,3 +92,5 @@ class ProgressMessage:
                     self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=[section(text)])
             except SlackApiError as exc:
                 log.error("could not tell the channel about a failure: %s", exc.response.get("error"))
+            except (SlackRequestError, OSError) as exc:  # Slack unreachable: logged, and the worker goes on
+                log.error("could not tell the channel about a failure: %s", exc)

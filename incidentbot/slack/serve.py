@@ -36,6 +36,7 @@ from incidentbot.memory import MemoryConfig, open_memory, plain
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import build_app
 from incidentbot.slack.deps import Deps, Workers
+from incidentbot.slack.pacing import EditPacing
 from incidentbot.slack.shared_state import shared_state
 from incidentbot.telemetry.logs import use_json_logs
 from incidentbot.telemetry.metrics import exposition, observe_request
@@ -165,6 +166,8 @@ def build(settings: Settings, socket_mode: bool, rt: Runtime | None = None) -> t
     deps = build_deps(rt or Runtime.create(settings), None,
                       signing.get_secret_value() if signing else tokens["SLACK_BOT_TOKEN"])
     deps.streaming = settings.slack.streaming
+    deps.pacing = EditPacing(interval=settings.slack.progress_interval_s,
+                             per_minute=settings.slack.progress_edits_per_min)
     api_url = settings.slack.api_url
     try:  # Bolt checks the token with auth.test now: a bad token fails here, not at the first question
         app = build_app(tokens["SLACK_BOT_TOKEN"], signing.get_secret_value() if signing else "",

@@ -74,7 +74,7 @@ def open_surface(client: WebClient, deps: Deps, ask: Ask) -> Surface | None:
             return streamed
         except StreamErrors as exc:  # nothing was posted: the progress message is the only reply
             log.info("no stream in %s (%s): progress message instead", ask.channel, error_of(exc))
-    pm = ProgressMessage(client, ask.channel, ask.thread_ts, ask.title)
+    pm = ProgressMessage(client, ask.channel, ask.thread_ts, ask.title, deps.pacing)
     try:
         pm.start()
         return pm

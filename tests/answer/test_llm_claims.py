@@ -56,7 +56,7 @@ def test_mostly_invented_replies_fall_back_to_the_template_with_a_note(fake_open
     text, mode, notes = write_summary(answer, fake_openai.settings())
     assert (text, mode) == (answer.summary, "deterministic")
     assert notes == ["LLM summary unavailable (too little survived verification (1 of 5 sentences)): "
-                     "templated summary kept"]
+                     "templated summary kept; it named what the evidence does not hold (Deploy-1)"]
 
 
 def test_the_templated_summaries_pass_the_claims_check(fake_openai: FakeOpenAI) -> None:

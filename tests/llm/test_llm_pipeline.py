@@ -44,3 +44,21 @@ def test_llm_down_falls_back_to_the_deterministic_answer(scenarios, es_url, run_
     assert any("LLM" in n for n in ans["notes"]), ans["notes"]
     assert ans["suspects"][0]["change_id"] == "deploy-8841"
     assert "[Q1]" in ans["summary"]
+
+
+def test_an_invented_system_sends_the_summary_back_to_the_template(scenarios, es_url, run_cli, monkeypatch) -> None:
+    """"Kafka" is in no log, change or catalog entry: the summary blaming it is not kept, and a note says why.
+
+    "Postgres" is a dependency of orders-api in the scenario's catalog (postgres-orders), in no log line:
+    the same wording naming it is kept, so the catalog reaches the check through the pipeline.
+    """
+    intent = tool_call("LLMIntent", {"services": ["orders-api"], "levels": [], "status": ["500"], "text": [],
+                                     "exclude_text": [], "ask": "investigate"})
+    worded = "Orders-api has returned 500s since 09:52 UTC while its {} dependency stayed quiet [Q1]."
+    code, ans, _ = _run(scenarios, es_url, run_cli, monkeypatch, [intent, text_reply(worded.format("Kafka"))])
+    assert code == 0 and ans["mode"] == "deterministic" and "Kafka" not in ans["summary"]
+    assert ("LLM summary unavailable (no sentence survived verification): templated summary kept; "
+            "it named what the evidence does not hold (Kafka)") in ans["notes"], ans["notes"]
+    code, ans, _ = _run(scenarios, es_url, run_cli, monkeypatch, [intent, text_reply(worded.format("Postgres"))])
+    assert code == 0 and ans["mode"] == "llm", ans["notes"]
+    assert ans["summary"] == worded.format("Postgres")

@@ -19,12 +19,15 @@ from support.fakeslack import (
 )
 from support.servers import one_server
 
+from incidentbot.slack.pacing import EditPacing
+
 # The Slack layer does not depend on the search backend: one server is enough (the first configured).
 pytestmark = one_server()
 
 
 # The bot where Slack refuses streaming (an older workspace): every answer is the edited progress message.
-bot = bot_fixture(streaming=False)
+# Progress edits unpaced (no interval, no budget) so each step's line can be asserted (test_slack_pacing: pacing).
+bot = bot_fixture(streaming=False, pacing=EditPacing(interval=0, per_minute=None))
 
 
 def texts(blocks):

@@ -215,7 +215,15 @@ def test_streaming_can_be_turned_off_by_setting():
             return Runtime.create(settings_from(env={}, es_url="http://127.0.0.1:9"), check=False)
 
         _, on = build(settings_from(env=env), socket_mode=False, rt=rt())
-        _, off = build(settings_from(env={**env, "INCIDENTBOT_SLACK_STREAMING": "false"}), socket_mode=False, rt=rt())
+        _, off = build(settings_from(env={**env, "INCIDENTBOT_SLACK_STREAMING": "false",
+                                          "INCIDENTBOT_SLACK_PROGRESS_INTERVAL_S": "2.5",
+                                          "INCIDENTBOT_SLACK_PROGRESS_EDITS_PER_MIN": "7"}),
+                       socket_mode=False, rt=rt())
     finally:
         api.stop()
     assert on.streaming is True and off.streaming is False
+    assert on.pacing.interval == 1.0 and off.pacing.interval == 2.5, "progress edits paced as configured"
+    assert on.pacing.per_minute == 40 and off.pacing.per_minute == 7
+    with pytest.raises(UsageError) as err:
+        settings_from(env={"INCIDENTBOT_SLACK_PROGRESS_INTERVAL_S": "-1"})
+    assert "INCIDENTBOT_SLACK_PROGRESS_INTERVAL_S" in str(err.value)

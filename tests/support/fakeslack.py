@@ -58,6 +58,7 @@ class FakeSlackAPI(LocalHTTPServer):
         self.delays: dict[str, float] = {}
         self.errors: dict[str, str] = {}
         self.rate_limited: dict[str, int] = {}  # method -> how many more calls get a 429
+        self.retry_after = "0"  # the Retry-After of those 429s (seconds, as Slack sends it)
         self.stream_refusal: str | None = None  # set: chat.startStream answers this error (refuse_streaming)
         self.break_stream_after: int | None = None  # set: appends beyond this many per stream fail
         self.streams: dict[str, dict[str, Any]] = {}  # ts -> {"channel", "appends", "open"}
@@ -104,7 +105,7 @@ class FakeSlackAPI(LocalHTTPServer):
         if self.rate_limited.get(method, 0) > 0:
             self.rate_limited[method] -= 1
             self.record(Call(method, params, time.monotonic(), dict(h.headers.items()), 429))
-            send(h, 429, b'{"ok": false, "error": "ratelimited"}', {"Retry-After": "0"})
+            send(h, 429, b'{"ok": false, "error": "ratelimited"}', {"Retry-After": self.retry_after})
             return
         status, body = self.reply(method, params)
         self.record(Call(method, params, time.monotonic(), dict(h.headers.items()), body))
