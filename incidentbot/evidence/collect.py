@@ -49,9 +49,9 @@ ONSET_LEAD = timedelta(minutes=15)
 LEAN_PER_SEARCH_S = 1.5
 LEAN_PATTERNS = 3
 # Kept back from the answer's deadline for what follows the log evidence (the change records, often on the
-# same busy store, and the summary): a fixed part and two passes at the store's measured pace, at most 15 s.
+# same busy store, and the summary): a fixed part and a pass at the store's measured pace, at most 10 s.
 RESERVE_S = 2.0
-RESERVE_MAX_S = 15.0
+RESERVE_MAX_S = 10.0
 DEFAULT_WINDOW = timedelta(hours=1)
 MAX_ONSET_LEAD = timedelta(hours=12)
 
@@ -87,13 +87,16 @@ class Job:
         deadline = current_deadline()
         if deadline is None:
             return None
-        return deadline.remaining() - (min(RESERVE_S + 2 * self.pass_s, RESERVE_MAX_S) if reserve else 0.0)
+        return deadline.remaining() - (min(RESERVE_S + self.pass_s, RESERVE_MAX_S) if reserve else 0.0)
 
-    def affordable(self, plan: SearchPlan, reserve: bool = True) -> bool:
+    def affordable(self, plan: SearchPlan, reserve: bool = True, queue: bool = True) -> bool:
         """Whether the plan should be answered within the time left, behind the work the store already holds
-        from this process, at the pace it has shown (plan.cost in passes)."""
+        from this process (unless `queue` is off), at the pace it has shown (plan.cost in passes)."""
         left = self.time_left(reserve)
-        return left is None or self.gw.pace.estimate(plan.cost(self.layouts)) <= left
+        if left is None:
+            return True
+        cost = plan.cost(self.layouts)
+        return (self.gw.pace.estimate(cost) if queue else cost * self.pass_s) <= left
 
     def busy(self) -> str:
         """The store's load, in words, for the answer's notes."""
@@ -146,6 +149,9 @@ class Rates:
     asked_body: dict[str, Any]
     all_body: dict[str, Any]
     latency: slowness.Series | None = None
+    # the question's own count, asked with the rates when the window is named (so a store too busy for round 2
+    # still gives the exact count): the response and the body it answers
+    main: tuple[dict[str, Any], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -206,6 +212,9 @@ def plan_rates(job: Job, intent: Intent) -> SearchPlan:
              qc.histogram_search(Q("match_all"), fm, qc.error_signal(fm), r.range_start, r.range_end, r.bucket_s,
                                  job.timeout), "the per-service histogram",
              lambda resp: ri.read_rates(resp, per_service=True))
+    if intent.window_named:  # the count asked, in the same pass: a folded filter aggregation costs little
+        plan.add("main", job.index, qc.main_search(intent, fm, job.index, job.timeout), "the main query",
+                 lambda resp: resp, required=False)
     return plan
 
 
@@ -228,7 +237,9 @@ def _summed(all_failing: ri.RateSeries, services: list[str]) -> ri.RateSeries:
 
 def read_rates_round(job: Job, intent: Intent) -> Rates:
     plan = plan_rates(job, intent)
-    if not job.affordable(plan, reserve=False):
+    # the round every answer stands on: sent unless by itself it would end past the deadline (the queue
+    # ahead of it is a guess; an answer with no round 1 has nothing of the logs)
+    if not job.affordable(plan, reserve=False, queue=False):
         raise OverBudget(f"{job.busy()}: they would end past the answer deadline")
     found = job.run(plan)
     if "rates" not in found:
@@ -253,7 +264,8 @@ def read_rates_round(job: Job, intent: Intent) -> Rates:
     if lat is not None:
         risen = []  # a latency question widens to the services that got slow (round 2), not to failing ones
     asked_body = plan.body("rates") if "rates" in plan else plan.body("service_rates")
-    return Rates(histogram, onset, risen, rates, asked_body, plan.body("service_rates"), lat)
+    main = (found["main"], plan.body("main")) if found.get("main") is not None else None
+    return Rates(histogram, onset, risen, rates, asked_body, plan.body("service_rates"), lat, main)
 
 
 def settle_intent(intent: Intent, rates: Rates, catalog: Catalog) -> Intent:
@@ -432,14 +444,19 @@ def estimate_probe(mined: Mined, samples: Samples, fm: FieldMap, index: int) -> 
 
 def read_probes_round(job: Job, intent: Intent, samples: Samples, mined: Mined, window: tuple[datetime, datetime],
                       baseline: tuple[datetime, datetime], notes: list[str]) -> dict[int, ri.ProbeCounts | None]:
-    top = list(mined.top)
+    # on a slow store a count question's patterns are a side note: the sample's estimates leave the store's
+    # time to the questions that need exact patterns (investigations)
+    top = list(mined.top) if not job.lean or intent.ask == "investigate" else []
     plan = plan_probes(job, intent, samples, mined, window, baseline, top)
     while top and not job.affordable(plan):  # the most common patterns first, as many as the time left allows
         top.pop()
         plan = plan_probes(job, intent, samples, mined, window, baseline, top)
     sample = f"estimates from a sample of {len(samples.window_hits)} lines"
     out: dict[int, ri.ProbeCounts | None] = {i: estimate_probe(mined, samples, job.fm, i) for i in mined.top}
-    if len(top) < len(mined.top):
+    if not top and job.lean and intent.ask != "investigate":
+        notes.append(f"pattern counts are {sample}: the log store is slow ({job.busy()}) and the count is the "
+                     "answer asked")
+    elif len(top) < len(mined.top):
         notes.append(f"pattern counts for {len(mined.top) - len(top)} of {len(mined.top)} patterns are {sample}: "
                      f"exact counts would end past the answer deadline ({job.busy()})")
     if not top:
@@ -523,6 +540,12 @@ def samples_or_count(job: Job, intent: Intent, baseline: tuple[datetime, datetim
              "the main query", lambda r: r)
     kibana = discover_url(job.settings.kibana_url, intent, job.fm, job.index)
     scope = sample_scope(intent, job.fm, slow_ms)
+    if rates.main is not None:  # counted with the rates: nothing more to ask
+        resp, body = rates.main
+        main = QueryRecord("Q1", job.index, body, ri.read_total(resp), "the question's filters in its window",
+                           kibana_url=kibana)
+        return Samples(main=main, groups=ri.read_groups(resp), scope=scope, window_hits=[], base_hits=[],
+                       window_total=0, first_body={}, concentrations=[], main_resp=resp)
     if not job.affordable(plan, reserve=False):  # not even the count: send nothing more to a store this busy
         counted = histogram_count(rates, intent)
         if counted is None:
