@@ -22,6 +22,8 @@ from incidentbot.core.mask import mask_secrets, neutralise_mentions
 from incidentbot.core.answer import Answer
 from incidentbot.core.change import Change, ChangeReport
 from incidentbot.core.timeutil import hhmm, iso
+from incidentbot.render.unranked import HEADING as UNRANKED_HEADING
+from incidentbot.render.unranked import store_failed, unranked_changes
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -29,6 +31,7 @@ MAX_HEADER = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_SUSPECTS_SHOWN = 5
 MAX_PATTERNS_SHOWN = 5
+MAX_UNRANKED_SHOWN = 10  # the changes listed when the log store failed (the terminal lists 20: Slack is read in a thread)
 EVIDENCE_PREVIEW = 3
 
 # /whatchanged risk flag: the pipeline's risk (ranking/history.py: rolled back
@@ -170,6 +173,25 @@ def _suspect_block(answer: Answer, i: int) -> dict[str, Any]:
     return section("\n".join(lines))
 
 
+def _unranked_lines(answer: Answer, markdown: bool = False) -> list[str]:
+    """The changes read when the log store failed, newest first and bounded, with how many more there are.
+
+    Masked before the title is cut, so a cut can never leave half a secret the mask no longer sees.
+    """
+    every = unranked_changes(answer, limit=len(answer.changes))
+    lines = []
+    for c in every[:MAX_UNRANKED_SHOWN]:
+        title = safe(truncate(mask_secrets(c.title), 150))
+        if markdown:
+            lines.append(f"- `{hhmm(c.timestamp)}` {safe(c.kind)} **{safe(c.id)}** of {safe(c.service)} · {title}")
+        else:
+            lines.append(f"`{hhmm(c.timestamp)}` *{safe(c.kind)}* {link(c.url, safe(c.id))} · {safe(c.service)}: "
+                         f"{title}")
+    if len(every) > MAX_UNRANKED_SHOWN:
+        lines.append(f"_and {len(every) - MAX_UNRANKED_SHOWN} more (`/whatchanged` lists them all)_")
+    return lines
+
+
 def _pattern_lines(answer: Answer, limit: int) -> list[str]:
     out = []
     for p in answer.evidence.patterns[:limit]:
@@ -234,6 +256,8 @@ def _body_blocks(answer: Answer) -> list[dict[str, Any]]:
     if answer.suspects:
         blocks += [{"type": "divider"}, section("*Suspects*, most likely first")]
         blocks += [_suspect_block(answer, i) for i in range(min(len(answer.suspects), MAX_SUSPECTS_SHOWN))]
+    if unranked := _unranked_lines(answer):
+        blocks += [{"type": "divider"}, section(f"*{UNRANKED_HEADING}*\n" + "\n".join(unranked))]
     if ev.patterns:
         blocks.append({"type": "divider"})
         blocks.append(section("*Error patterns*\n" + "\n".join(_pattern_lines(answer, MAX_PATTERNS_SHOWN))))
@@ -323,7 +347,9 @@ def answer_markdown(answer: Answer) -> str:
             c = s.change
             parts.append(f"{s.rank}. [{s.id}] **{safe(c.id)}** · {safe(c.kind)} of {safe(c.service)} at "
                          f"{hhmm(c.timestamp)} UTC · confidence **{s.confidence}** · {safe(truncate(c.title, 200))}")
-    elif answer.intent.ask == "investigate":
+    elif unranked := _unranked_lines(answer, markdown=True):
+        parts.append(f"**{UNRANKED_HEADING}**\n" + "\n".join(unranked))
+    elif answer.intent.ask == "investigate" and not store_failed(answer):
         parts.append("No change in the window explains it.")
     return truncate("\n\n".join(parts), MAX_STREAM_TEXT - 100)
 

@@ -10,6 +10,8 @@ from incidentbot.core.mask import mask_secrets
 from incidentbot.core.timeutil import iso
 from incidentbot.core.evidence import human_ms
 from incidentbot.render.sparkline import sparkline
+from incidentbot.render.unranked import HEADING as UNRANKED_HEADING
+from incidentbot.render.unranked import unranked_changes
 
 WIDTH = 100
 
@@ -59,10 +61,10 @@ def render_answer(answer: Answer) -> str:
             if c.url:
                 out.append("       " + c.url)
         out.append("")
-    if answer.changes and not answer.suspects and any(s.name == "log store" and not s.ok for s in answer.sources):
+    if unranked := unranked_changes(answer):
         # the log store failed: nothing to rank against, so the changes are what is still known
-        out.append("Changes (not ranked: the log store did not answer)")
-        for c in sorted(answer.changes, key=lambda c: c.timestamp, reverse=True)[:20]:
+        out.append(UNRANKED_HEADING)
+        for c in unranked:
             out.append(f"  {iso(c.timestamp)}  {c.kind:<10} {c.id}  {c.service}")
             out.append(_wrap(c.title, "       "))
         out.append("")
