@@ -199,6 +199,7 @@ def demo_scenario_path() -> Path:
 def cmd_demo(args: argparse.Namespace) -> int:
     # lazy, as in `load`: the writing tools (incidentbot.dev) stay out of every other command
     from incidentbot.config import settings_from
+    from incidentbot.core.deadline import answer_deadline
     from incidentbot.dev.embedded import EmbeddedSearchServer, cache_dir
     from incidentbot.dev.scenario import load_scenario, read_scenario
     from incidentbot.pipeline import Runtime
@@ -222,9 +223,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                  at=args.at or scenario.now)
         # the demo reads only its own changes, whatever change sources the environment configures
         settings = settings.replace(changes={"es_index": {"index": scenario.changes_index}})
-        rt = Runtime.create(settings)
         print(f"asking as of {scenario.now}: {question}\n", file=sys.stderr)
-        return _emit(args, _remembered(rt, question), render_answer)
+        # the answer's deadline starts here, as in `ask`: the start-up checks count against it (starting the
+        # embedded server and loading the demo above are the demo's set-up, not the answer)
+        with answer_deadline(settings.answer_deadline_s) as deadline:
+            rt = Runtime.create(settings, deadline=deadline)
+            answer = _remembered(rt, question)
+        return _emit(args, answer, render_answer)
 
 
 def cmd_patterns(args: argparse.Namespace) -> int:

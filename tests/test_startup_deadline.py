@@ -6,7 +6,8 @@ Against a store that accepts the connection and then says nothing, those
 checks once had their own, longer timeouts; now they count against the one
 answer deadline (INCIDENTBOT_ANSWER_DEADLINE_S), so the answer comes back
 within it, names the check the store did not answer, and still lists what is
-known without the store: the changes from a change source outside it.
+known without the store: the changes from a change source outside it. `timeline`
+shares one such deadline from its first step too.
 
 Run as a real process against a real silent TCP server; the bound on the
 wall time is generous (the deadline plus 10 s for start-up on a busy
@@ -90,3 +91,23 @@ def test_config_check_names_a_silent_store_within_the_deadline(tmp_path) -> None
     assert proc.returncode == 3, proc.stderr
     store = next(s for s in json.loads(proc.stdout)["sources"] if s["kind"] == "log store")
     assert store["reachable"] is False and "did not answer the version check" in store["detail"]
+
+
+def test_timeline_against_a_silent_store_names_the_check_and_keeps_the_channel(tmp_path) -> None:
+    """`timeline` starts the deadline at its first step too: the channel's timeline, the silent check named."""
+    history = Path(__file__).resolve().parents[1] / "fixtures" / "histories" / "pricing-deploy-rollback.history.json"
+    with SilentServer() as silent:
+        proc, took = run(tmp_path, "timeline", "--history", str(history), "--json", "--es-url", silent.url)
+        asked = len(silent.accepted)
+    assert took < DEADLINE_S + 10, f"the timeline took {took:.1f}s against a {DEADLINE_S}s deadline"
+    assert asked >= 1, "the store was never asked"
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    logs = next(s for s in doc["sources"] if s["name"] == "logs")
+    assert logs["ok"] is False and "did not answer the version check" in logs["error"]
+    assert silent.url in logs["error"] and "INCIDENTBOT_ANSWER_DEADLINE_S" in logs["error"], "the answer's deadline"
+    assert next(s for s in doc["sources"] if s["name"].startswith("file:"))["ok"] is True
+    assert doc["phases"]["mitigated"] == "2026-06-03T12:44:05Z", "the channel's own timeline is kept"
+    assert any("log store" in q for q in doc["open_questions"])
+    assert "the logs could not be read" in proc.stderr and "did not answer the version check" in proc.stderr
+    assert "Traceback" not in proc.stderr

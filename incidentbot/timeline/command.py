@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any
 
+from incidentbot.core.deadline import answer_deadline
 from incidentbot.core.mask import mask_secrets
 from incidentbot.config import Settings
 from incidentbot.pipeline import Runtime
@@ -37,11 +38,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Build and print the timeline; 0 also when the logs could not be read (the JSON says so)."""
     workspace = settings.slack.workspace_url
     limit = int(getattr(args, "limit", None) or DEFAULT_LIMIT)
-    history = load_history(args.history, channel=getattr(args, "channel", None), workspace_url=workspace, limit=limit)
-    at = settings.at or (history.last.time if history.last else None)
-    # the privilege check runs with the log read (read_logs), where an unreachable store is survivable
-    rt = Runtime.create(settings, check=False)
-    tl = build_timeline(rt, history, at=at, settings=settings)  # catches StoreUnreachable from the log read only
+    # one deadline from the first step, as `ask` has: reading the history, the store's start-up checks, the
+    # log read and the change sources all count against it, so a silent store cannot make the timeline
+    # later than INCIDENTBOT_ANSWER_DEADLINE_S (the log read's answer keeps this one: it is sooner)
+    with answer_deadline(settings.answer_deadline_s) as deadline:
+        history = load_history(args.history, channel=getattr(args, "channel", None), workspace_url=workspace,
+                               limit=limit)
+        at = settings.at or (history.last.time if history.last else None)
+        # the privilege check runs with the log read (read_logs), where an unreachable store is survivable
+        rt = Runtime.create(settings, check=False, deadline=deadline)
+        tl = build_timeline(rt, history, at=at, settings=settings)  # catches StoreUnreachable from the log read only
     for note in tl.notes:
         print(f"incidentbot: note: {note}", file=sys.stderr)
     md = render_markdown(tl)
