@@ -64,9 +64,9 @@ def render_answer(answer: Answer) -> str:
     if unranked := unranked_changes(answer):
         # the log store failed: nothing to rank against, so the changes are what is still known
         out.append(UNRANKED_HEADING)
-        for c in unranked:
-            out.append(f"  {iso(c.timestamp)}  {c.kind:<10} {c.id}  {c.service}")
-            out.append(_wrap(c.title, "       "))
+        for change in unranked:
+            out.append(f"  {iso(change.timestamp)}  {change.kind:<10} {change.id}  {change.service}")
+            out.append(_wrap(change.title, "       "))
         out.append("")
     if ev.patterns:
         out.append("Error patterns (ranked by how much of the rise they explain)")

@@ -29,8 +29,8 @@ from incidentbot.slack.deps import Deps
 from incidentbot.slack.messages import is_help, strip_mention
 from incidentbot.core.cache import BoundedCache
 from incidentbot.slack.work import Ask, apology, post, start_question
-from incidentbot.timeline.build import build_timeline
-from incidentbot.timeline.slack import read_history, timeline_blocks, workspace_url
+from incidentbot.core.deadline import Deadline
+from incidentbot.timeline.slack import channel_timeline, timeline_blocks, workspace_url
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +101,12 @@ def timeline_source(question: str, thread_context: AssistantThreadContext | None
     return thread_context.channel_id if thread_context is not None else None
 
 
-def post_timeline_here(client: WebClient, deps: Deps, source: str, channel: str, thread_ts: str) -> None:
+def post_timeline_here(client: WebClient, deps: Deps, source: str, channel: str, thread_ts: str,
+                       deadline: Deadline | None = None) -> None:
     """Build the timeline of `source` and post it into the assistant thread (not into the incident channel)."""
     try:
         rt = deps.rt
-        at = rt.at()
-        tl = build_timeline(rt, read_history(client, source, at, workspace_url(client)), at=at, settings=rt.settings)
+        tl = channel_timeline(client, source, rt, rt.at(), workspace_url(client), deadline)
         post(client, channel, thread_ts, bk.Rendered(timeline_blocks(tl), bk.truncate(bk.safe(tl.summary), 300)
                                                      or "Incident timeline"))
     except Exception as exc:
@@ -145,7 +145,9 @@ def build_assistant(deps: Deps) -> Assistant:
         quietly(set_title, bk.truncate(question, MAX_TITLE))
         source = timeline_source(question, get_thread_context())
         if source:
-            if deps.workers.try_submit(channel, lambda: post_timeline_here(client, deps, source, channel, thread_ts)):
+            deadline = Deadline(deps.rt.settings.answer_deadline_s)  # from arrival: the wait for a worker counts
+            if deps.workers.try_submit(channel, lambda: post_timeline_here(client, deps, source, channel, thread_ts,
+                                                                           deadline)):
                 quietly(set_status, status="is reading the channel…", loading_messages=[f"reading <#{source}>"])
             return
         quietly(set_status, status="is investigating…", loading_messages=["reading the question"])

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from incidentbot.core.answer import Answer
+from incidentbot.core.deadline import Deadline
 from incidentbot.render import blocks as bk
 from incidentbot.slack.assistant import build_assistant
 from incidentbot.slack.dedupe import dedupe_middleware
@@ -135,10 +136,11 @@ def register_commands(app: App, deps: Deps) -> None:
         respond = masked_respond(respond)
         ack()
         channel = command["channel_id"]
+        deadline = Deadline(deps.rt.settings.answer_deadline_s)  # from arrival: the wait for a worker counts
 
         def job() -> None:
             try:
-                post_timeline(client, channel, deps.rt, at=deps.rt.settings.at)
+                post_timeline(client, channel, deps.rt, at=deps.rt.settings.at, deadline=deadline)
             except Exception as exc:
                 respond(text=apology(exc, "/timeline"), response_type="ephemeral")
 

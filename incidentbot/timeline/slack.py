@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from incidentbot.core.deadline import Deadline, answer_deadline, use_deadline
 from incidentbot.core.mask import neutralise_mentions
 from incidentbot.timeline.build import Timeline, build_timeline
 from incidentbot.timeline.history import DEFAULT_LIMIT, History, bound, parse_messages, read_channel
@@ -71,13 +72,22 @@ def read_history(client: Any, channel_id: str, at: datetime | None, url: str | N
     return history
 
 
+def channel_timeline(client: Any, channel_id: str, rt: Any, at: datetime, url: str | None,
+                     deadline: Deadline | None = None) -> Timeline:
+    """The channel's timeline within one answer deadline: reading the channel, the store's checks, the log read
+    and the change sources all share it, so a silent store cannot hold the reply past
+    INCIDENTBOT_ANSWER_DEADLINE_S. `deadline` is the one started when the request arrived (the wait for a
+    worker counts), else one starts here; the sooner wins."""
+    with use_deadline(deadline), answer_deadline(rt.settings.answer_deadline_s):
+        return build_timeline(rt, read_history(client, channel_id, at, url), at=at, settings=rt.settings)
+
+
 def post_timeline(client: Any, channel_id: str, rt: Any, thread_ts: str | None = None,
-                  at: datetime | None = None) -> None:
+                  at: datetime | None = None, deadline: Deadline | None = None) -> None:
     """Read the channel, build the timeline, post the summary and upload the Markdown export."""
     at = rt.at(at)
     url = workspace_url(client, rt.settings.slack.workspace_url)
-    history = read_history(client, channel_id, at, url)
-    tl = build_timeline(rt, history, at=at, settings=rt.settings)
+    tl = channel_timeline(client, channel_id, rt, at, url, deadline)
     md = render_markdown(tl)
     fallback = neutralise_mentions(tl.summary or "Incident timeline")[:3000]
     client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=fallback, blocks=timeline_blocks(tl),

@@ -6,6 +6,7 @@ ones that post the answer (chat.postMessage and the three steps of a file upload
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
@@ -15,10 +16,12 @@ from urllib.parse import parse_qs
 
 import pytest
 from support.httpserve import LocalHTTPServer, as_bytes, send, started
+from support.silentserver import SilentServer
 from slack_sdk import WebClient
 
 from incidentbot.core.change import Change, SourceStatus
 from incidentbot.config import settings_from
+from incidentbot.pipeline import Runtime
 from incidentbot.timeline import build as build_mod
 from incidentbot.timeline.build import LogFindings
 from incidentbot.timeline.slack import post_timeline
@@ -113,3 +116,22 @@ def test_post_timeline_reads_paginated_and_uploads_the_snippet(slack: FakeSlack,
     assert url_req["filename"] == "timeline.md" and int(url_req["length"]) > 200
     snippet = next(p["body"] for m, p in slack.calls if m == "F1")
     assert "## Timeline" in snippet and "https://acme.slack.com/archives/C07PRICING/p" in snippet
+
+
+def test_post_timeline_against_a_silent_store_posts_within_the_deadline_naming_the_check(slack: FakeSlack,
+                                                                                       monkeypatch) -> None:
+    """A real runtime on a store that accepts connections and never answers: one deadline covers the reply."""
+    monkeypatch.delenv("SLACK_WORKSPACE_URL", raising=False)
+    deadline_s = 4
+    with SilentServer() as silent:
+        rt = Runtime.create(settings_from(env={"INCIDENTBOT_ANSWER_DEADLINE_S": str(deadline_s)}, es_url=silent.url,
+                                          at="2026-06-03T13:15:00Z"), check=False)
+        started_at = time.monotonic()
+        post_timeline(WebClient(token="xoxb-test", base_url=slack.url + "/api/"), "C07PRICING", rt)
+        took = time.monotonic() - started_at
+    assert took < deadline_s + 10, f"the timeline took {took:.1f}s against a {deadline_s}s deadline"
+    post = next(p for m, p in slack.calls if m == "chat.postMessage")
+    blocks = json.dumps(post["blocks"])
+    assert "12:44" in blocks and "mitigated" in blocks, "the channel's own timeline is posted"
+    snippet = next(p["body"] for m, p in slack.calls if m == "F1")
+    assert "did not answer the version check" in snippet and "INCIDENTBOT_ANSWER_DEADLINE_S" in snippet, snippet
