@@ -44,23 +44,29 @@ def run(tmp_path: Path, *argv: str, **env: str) -> tuple[subprocess.CompletedPro
     return proc, time.monotonic() - started
 
 
-@pytest.mark.parametrize("backend, part", [("auto", "version check"), ("elasticsearch", "privilege check")])
-def test_ask_against_a_silent_store_answers_within_the_deadline_with_the_changes(tmp_path, backend, part) -> None:
+def json_against_a_silent_store(tmp_path: Path, *argv: str, **env: str) -> tuple[dict, str, str]:
+    """A command's --json output against a silent store, once it returned (exit 0) within a generous bound;
+    with its standard error and the store's URL."""
     with SilentServer() as silent:
-        proc, took = run(tmp_path, "ask", "why is ledger failing since 15:00?", "--json", "--es-url", silent.url,
-                         "--at", AT, INCIDENTBOT_BACKEND=backend)
+        proc, took = run(tmp_path, *argv, "--json", "--es-url", silent.url, **env)
         asked = len(silent.accepted)
-    assert took < DEADLINE_S + 10, f"the answer took {took:.1f}s against a {DEADLINE_S}s deadline"
+    assert took < DEADLINE_S + 10, f"{argv[0]} took {took:.1f}s against a {DEADLINE_S}s deadline"
     assert asked >= 1, "the store was never asked"
     assert proc.returncode == 0, proc.stderr
-    answer = json.loads(proc.stdout)
+    return json.loads(proc.stdout), proc.stderr, silent.url
+
+
+@pytest.mark.parametrize("backend, part", [("auto", "version check"), ("elasticsearch", "privilege check")])
+def test_ask_against_a_silent_store_answers_within_the_deadline_with_the_changes(tmp_path, backend, part) -> None:
+    answer, stderr, url = json_against_a_silent_store(tmp_path, "ask", "why is ledger failing since 15:00?",
+                                                      "--at", AT, INCIDENTBOT_BACKEND=backend)
     store = next(s for s in answer["sources"] if s["name"] == "log store")
     assert store["ok"] is False and f"did not answer the {part}" in store["error"]
-    assert silent.url in store["error"] and "INCIDENTBOT_ANSWER_DEADLINE_S" in store["error"]
+    assert url in store["error"] and "INCIDENTBOT_ANSWER_DEADLINE_S" in store["error"]
     assert [c["id"] for c in answer["changes"]] == [CHANGE["id"]], "what is known without the store is listed"
     assert next(s for s in answer["sources"] if s["name"].startswith("file:"))["ok"] is True
     assert "did not answer in time" in answer["summary"]
-    assert f"did not answer the {part}" in proc.stderr and "Traceback" not in proc.stderr
+    assert f"did not answer the {part}" in stderr and "Traceback" not in stderr
 
 
 def test_ask_in_the_terminal_names_the_check_and_lists_the_changes(tmp_path) -> None:
@@ -96,18 +102,12 @@ def test_config_check_names_a_silent_store_within_the_deadline(tmp_path) -> None
 def test_timeline_against_a_silent_store_names_the_check_and_keeps_the_channel(tmp_path) -> None:
     """`timeline` starts the deadline at its first step too: the channel's timeline, the silent check named."""
     history = Path(__file__).resolve().parents[1] / "fixtures" / "histories" / "pricing-deploy-rollback.history.json"
-    with SilentServer() as silent:
-        proc, took = run(tmp_path, "timeline", "--history", str(history), "--json", "--es-url", silent.url)
-        asked = len(silent.accepted)
-    assert took < DEADLINE_S + 10, f"the timeline took {took:.1f}s against a {DEADLINE_S}s deadline"
-    assert asked >= 1, "the store was never asked"
-    assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
+    doc, stderr, url = json_against_a_silent_store(tmp_path, "timeline", "--history", str(history))
     logs = next(s for s in doc["sources"] if s["name"] == "logs")
     assert logs["ok"] is False and "did not answer the version check" in logs["error"]
-    assert silent.url in logs["error"] and "INCIDENTBOT_ANSWER_DEADLINE_S" in logs["error"], "the answer's deadline"
+    assert url in logs["error"] and "INCIDENTBOT_ANSWER_DEADLINE_S" in logs["error"], "the answer's deadline"
     assert next(s for s in doc["sources"] if s["name"].startswith("file:"))["ok"] is True
     assert doc["phases"]["mitigated"] == "2026-06-03T12:44:05Z", "the channel's own timeline is kept"
     assert any("log store" in q for q in doc["open_questions"])
-    assert "the logs could not be read" in proc.stderr and "did not answer the version check" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert "the logs could not be read" in stderr and "did not answer the version check" in stderr
+    assert "Traceback" not in stderr
