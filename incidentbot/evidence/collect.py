@@ -102,7 +102,7 @@ class Job:
         """The store's load, in words, for the answer's notes."""
         ahead = self.gw.pace.ahead()
         return (f"the log store takes {self.pass_s:.1f}s a search" +
-                (f" and holds {ahead} searches of other questions" if ahead else ""))
+                (f" and holds about {ahead:.0f} searches of other questions" if ahead >= 1 else ""))
 
     @property
     def timeout(self) -> str:

@@ -100,15 +100,14 @@ class SearchPlan:
         return {s.name: read_one(s, resp) for s, resp in zip(planned, merged)}
 
 
-    def cost(self, layouts: list[list[str]] | None = None) -> int:
-        """What the plan costs a store that scans, in passes: one per folded search, and one more per
-        full-text clause (a phrase over the message text costs about a pass there: measured on noida-db,
-        100,000 lines, 1.5 s of CPU for a pass and about as much again for each phrase clause)."""
+    def cost(self, layouts: list[list[str]] | None = None) -> float:
+        """What the plan costs a store that scans, in passes: one per folded search, plus what its clauses
+        add (`scan_cost`)."""
         searches = [(s.index, s.body()) for s in self._searches.values()]
         if layouts and len(layouts) > 1:
             searches = [(",".join(idx), body) for _, body in searches for idx in layouts]
         requests = fuse(searches).requests
-        return len(requests) + sum(text_clauses(body) for _, body in requests)
+        return len(requests) + sum(scan_cost(body) for _, body in requests)
 
     def _send(self, gw: ReadOnlyGateway, searches: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         """One msearch with the searches of each index folded into one pass (query/fusion.py); a folded
@@ -126,15 +125,28 @@ class SearchPlan:
 
 TEXT_CLAUSES = frozenset({"match", "match_phrase", "match_phrase_prefix", "query_string", "simple_query_string",
                           "wildcard", "regexp", "prefix", "fuzzy"})
+# keyword clauses and aggregations: each adds a little to a pass
+SMALL_PARTS = frozenset({"term", "terms", "range", "exists", "date_histogram", "histogram", "top_hits",
+                         "percentiles", "filters", "cardinality", "stats"})
+TEXT_WEIGHT = 1.0
+SMALL_WEIGHT = 0.1
 
 
-def text_clauses(node: Any) -> int:
-    """How many full-text (or pattern) clauses a body holds, wherever they sit in it."""
+def scan_cost(node: Any) -> float:
+    """What a body's clauses add to its pass on a store that scans, in passes.
+
+    Measured on noida-db over 100,000 lines (CPU seconds): a pass 1.5 s
+    whatever it asks; a phrase over the message text about as much again; a
+    keyword clause or an aggregation about a tenth (a round's folded sample
+    with its breakdowns, 5.5 s, is 1 pass and 2.7 of these). Counted wherever
+    they sit: in the query, a post_filter or a filter aggregation.
+    """
     if isinstance(node, dict):
-        return sum((1 if k in TEXT_CLAUSES else 0) + text_clauses(v) for k, v in node.items())
+        return sum((TEXT_WEIGHT if k in TEXT_CLAUSES else SMALL_WEIGHT if k in SMALL_PARTS else 0.0)
+                   + scan_cost(v) for k, v in node.items())
     if isinstance(node, list):
-        return sum(text_clauses(v) for v in node)
-    return 0
+        return sum(scan_cost(v) for v in node)
+    return 0.0
 
 
 def read_one(search: NamedSearch, resp: dict[str, Any]) -> Any:

@@ -30,39 +30,39 @@ class StorePace:
     """The store's measured seconds per pass, and this process's passes it has not answered yet."""
 
     seconds_per_pass: float = 0.0
-    pending: int = 0
-    abandoned: list[tuple[float, int]] = field(default_factory=list)  # (when the store should be done, passes)
+    pending: float = 0.0
+    abandoned: list[tuple[float, float]] = field(default_factory=list)  # (when the store should be done, passes)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def ahead(self) -> int:
+    def ahead(self) -> float:
         """Passes of this process the store still holds: sent and not back, or given up on and not yet done."""
         with self._lock:
             return self._ahead(time.monotonic())
 
-    def _ahead(self, now: float) -> int:
+    def _ahead(self, now: float) -> float:
         self.abandoned = [(until, n) for until, n in self.abandoned if until > now]
         return self.pending + sum(n for _, n in self.abandoned)
 
-    def estimate(self, passes: int) -> float:
+    def estimate(self, passes: float) -> float:
         """Seconds until a request of `passes` sent now should be answered (0 while the pace is unknown)."""
         return (self.ahead() + passes) * self.seconds_per_pass
 
-    def sent(self, passes: int) -> int:
+    def sent(self, passes: float) -> float:
         """A request of `passes` goes out; returns the passes ahead of it."""
         with self._lock:
             ahead = self._ahead(time.monotonic())
             self.pending += passes
             return ahead
 
-    def answered(self, passes: int, ahead: int, elapsed_s: float) -> None:
+    def answered(self, passes: float, ahead: float, elapsed_s: float) -> None:
         """The request came back after `elapsed_s`: it waited for `ahead` passes, then ran its own."""
         with self._lock:
             self.pending = max(self.pending - passes, 0)
-            sample = elapsed_s / max(ahead + passes, 1)
+            sample = elapsed_s / max(ahead + passes, 1.0)
             pace = self.seconds_per_pass
             self.seconds_per_pass = sample if not pace else SMOOTHING * sample + (1 - SMOOTHING) * pace
 
-    def gave_up(self, passes: int, ahead: int, waited_s: float) -> None:
+    def gave_up(self, passes: float, ahead: float, waited_s: float) -> None:
         """No answer in time: the store still works on it, for about the passes left at the known pace."""
         with self._lock:
             self.pending = max(self.pending - passes, 0)
