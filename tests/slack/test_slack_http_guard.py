@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
 
 import pytest
 from slack_bolt import App
 from support.fakeslack import SECRET, post
+from support.httpserve import WaitressLoop
 
 from incidentbot.slack.serve import EVENTS_PATH, make_http_server, make_wsgi_app
 
@@ -22,9 +22,9 @@ from incidentbot.slack.serve import EVENTS_PATH, make_http_server, make_wsgi_app
 def url() -> Iterator[str]:
     app = App(signing_secret=SECRET, token_verification_enabled=False, token="xoxb-test")
     server = make_http_server(make_wsgi_app(app), "127.0.0.1", 0, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
+    loop = WaitressLoop(server).start()
     yield f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}"
-    server.close()
+    loop.stop()
 
 
 @pytest.mark.parametrize("body,ctype", [(b"[1,2,3]", "application/json"), (b'"just a string"', "application/json"),

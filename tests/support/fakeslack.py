@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from support.httpserve import LocalHTTPServer, as_bytes, send
+from support.httpserve import LocalHTTPServer, WaitressLoop, as_bytes, send
 
 from incidentbot.pipeline import Runtime
 from incidentbot.slack.app import build_app
@@ -389,14 +389,14 @@ class BotServer:
         self.server = make_http_server(make_wsgi_app(self.app, self.deps), "127.0.0.1", 0, threads=16)
         self.base = f"http://127.0.0.1:{self.server.effective_port}"
         self.url = self.base + "/slack/events"
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._loop = WaitressLoop(self.server)
 
     def start(self) -> "BotServer":
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self) -> None:
-        self.server.close()
+        self._loop.stop()
         self.deps.workers.shutdown(wait=True)
 
     def event(self, event: dict[str, Any], event_id: str | None = None, **kw: Any) -> Response:

@@ -130,3 +130,29 @@ def started(server: S) -> Iterator[S]:
         yield server
     finally:
         server.stop()
+
+
+class WaitressLoop:
+    """A waitress server's loop on a thread, stopped before the server is closed.
+
+    Closing a waitress server while its `run()` sits in select() makes the loop's
+    thread fail on a closed descriptor; this loop runs in short turns and is
+    stopped (and joined) first."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            self.server.asyncore.loop(timeout=0.1, map=self.server._map, count=1)
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self.server.close()
