@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from elasticsearch.dsl import Q
+from elasticsearch.dsl import Q, Search
 from elasticsearch.dsl.query import Query
 
 from incidentbot.config import Settings
@@ -322,6 +322,17 @@ def breakdown_fields(fm: FieldMap) -> dict[str, list[str]]:
     return {k: qc.role_fields(fm, k) for k in ("service", "version", "host", "path") if qc.role_fields(fm, k)}
 
 
+def slow_threshold(intent: Intent, lat: slowness.Series | None) -> float | None:
+    """For a latency investigation, a slow request is one slower than the baseline's p99 (round 1)."""
+    return lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
+
+
+def main_search(job: Job, intent: Intent, onset: Onset | None, lat: slowness.Series | None) -> Search:
+    """The question's own query (Q1); for a latency question split at the onset when the window spans it."""
+    split = onset.at if lat is not None and onset is not None and intent.start < onset.at else None
+    return qc.main_search(intent, job.fm, job.index, job.timeout, split, slow_threshold(intent, lat))
+
+
 def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetime, datetime],
                  onset: Onset | None, lat: slowness.Series | None = None) -> SearchPlan:
     fm, timeout, index = job.fm, job.timeout, job.index
@@ -329,10 +340,7 @@ def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetim
     half = max(job.settings.sample_size // 2, 5)
     start, end = intent.start, intent.end
     plan = SearchPlan()
-    split = onset.at if lat is not None and onset is not None and start < onset.at else None
-    slow_ms = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
-    plan.add("main", index, qc.main_search(intent, fm, index, timeout, split, slow_ms), "the main query",
-             lambda r: r)
+    plan.add("main", index, main_search(job, intent, onset, lat), "the main query", lambda r: r)
     plan.add("first", index, qc.sample_search(scope, fm, start, end, half, timeout, False, by),
              "the window sample", lambda r: r)
     if not job.lean:  # the newest lines too (a lean plan samples the first ones only)
@@ -365,8 +373,7 @@ def plan_samples(job: Job, intent: Intent, scope: Query, baseline: tuple[datetim
 
 def read_samples_round(job: Job, intent: Intent, baseline: tuple[datetime, datetime],
                        onset: Onset | None, lat: slowness.Series | None = None) -> Samples:
-    threshold = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
-    scope = sample_scope(intent, job.fm, threshold)
+    scope = sample_scope(intent, job.fm, slow_threshold(intent, lat))
     plan = plan_samples(job, intent, scope, baseline, onset, lat)
     if not job.lean and not job.affordable(plan):
         job.lean = True
@@ -532,36 +539,34 @@ def samples_or_count(job: Job, intent: Intent, baseline: tuple[datetime, datetim
         job.lean = True
         verb = "were not searched" if isinstance(exc, OverBudget) else "timed out"
         job.skipped.append(f"the sampled lines {verb}, so no patterns or cited lines ({exc})")
-    lat = rates.latency
-    split = rates.onset.at if lat is not None and rates.onset is not None and intent.start < rates.onset.at else None
-    slow_ms = lat.threshold_ms if lat is not None and intent.ask == "investigate" else None
-    plan = SearchPlan()
-    plan.add("main", job.index, qc.main_search(intent, job.fm, job.index, job.timeout, split, slow_ms),
-             "the main query", lambda r: r)
-    kibana = discover_url(job.settings.kibana_url, intent, job.fm, job.index)
-    scope = sample_scope(intent, job.fm, slow_ms)
+    scope = sample_scope(intent, job.fm, slow_threshold(intent, rates.latency))
     if rates.main is not None:  # counted with the rates: nothing more to ask
         resp, body = rates.main
-        main = QueryRecord("Q1", job.index, body, ri.read_total(resp), "the question's filters in its window",
-                           kibana_url=kibana)
-        return Samples(main=main, groups=ri.read_groups(resp), scope=scope, window_hits=[], base_hits=[],
-                       window_total=0, first_body={}, concentrations=[], main_resp=resp)
-    if not job.affordable(plan, reserve=False):  # not even the count: send nothing more to a store this busy
-        counted = histogram_count(rates, intent)
-        if counted is None:
-            raise OverBudget(f"{job.busy()}: even the count would end past the answer deadline, so nothing more "
-                             "was asked of it")
-        job.skipped.append("the count was read from the per-minute histogram (Q2), to the minute, not run on its own")
-        main = QueryRecord("Q1", job.index, plan.body("main"), counted,
-                           "the question's filters in its window (summed from the histogram's buckets)", kibana)
-        return Samples(main=main, groups=[], scope=scope, window_hits=[], base_hits=[], window_total=0,
-                       first_body={}, concentrations=[])
-    found = job.run(plan)
-    main = QueryRecord("Q1", job.index, plan.body("main"), ri.read_total(found["main"]),
-                       "the question's filters in its window", kibana_url=kibana)
-    return Samples(main=main, groups=ri.read_groups(found["main"]), scope=scope,
+        return count_only(job, intent, scope, body, resp)
+    plan = SearchPlan()
+    plan.add("main", job.index, main_search(job, intent, rates.onset, rates.latency), "the main query",
+             lambda r: r)
+    if job.affordable(plan, reserve=False):
+        return count_only(job, intent, scope, plan.body("main"), job.run(plan)["main"])
+    counted = histogram_count(rates, intent)  # not even the count: send nothing more to a store this busy
+    if counted is None:
+        raise OverBudget(f"{job.busy()}: even the count would end past the answer deadline, so nothing more "
+                         "was asked of it")
+    job.skipped.append("the count was read from the per-minute histogram (Q2), to the minute, not run on its own")
+    return count_only(job, intent, scope, plan.body("main"), None, counted)
+
+
+def count_only(job: Job, intent: Intent, scope: Query, body: dict[str, Any], resp: dict[str, Any] | None,
+               counted: int | None = None) -> Samples:
+    """Round 2's findings when it was not run: the count alone (from its response, or `counted` from the
+    histogram), no lines."""
+    how = "" if counted is None else " (summed from the histogram's buckets)"
+    main = QueryRecord("Q1", job.index, body, ri.read_total(resp) if resp is not None else counted or 0,
+                       f"the question's filters in its window{how}",
+                       kibana_url=discover_url(job.settings.kibana_url, intent, job.fm, job.index))
+    return Samples(main=main, groups=ri.read_groups(resp) if resp is not None else [], scope=scope,
                    window_hits=[], base_hits=[], window_total=0, first_body={}, concentrations=[],
-                   main_resp=found["main"])
+                   main_resp=resp or {})
 
 
 def histogram_count(rates: Rates, intent: Intent) -> int | None:

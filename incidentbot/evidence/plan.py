@@ -21,7 +21,7 @@ from incidentbot.core.timeutil import floor_minute
 from incidentbot.evidence.families import merge_responses
 from incidentbot.core.intent import Intent
 from incidentbot.gateway import ReadOnlyGateway
-from incidentbot.query.fusion import fuse
+from incidentbot.query.fusion import Fusion, fuse
 
 Reader = Callable[[dict[str, Any]], Any]
 
@@ -59,13 +59,15 @@ class SearchPlan:
     def __init__(self) -> None:
         self._searches: dict[str, NamedSearch] = {}
         self.failed: dict[str, str] = {}  # indices of a layout whose searches failed -> the reason
-        self.passes = 0  # searches the store actually ran for the last execute (after folding)
+        # the folded requests, for the layouts they were folded for: a round asks its cost, then sends it
+        self._folded: tuple[list[list[str]] | None, Fusion] | None = None
 
     def add(self, name: str, index: str, search: Search, purpose: str, read: Reader,
             *, required: bool = True) -> None:
         if name in self._searches:
             raise ValueError(f"search {name!r} is planned twice")
         self._searches[name] = NamedSearch(name, index, search, purpose, read, required)
+        self._folded = None
 
     def __contains__(self, name: object) -> bool:
         return name in self._searches
@@ -90,36 +92,42 @@ class SearchPlan:
         if not self._searches:
             return {}
         planned = list(self._searches.values())
+        answers = self.answers(gw, layouts)
         if not layouts or len(layouts) < 2:
-            responses = self._send(gw, [(s.index, s.body()) for s in planned])
-            return {s.name: read_one(s, resp) for s, resp in zip(planned, responses)}
-        flat = self._send(gw, [(",".join(idx), s.body()) for s in planned for idx in layouts])
+            return {s.name: read_one(s, resp) for s, resp in zip(planned, answers)}
         n = len(layouts)
-        merged = [merge_responses(flat[i * n:(i + 1) * n], layouts, s.body()) for i, s in enumerate(planned)]
+        merged = [merge_responses(answers[i * n:(i + 1) * n], layouts, s.body()) for i, s in enumerate(planned)]
         self.failed = {k: v for resp in merged for k, v in (resp.get("_failed") or {}).items()}
         return {s.name: read_one(s, resp) for s, resp in zip(planned, merged)}
 
+    def searches(self, layouts: list[list[str]] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """What the plan asks, in order: each search once, or once per layout on that layout's indices."""
+        planned = list(self._searches.values())
+        if not layouts or len(layouts) < 2:
+            return [(s.index, s.body()) for s in planned]
+        return [(",".join(idx), s.body()) for s in planned for idx in layouts]
+
+    def folded(self, layouts: list[list[str]] | None = None) -> Fusion:
+        """The searches folded into one pass per index (query/fusion.py), made once per plan and layouts."""
+        if self._folded is None or self._folded[0] != layouts:
+            self._folded = (layouts, fuse(self.searches(layouts)))
+        return self._folded[1]
 
     def cost(self, layouts: list[list[str]] | None = None) -> float:
         """What the plan costs a store that scans, in passes: one per folded search, plus what its clauses
         add (`scan_cost`)."""
-        searches = [(s.index, s.body()) for s in self._searches.values()]
-        if layouts and len(layouts) > 1:
-            searches = [(",".join(idx), body) for _, body in searches for idx in layouts]
-        requests = fuse(searches).requests
+        requests = self.folded(layouts).requests
         return len(requests) + sum(scan_cost(body) for _, body in requests)
 
-    def _send(self, gw: ReadOnlyGateway, searches: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """One msearch with the searches of each index folded into one pass (query/fusion.py); a folded
+    def answers(self, gw: ReadOnlyGateway, layouts: list[list[str]] | None = None) -> list[dict[str, Any]]:
+        """Each search's answer (in `searches` order) from one msearch of the folded requests; a folded
         request that fails is sent again search by search, so a failing search fails only itself."""
-        fusion = fuse(searches)
+        fusion = self.folded(layouts)
         answers = fusion.split(gw.msearch(fusion.requests))
-        self.passes = len(fusion.requests)
         again = fusion.retry(answers)
         if again:
-            for i, resp in zip(again, gw.msearch([searches[i] for i in again])):
+            for i, resp in zip(again, gw.msearch([fusion.searches[i] for i in again])):
                 answers[i] = resp
-            self.passes += len(again)
         return answers
 
 

@@ -58,6 +58,7 @@ class Route:
 class Fusion:
     """The requests to send, and how each original search's answer is found in their answers."""
 
+    searches: list[tuple[str, Body]] = field(default_factory=list)  # the original searches, in order
     requests: list[tuple[str, Body]] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
 
@@ -91,7 +92,7 @@ def fuse(searches: Sequence[tuple[str, Body]]) -> Fusion:
             carrier[index] = i
         elif can_carry(body) and body["size"] <= TOP_HITS_MAX:
             counting.setdefault(index, []).append(i)  # rides along with the carrier as a top_hits aggregation
-    fusion = Fusion(routes=[Route(-1)] * len(searches))
+    fusion = Fusion(searches=list(searches), routes=[Route(-1)] * len(searches))
     placed: set[int] = set()
     for i, (index, body) in enumerate(searches):
         if i in placed:

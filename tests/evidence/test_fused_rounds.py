@@ -69,9 +69,9 @@ def test_folded_rounds_answer_as_their_searches_alone(es_url, scenarios, name, k
     rt, plans = _plans(sc, es_url, question)
     assert plans
     for plan in plans:
-        searches = [(s.index, s.body()) for s in plan]
+        searches = plan.searches()
         alone = rt.gateway.msearch(searches)
-        folded = plan._send(rt.gateway, searches)
-        assert plan.passes < len(searches)  # folded: fewer passes than searches
+        folded = plan.answers(rt.gateway)
+        assert len(plan.folded().requests) < len(searches)  # folded: fewer passes than searches
         for (_, body), a, f in zip(searches, alone, folded):
             _same(a, f, int(body.get("size", 10)))
