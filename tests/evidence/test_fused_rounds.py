@@ -18,6 +18,7 @@ from incidentbot.evidence.collect import (Job, baseline_of, plan_probes, plan_ra
                                           read_samples_round, sample_scope, settle_intent, mine_sample)
 from incidentbot.evidence.plan import SearchPlan, plan_ranges
 from incidentbot.pipeline import Runtime, build_intent
+from elasticsearch.dsl import Search
 
 pytestmark = pytest.mark.parametrize("es_url", server_params(), indirect=True)
 
@@ -75,3 +76,21 @@ def test_folded_rounds_answer_as_their_searches_alone(es_url, scenarios, name, k
         assert len(plan.folded().requests) < len(searches)  # folded: fewer passes than searches
         for (_, body), a, f in zip(searches, alone, folded):
             _same(a, f, int(body.get("size", 10)))
+
+
+def test_a_bad_search_folded_with_good_ones_fails_alone(es_url, scenarios):
+    """The folded request is refused because of one search: the others are sent again one by one and
+    answer; the bad one reads as None (it is optional) instead of sinking the round."""
+    sc = scenarios["orders-inventory-deploy"]
+    settings = settings_from(env={}, es_url=es_url, logs_index=sc.logs_index, changes_index=sc.changes_index, at=sc.now)
+    rt = Runtime.create(settings, env={})
+    plan = SearchPlan()
+    plan.add("count", sc.logs_index, Search().extra(size=0, track_total_hits=True), "a count", lambda r: r)
+    bad = Search().extra(size=0)
+    # refused by both servers: noida-db has no percentiles, OpenSearch none over a text field
+    bad.aggs.metric("broken", "percentiles", field="message", percents=[50])
+    plan.add("bad", sc.logs_index, bad, "a refused search", lambda r: r, required=False)
+    assert len(plan.folded().requests) == 1
+    found = plan.execute(rt.gateway)
+    assert found["bad"] is None
+    assert found["count"]["hits"]["total"]["value"] == len(sc.logs)
